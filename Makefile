@@ -1,0 +1,31 @@
+# Two commands set everything up on a fresh machine:
+#   make site   create .venv, install, validate, build the site into site/
+#   make test   the same set-up, then the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: site test serve validate clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+validate: $(STAMP)
+	$(BIN)/educat validate
+
+site: $(STAMP)
+	$(BIN)/educat validate
+	$(BIN)/educat build --out site
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+serve: $(STAMP)
+	$(BIN)/educat serve
+
+clean:
+	rm -rf site .pytest_cache

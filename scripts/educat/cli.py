@@ -1,0 +1,162 @@
+"""The ``educat`` command line. It parses options, calls the library and reports."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Group(click.Group):
+    """Turns unexpected exceptions into a one-line message unless --debug is given."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the boundary of the program
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise click.ClickException(f"内部错误:{type(exc).__name__}: {exc}(加 --debug 查看详细信息)") from None
+
+
+def root_option(func):
+    return click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=".",
+        show_default=True,
+        help="内容仓库根目录(含 mkdocs.yml、standards/、datasets/、catalog/)。",
+    )(func)
+
+
+def format_option(func):
+    return click.option(
+        "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式;json 供程序读取。"
+    )(func)
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="educat")
+@click.option("--debug", is_flag=True, help="出错时显示完整的 Python 调用栈。")
+@click.pass_context
+def cli(ctx, debug):
+    """educat:校验并发布教育数据标准、数据集字典和课程资源目录。
+
+    \b
+    Example:
+        educat validate
+        educat build --out site
+        educat serve
+    """
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+def _print_report(report, fmt: str, paths) -> None:
+    if paths:
+        report = report.only(paths)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for problem in report.sorted():
+        click.echo(problem.render(), err=problem.severity == "error")
+    s = report.stats
+    summary = (
+        f"{s.get('standards', 0)} 个标准({s.get('versions', 0)} 个版本,{s.get('entities', 0)} 个实体,"
+        f"{s.get('codelists', 0)} 个代码表),{s.get('datasets', 0)} 个数据集,{s.get('resources', 0)} 条课程资源"
+    )
+    if report.valid:
+        click.echo(f"校验通过:{summary}。" + (f" {len(report.warnings)} 个警告。" if report.warnings else ""))
+    else:
+        click.echo(f"校验失败:{len(report.errors)} 个错误,{len(report.warnings)} 个警告({summary})。", err=True)
+
+
+def _rel_paths(root: Path, paths) -> list[str]:
+    result = []
+    for p in paths:
+        path = Path(p)
+        full = path if path.is_absolute() else (Path.cwd() / path)
+        try:
+            result.append(full.resolve().relative_to(root.resolve()).as_posix())
+        except ValueError:
+            raise click.BadParameter(f"{p} 不在内容仓库 {root} 之内", param_hint="PATHS") from None
+    return result
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@root_option
+@format_option
+def validate(paths, root, fmt):
+    """校验全部内容:标准、代码表、样例、数据集数据、课程资源记录和交叉引用。
+
+    给出 PATHS 时只报告这些文件或目录中的问题(交叉引用仍按整个仓库检查)。
+    有错误时退出码为 1,每个问题写成 路径:行号 加说明和修改建议。
+
+    \b
+    Example:
+        educat validate
+        educat validate datasets/school-directory --format json
+    """
+    from .validate import validate_repo
+
+    _, report = validate_repo(root)
+    _print_report(report, fmt, _rel_paths(root, paths))
+    sys.exit(0 if (report.only(_rel_paths(root, paths)) if paths else report).valid else 1)
+
+
+@cli.command()
+@root_option
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="输出目录,默认为 <root>/site。")
+@click.option("--strict", is_flag=True, help="把 MkDocs 的警告也当作错误。")
+def build(root, out, strict):
+    """先校验,再生成静态网站。
+
+    网站先构建到临时目录,成功后才整体替换输出目录;失败时原网站保持不变。
+
+    \b
+    Example:
+        educat build
+        educat build --out /srv/www/edu
+    """
+    from .site.build import BuildError, build_site
+    from .validate import validate_repo
+
+    repo, report = validate_repo(root)
+    if not report.valid:
+        _print_report(report, "text", [])
+        raise click.ClickException("内容校验未通过,未构建网站;原有网站保持不变")
+    try:
+        target = build_site(root, out or root / "site", repo, report, strict=strict)
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"网站已生成:{target}({len(repo.standards)} 个标准,{len(repo.datasets)} 个数据集,{len(repo.records)} 条课程资源)")
+
+
+@cli.command()
+@root_option
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="预览服务器地址。")
+def serve(root, dev_addr):
+    """本地预览网站;修改 docs/、standards/、datasets/、catalog/ 中的文件后自动刷新。
+
+    \b
+    Example:
+        educat serve --dev-addr 127.0.0.1:8001
+    """
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    config_file = Path(root) / "mkdocs.yml"
+    if not config_file.is_file():
+        raise click.ClickException(f"{config_file} 不存在:请在内容仓库根目录运行,或用 --root 指定")
+    mkdocs_serve(config_file=str(config_file), dev_addr=dev_addr, livereload=True)
+
+
+def main():
+    cli(prog_name="educat")

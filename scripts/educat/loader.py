@@ -1,0 +1,274 @@
+"""Read the content folders into typed models, collecting load problems as data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from .model import (
+    Code,
+    CodeList,
+    Dataset,
+    DatasetResource,
+    Entity,
+    Example,
+    FieldDef,
+    Record,
+    Repo,
+    Standard,
+)
+from .report import Problem, rel
+from .yamlio import LineDict, LineList, YamlError, load_yaml, read_text
+
+CODELIST_COLUMNS = ["code", "name", "description", "parent"]
+
+
+class Loader:
+    """Loads a content repository. ``problems`` collects everything that could not be read."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.problems: list[Problem] = []
+        self.broken: set[str] = set()
+
+    # -- helpers ---------------------------------------------------------------------------
+    def problem(self, type_, message, path, line=None, note="", **kw) -> None:
+        self.problems.append(Problem(type_, message, rel(path, self.root), line, note=note, **kw))
+
+    def yaml(self, path: Path, expect=dict):
+        try:
+            data = load_yaml(path)
+        except YamlError as exc:
+            self.problem("yaml-error", exc.message, path, exc.line)
+            return None
+        except OSError as exc:
+            self.problem("file-error", f"无法读取文件:{exc.strerror}", path)
+            return None
+        kind = LineDict if expect is dict else LineList
+        if not isinstance(data, kind):
+            want = "键值映射(mapping)" if expect is dict else "列表(每项以 - 开头)"
+            self.problem("yaml-error", f"文件顶层应为{want}", path, 1)
+            return None
+        return data
+
+    def inside(self, path: Path, folder: Path) -> bool:
+        """True when path (after following symlinks) stays inside folder."""
+        try:
+            path.resolve().relative_to(folder.resolve())
+            return True
+        except ValueError:
+            return False
+
+    # -- whole repository ------------------------------------------------------------------
+    def load(self) -> Repo:
+        repo = Repo(self.root)
+        self.broken = repo.broken
+        for std in self.load_standards():
+            repo.standards.setdefault(std.slug, {})[std.version] = std
+        for ds in self.load_datasets():
+            repo.datasets[ds.slug] = ds
+        repo.records = self.load_records()
+        return repo
+
+    # -- standards -------------------------------------------------------------------------
+    def load_standards(self) -> list[Standard]:
+        base = self.root / "standards"
+        result = []
+        if not base.is_dir():
+            return result
+        for slug_dir in sorted(p for p in base.iterdir() if p.is_dir()):
+            for version_dir in sorted(p for p in slug_dir.iterdir() if p.is_dir()):
+                std = self.load_standard(version_dir)
+                if std is not None:
+                    result.append(std)
+        return result
+
+    def load_standard(self, folder: Path) -> Standard | None:
+        meta_path = folder / "standard.yaml"
+        if not meta_path.is_file():
+            self.problem(
+                "missing-file",
+                "标准版本目录缺少 standard.yaml",
+                folder,
+                note="每个 standards/<slug>/<版本>/ 目录都需要 standard.yaml",
+            )
+            return None
+        meta = self.yaml(meta_path)
+        if meta is None:
+            self.broken.update({folder.parent.name, f"{folder.parent.name}@{folder.name}"})
+            return None
+        std = Standard(slug=folder.parent.name, version=folder.name, path=folder, meta=meta)
+        entity_dir = folder / "entities"
+        if entity_dir.is_dir():
+            for path in sorted(entity_dir.glob("*.yaml")):
+                entity = self.load_entity(path)
+                if entity is not None:
+                    std.entities[entity.name] = entity
+        codelist_meta = meta.get("codelists") if isinstance(meta.get("codelists"), dict) else {}
+        codelist_dir = folder / "codelists"
+        if codelist_dir.is_dir():
+            for path in sorted(codelist_dir.glob("*.csv")):
+                info = codelist_meta.get(path.stem) if isinstance(codelist_meta.get(path.stem), dict) else {}
+                std.codelists[path.stem] = self.load_codelist(path, info)
+        examples = folder / "examples" / "examples.yaml"
+        if examples.is_file():
+            std.examples = self.load_examples(examples)
+        openapi = folder / "openapi.yaml"
+        if openapi.is_file():
+            std.openapi = openapi
+        return std
+
+    def load_entity(self, path: Path) -> Entity | None:
+        data = self.yaml(path)
+        if data is None:
+            return None
+        fields = []
+        raw_fields = data.get("fields")
+        if isinstance(raw_fields, LineList):
+            for item, line in zip(raw_fields, raw_fields.item_lines):
+                if isinstance(item, dict):
+                    fields.append(FieldDef(item, line))
+        return Entity(name=path.stem, path=path, descriptor=data, fields=fields)
+
+    def load_codelist(self, path: Path, info: dict) -> CodeList:
+        codelist = CodeList(
+            name=path.stem,
+            path=path,
+            title=str(info.get("title", "")),
+            source=str(info.get("source", "")),
+            description=str(info.get("description", "")),
+        )
+        try:
+            text = read_text(path)
+        except YamlError as exc:
+            self.problem("encoding-error", exc.message, path, exc.line)
+            return codelist
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+        if header is None:
+            self.problem("missing-label", "代码表为空:第一行应为表头 code,name,description,parent", path, 1)
+            return codelist
+        if header not in (CODELIST_COLUMNS, CODELIST_COLUMNS[:3]):
+            self.problem(
+                "incorrect-label",
+                f"代码表表头为 {','.join(header)}",
+                path,
+                1,
+                row=1,
+                note="表头必须是 code,name,description 或 code,name,description,parent",
+            )
+            return codelist
+        for cells in reader:
+            row = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                self.problem(
+                    "extra-cell" if len(cells) > len(header) else "missing-cell",
+                    f"此行有 {len(cells)} 列,表头有 {len(header)} 列",
+                    path,
+                    row,
+                    row=row,
+                    note="检查是否有多余的逗号;含逗号的文字要用双引号括起来",
+                )
+                continue
+            values = dict(zip(header, cells))
+            code = values["code"].strip()
+            if not code or not values["name"].strip():
+                self.problem("constraint-error", "代码和名称不能为空", path, row, row=row, field="code" if not code else "name")
+                continue
+            if code in codelist.codes:
+                self.problem(
+                    "unique-error",
+                    f"代码 “{code}” 重复(第 {codelist.codes[code].row} 行已有)",
+                    path,
+                    row,
+                    row=row,
+                    field="code",
+                )
+                continue
+            codelist.codes[code] = Code(code, values["name"].strip(), values["description"].strip(), values.get("parent", "").strip(), row)
+        return codelist
+
+    def load_examples(self, path: Path) -> list[Example]:
+        data = self.yaml(path, expect=list)
+        if data is None:
+            return []
+        result = []
+        for item, line in zip(data, data.item_lines):
+            if not isinstance(item, dict):
+                self.problem("yaml-error", "每个样例应是一个映射(file/entity/…)", path, line)
+                continue
+            expected = None
+            if "errors" in item:
+                expected = []
+                for err in item.get("errors") or []:
+                    if isinstance(err, dict):
+                        expected.append((err.get("row"), err.get("field") or "", str(err.get("type", ""))))
+            elif item.get("valid") is not True:
+                self.problem(
+                    "example-error",
+                    f"样例 {item.get('file')} 既没有 valid: true 也没有声明 errors",
+                    path,
+                    line,
+                    note="合规样例写 valid: true;不合规样例在 errors 中列出每个应报的错误",
+                )
+                continue
+            result.append(
+                Example(
+                    file=str(item.get("file", "")),
+                    entity=str(item.get("entity", "")),
+                    path=path,
+                    line=line,
+                    description=str(item.get("description", "")),
+                    expected=expected,
+                )
+            )
+        return result
+
+    # -- datasets --------------------------------------------------------------------------
+    def load_datasets(self) -> list[Dataset]:
+        base = self.root / "datasets"
+        result = []
+        if not base.is_dir():
+            return result
+        for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+            path = folder / "datapackage.yaml"
+            if not path.is_file():
+                self.problem("missing-file", "数据集目录缺少 datapackage.yaml", folder)
+                continue
+            meta = self.yaml(path)
+            if meta is None:
+                continue
+            ds = Dataset(slug=folder.name, path=folder, meta=meta)
+            resources = meta.get("resources")
+            if isinstance(resources, LineList):
+                for item, line in zip(resources, resources.item_lines):
+                    if isinstance(item, dict):
+                        ds.resources.append(DatasetResource(str(item.get("name", "")), item, line))
+            result.append(ds)
+        return result
+
+    # -- catalog ---------------------------------------------------------------------------
+    def load_records(self) -> list[Record]:
+        base = self.root / "catalog" / "resources"
+        records = []
+        if not base.is_dir():
+            return records
+        for path in sorted(base.glob("*.yaml")):
+            data = self.yaml(path, expect=list)
+            if data is None:
+                continue
+            for item, line in zip(data, data.item_lines):
+                if not isinstance(item, dict):
+                    self.problem("yaml-error", "每条资源记录应是一个映射(id/title/…)", path, line)
+                    continue
+                records.append(Record(item, path, line))
+        return records
+
+
+def load_repo(root: Path) -> tuple[Repo, list[Problem]]:
+    loader = Loader(root)
+    repo = loader.load()
+    return repo, loader.problems

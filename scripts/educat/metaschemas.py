@@ -1,0 +1,182 @@
+"""JSON Schemas (draft 2020-12) for the YAML files authors write.
+
+Unknown keys are errors (``additionalProperties: false``): a typo such as ``tittle`` must
+not pass silently.
+"""
+
+from __future__ import annotations
+
+from .model import SENSITIVITIES, STATUSES
+
+# GB/T 21063-style catalogue vocabularies for datasets.
+SHARE_TYPES = ("无条件共享", "有条件共享", "不予共享")
+OPEN_TYPES = ("无条件开放", "有条件开放", "不予开放")
+UPDATE_CYCLES = ("实时", "每日", "每周", "每月", "每季度", "每半年", "每年", "不定期", "不更新")
+THEMES = ("教育", "科技", "文化", "社会保障", "综合")
+
+_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_TEXT = {"type": "string", "minLength": 1}
+_SEMVER = {"type": "string", "pattern": r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"}
+_NAME = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"}
+_SLUG = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"}
+
+
+def _object(properties: dict, required: list[str]) -> dict:
+    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+
+
+STANDARD = _object(
+    {
+        "slug": _SLUG,
+        "title": _TEXT,
+        "version": _SEMVER,
+        "status": {"enum": list(STATUSES)},
+        "publisher": _TEXT,
+        "date": _DATE,
+        "scope": _TEXT,
+        "description": {"type": "string"},
+        "example": {"type": "boolean"},
+        "changes": {"type": "string"},
+        "references": {
+            "type": "array",
+            "items": _object({"code": _TEXT, "title": _TEXT, "url": {"type": "string"}}, ["code", "title"]),
+        },
+        "codelists": {
+            "type": "object",
+            "additionalProperties": _object(
+                {"title": _TEXT, "source": {"type": "string"}, "description": {"type": "string"}}, ["title"]
+            ),
+        },
+    },
+    ["slug", "title", "version", "status", "publisher", "date", "scope"],
+)
+
+_CONSTRAINTS = _object(
+    {
+        "required": {"type": "boolean"},
+        "unique": {"type": "boolean"},
+        "pattern": {"type": "string"},
+        "enum": {"type": "array"},
+        "minLength": {"type": "integer", "minimum": 0},
+        "maxLength": {"type": "integer", "minimum": 0},
+        "minimum": {"type": ["number", "string"]},
+        "maximum": {"type": ["number", "string"]},
+    },
+    [],
+)
+
+FIELD = _object(
+    {
+        "name": _NAME,
+        "title": _TEXT,
+        "type": {
+            "enum": ["string", "integer", "number", "boolean", "date", "datetime", "time", "year", "yearmonth",
+                     "duration", "array", "object", "geopoint", "any"]
+        },
+        "format": {"type": "string"},
+        "description": _TEXT,
+        "sensitivity": {"enum": list(SENSITIVITIES)},
+        "constraints": _CONSTRAINTS,
+        "codelist": {"type": "string", "pattern": r"^([a-z0-9][a-z0-9-]*(@[0-9.]+)?/)?[a-z][a-z0-9_]*$"},
+        "rule": {"type": "string"},
+        "example": {},
+        "unit": {"type": "string"},
+        "trueValues": {"type": "array", "items": {"type": "string"}},
+        "falseValues": {"type": "array", "items": {"type": "string"}},
+    },
+    ["name", "title", "type", "description", "sensitivity"],
+)
+
+ENTITY = _object(
+    {
+        "name": _NAME,
+        "title": _TEXT,
+        "description": _TEXT,
+        "fields": {"type": "array", "minItems": 1, "items": FIELD},
+        "primaryKey": {"type": ["string", "array"], "items": {"type": "string"}},
+        "missingValues": {"type": "array", "items": {"type": "string"}},
+    },
+    ["name", "title", "description", "fields"],
+)
+
+EXAMPLES = {
+    "type": "array",
+    "items": _object(
+        {
+            "file": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]+\.csv$"},
+            "entity": _NAME,
+            "description": {"type": "string"},
+            "valid": {"type": "boolean"},
+            "errors": {
+                "type": "array",
+                "minItems": 1,
+                "items": _object(
+                    {"row": {"type": "integer", "minimum": 1}, "field": {"type": "string"}, "type": _TEXT},
+                    ["row", "type"],
+                ),
+            },
+        },
+        ["file", "entity"],
+    ),
+}
+
+_LOCAL_FIELD = {**FIELD}
+
+DATAPACKAGE = _object(
+    {
+        "name": _SLUG,
+        "title": _TEXT,
+        "description": _TEXT,
+        "version": _SEMVER,
+        "keywords": {"type": "array", "items": {"type": "string"}},
+        "example": {"type": "boolean"},
+        "sources": {"type": "array", "items": _object({"title": _TEXT, "path": {"type": "string"}}, ["title"])},
+        "licenses": {
+            "type": "array",
+            "minItems": 1,
+            "items": _object({"name": _TEXT, "title": {"type": "string"}, "path": {"type": "string"}}, ["name"]),
+        },
+        "catalog": _object(
+            {
+                "provider": _TEXT,
+                "responsible_unit": _TEXT,
+                "theme": {"enum": list(THEMES)},
+                "update_cycle": {"enum": list(UPDATE_CYCLES)},
+                "share_type": {"enum": list(SHARE_TYPES)},
+                "share_conditions": {"type": "string"},
+                "open_type": {"enum": list(OPEN_TYPES)},
+                "published": _DATE,
+                "updated": _DATE,
+                "contact": _object(
+                    {"name": _TEXT, "phone": {"type": "string"}, "email": {"type": "string"}}, ["name"]
+                ),
+            },
+            ["provider", "responsible_unit", "theme", "update_cycle", "share_type", "open_type", "published", "contact"],
+        ),
+        "resources": {
+            "type": "array",
+            "minItems": 1,
+            "items": _object(
+                {
+                    "name": {"type": "string", "pattern": r"^[a-z][a-z0-9_-]*$"},
+                    "title": _TEXT,
+                    "description": {"type": "string"},
+                    "path": {"type": "string", "minLength": 1},
+                    "schema": _object(
+                        {
+                            "entity": {
+                                "type": "string",
+                                "pattern": r"^[a-z0-9][a-z0-9-]*@[0-9]+\.[0-9]+\.[0-9]+/[a-z][a-z0-9_]*$",
+                            },
+                            "fields": {"type": "array", "minItems": 1, "items": {"anyOf": [_NAME, _LOCAL_FIELD]}},
+                            "primaryKey": {"type": ["string", "array"], "items": {"type": "string"}},
+                        },
+                        ["entity"],
+                    ),
+                },
+                ["name", "title", "path", "schema"],
+            ),
+        },
+    },
+    ["name", "title", "description", "licenses", "catalog", "resources"],
+)

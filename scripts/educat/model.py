@@ -1,0 +1,204 @@
+"""Typed models of the content: standards, entities, code lists, datasets, catalog records."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STATUSES = ("草案", "征求意见稿", "试行", "正式发布", "废止")
+SENSITIVITIES = ("公开", "内部", "敏感个人信息")
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Keys that educat adds to a Table Schema field; the rest is plain Frictionless.
+FIELD_EXTENSIONS = ("sensitivity", "codelist", "rule")
+
+
+def semver_key(version: str) -> tuple:
+    match = SEMVER.match(version or "")
+    return tuple(int(x) for x in match.groups()) if match else (-1,)
+
+
+@dataclass
+class Code:
+    code: str
+    name: str
+    description: str = ""
+    parent: str = ""
+    row: int = 0
+
+
+@dataclass
+class CodeList:
+    name: str
+    path: Path
+    title: str = ""
+    source: str = ""
+    description: str = ""
+    codes: dict[str, Code] = field(default_factory=dict)
+
+    def label(self, code) -> str:
+        item = self.codes.get(str(code))
+        return item.name if item else str(code)
+
+
+@dataclass
+class FieldDef:
+    descriptor: dict
+    line: int | None = None
+
+    name = property(lambda self: self.descriptor.get("name", ""))
+    title = property(lambda self: self.descriptor.get("title", ""))
+    type = property(lambda self: self.descriptor.get("type", "any"))
+    description = property(lambda self: self.descriptor.get("description", ""))
+    sensitivity = property(lambda self: self.descriptor.get("sensitivity", ""))
+    codelist = property(lambda self: self.descriptor.get("codelist"))
+    rule = property(lambda self: self.descriptor.get("rule"))
+    constraints = property(lambda self: self.descriptor.get("constraints") or {})
+
+    @property
+    def required(self) -> bool:
+        return bool(self.constraints.get("required"))
+
+
+@dataclass
+class Entity:
+    name: str
+    path: Path
+    descriptor: dict
+    fields: list[FieldDef]
+
+    title = property(lambda self: self.descriptor.get("title", self.name))
+    description = property(lambda self: self.descriptor.get("description", ""))
+
+    def field(self, name: str) -> FieldDef | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass
+class Example:
+    file: str
+    entity: str
+    path: Path
+    line: int | None
+    description: str = ""
+    expected: list[tuple] | None = None  # None = must be valid
+
+
+@dataclass
+class Standard:
+    slug: str
+    version: str
+    path: Path
+    meta: dict
+    entities: dict[str, Entity] = field(default_factory=dict)
+    codelists: dict[str, CodeList] = field(default_factory=dict)
+    examples: list[Example] = field(default_factory=list)
+    openapi: Path | None = None
+
+    title = property(lambda self: self.meta.get("title", self.slug))
+    status = property(lambda self: self.meta.get("status", ""))
+
+    @property
+    def ref(self) -> str:
+        return f"{self.slug}@{self.version}"
+
+
+@dataclass
+class DatasetResource:
+    name: str
+    descriptor: dict
+    line: int | None
+    entity_ref: str | None = None
+    entity: Entity | None = None
+    standard: Standard | None = None
+    fields: list[FieldDef] = field(default_factory=list)
+
+    title = property(lambda self: self.descriptor.get("title", self.name))
+    path = property(lambda self: self.descriptor.get("path", ""))
+
+
+@dataclass
+class Dataset:
+    slug: str
+    path: Path
+    meta: dict
+    resources: list[DatasetResource] = field(default_factory=list)
+
+    title = property(lambda self: self.meta.get("title", self.slug))
+    catalog = property(lambda self: self.meta.get("catalog") or {})
+
+
+@dataclass
+class Record:
+    data: dict
+    path: Path
+    line: int | None
+
+    id = property(lambda self: str(self.data.get("id", "")))
+    title = property(lambda self: str(self.data.get("title", "")))
+
+    def line_of(self, key: str) -> int | None:
+        lines = getattr(self.data, "key_lines", {})
+        return lines.get(key, self.line)
+
+
+@dataclass
+class Repo:
+    root: Path
+    standards: dict[str, dict[str, Standard]] = field(default_factory=dict)
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+    records: list[Record] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)  # "slug" and "slug@version" of unreadable standards
+
+    def is_broken(self, ref: str) -> bool:
+        """True when a reference points into a standard that could not be read (already reported)."""
+        std_part = ref.split("/", 1)[0] if "/" in ref else ""
+        return bool(std_part) and (std_part in self.broken or std_part.split("@")[0] in self.broken)
+
+    def latest(self, slug: str) -> Standard | None:
+        versions = self.standards.get(slug) or {}
+        if not versions:
+            return None
+        return versions[max(versions, key=semver_key)]
+
+    def standard(self, slug: str, version: str | None = None) -> Standard | None:
+        if version is None:
+            return self.latest(slug)
+        return (self.standards.get(slug) or {}).get(version)
+
+    def all_standards(self) -> list[Standard]:
+        return [
+            std
+            for slug in sorted(self.standards)
+            for _, std in sorted(self.standards[slug].items(), key=lambda kv: semver_key(kv[0]))
+        ]
+
+    def resolve(self, ref: str, kind: str, base: Standard | None = None):
+        """Resolve ``name``, ``slug/name`` or ``slug@version/name`` to an entity or code list.
+
+        Returns (standard, item) or raises LookupError with a message saying what is missing.
+        """
+        if "/" in ref:
+            std_part, name = ref.split("/", 1)
+            slug, _, version = std_part.partition("@")
+            std = self.standard(slug, version or None)
+            if std is None:
+                known = ", ".join(sorted(self.standards)) or "无"
+                what = f"{slug}@{version}" if version else slug
+                raise LookupError(f"找不到标准 {what}(已有:{known})")
+        else:
+            std, name = base, ref
+            if std is None:
+                raise LookupError(f"引用 “{ref}” 需要写成 标准@版本/名称")
+        items = std.entities if kind == "entity" else std.codelists
+        if name not in items:
+            label = "实体" if kind == "entity" else "代码表"
+            known = ", ".join(sorted(items)) or "无"
+            raise LookupError(f"标准 {std.ref} 中没有{label} “{name}”(已有:{known})")
+        return std, items[name]
+
+    @property
+    def catalog_standard(self) -> Standard | None:
+        return self.latest("resource-metadata")

@@ -1,0 +1,203 @@
+"""Validate tabular data against an entity with Frictionless, plus the educat checks.
+
+The code-list and identifier checks are Frictionless ``Check`` classes, so one
+Frictionless pass reports type, constraint, code-list and check-character errors together,
+with the row numbers the user sees in a spreadsheet (header = row 1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from frictionless import Check, Checklist, FrictionlessException, Resource, Schema, errors
+
+from .formats import RULES
+from .model import CodeList, FieldDef
+
+TYPE_NAMES = {
+    "string": "文本",
+    "integer": "整数",
+    "number": "数字",
+    "boolean": "布尔值(true/false)",
+    "date": "日期(YYYY-MM-DD)",
+    "datetime": "日期时间(YYYY-MM-DDThh:mm:ss)",
+    "year": "年份(四位数字)",
+    "duration": "ISO 8601 时长(如 PT15M)",
+    "array": "列表",
+}
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """One finding in a table: row is the spreadsheet row (header = 1)."""
+
+    row: int | None
+    field: str
+    type: str
+    message: str
+    note: str = ""
+
+    @property
+    def key(self) -> tuple:
+        return (self.row, self.field, self.type)
+
+
+class CodeError(errors.CellError):
+    type = "code-error"
+    title = "Code Error"
+    description = "The value is not a code of the field's code list."
+    template = "{note}"
+
+
+def _rule_error(rule) -> type:
+    return type(
+        f"{rule.name.title().replace('-', '')}Error",
+        (errors.CellError,),
+        {"type": rule.error_type, "title": rule.title, "description": rule.explanation, "template": "{note}"},
+    )
+
+
+RULE_ERRORS = {name: _rule_error(rule) for name, rule in RULES.items()}
+
+
+class CodeListCheck(Check):
+    """Every value (or list item) of a coded field must be a code of its list."""
+
+    type = "educat-codelist"
+    Errors = [CodeError]
+
+    def __init__(self, codelists: dict[str, CodeList]):
+        self.codelists = codelists
+
+    def validate_row(self, row):
+        for name, codelist in self.codelists.items():
+            value = row[name]
+            if value is None:
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                if str(item) not in codelist.codes:
+                    sample = "、".join(f"{c.code} {c.name}" for c in list(codelist.codes.values())[:6])
+                    more = " 等" if len(codelist.codes) > 6 else ""
+                    yield CodeError.from_row(
+                        row,
+                        note=f"“{item}” 不是代码表 {codelist.name}({codelist.title or codelist.name})中的代码;"
+                        f"可用代码如:{sample}{more}",
+                        field_name=name,
+                    )
+
+
+class RuleCheck(Check):
+    """Identifier rules (统一社会信用代码, 身份证号, 行政区划, 学校标识码)."""
+
+    type = "educat-rules"
+    Errors = list(RULE_ERRORS.values())
+
+    def __init__(self, rules: dict[str, str]):
+        self.rules = rules
+
+    def validate_row(self, row):
+        for name, rule_name in self.rules.items():
+            value = row[name]
+            if value is None or value == "":
+                continue
+            reason = RULES[rule_name].check(str(value))
+            if reason:
+                yield RULE_ERRORS[rule_name].from_row(row, note=f"“{value}”:{reason}", field_name=name)
+
+
+def frictionless_schema(fields: list[FieldDef], primary_key=None) -> Schema:
+    descriptor = {"fields": [dict(f.descriptor) for f in fields]}
+    if primary_key:
+        descriptor["primaryKey"] = primary_key if isinstance(primary_key, list) else [primary_key]
+    return Schema.from_descriptor(descriptor)
+
+
+def explain(error) -> tuple[str, str]:
+    """A plain-Chinese message and fix for a Frictionless error."""
+    kind = error.type
+    cell = getattr(error, "cell", None)
+    note = getattr(error, "note", "") or ""
+    if kind in ("code-error",) or kind in {r.error_type for r in RULES.values()}:
+        return note, "改为代码表或规则允许的值" if kind == "code-error" else "核对原始证照或系统中的号码后重填"
+    if kind == "type-error":
+        match = re.search(r'type is "(\w+)', error.message)
+        type_name = TYPE_NAMES.get(match.group(1), match.group(1)) if match else "规定类型"
+        return f"值 “{cell}” 不是有效的{type_name}", f"改为{type_name}格式"
+    if kind == "constraint-error":
+        match = re.search(r'constraint "(\w+)" is "(.*)"', note, re.S)
+        name, limit = (match.group(1), match.group(2)) if match else ("", "")
+        if name == "required":
+            return "必填字段为空", "填写该字段"
+        if name == "pattern":
+            return f"值 “{cell}” 不符合格式要求 {limit}", "按字段说明的格式修改(Table Schema 的 pattern 必须匹配整个值)"
+        if name == "enum":
+            return f"值 “{cell}” 不在允许值中", f"改为以下之一:{limit}"
+        labels = {"minimum": "最小值", "maximum": "最大值", "minLength": "最短长度", "maxLength": "最长长度"}
+        return f"值 “{cell}” 违反约束 {labels.get(name, name)} = {limit}", "修改为满足约束的值"
+    if kind == "unique-error":
+        return f"值 “{cell}” 与前面的行重复,但该字段要求唯一", "删除重复行或改正编号"
+    if kind == "primary-key":
+        return "主键重复或为空", "保证主键各行唯一且不为空"
+    if kind in ("extra-label", "missing-label", "incorrect-label", "duplicate-label", "blank-label"):
+        label = getattr(error, "label", "")
+        hints = {
+            "extra-label": f"表头 “{label}” 不是标准中定义的字段",
+            "missing-label": "表头缺少标准要求的字段",
+            "incorrect-label": f"表头 “{label}” 与标准中该位置的字段名不一致",
+            "duplicate-label": f"表头 “{label}” 重复",
+            "blank-label": "表头有空列名",
+        }
+        return hints[kind], "表头应与字段字典中的字段名及顺序一致"
+    if kind == "extra-cell":
+        return "此行的列数多于表头", "检查多余的逗号;含逗号的文字要用双引号括起来"
+    if kind == "missing-cell":
+        return "此行的列数少于表头", "补齐缺少的列"
+    if kind == "blank-row":
+        return "空行", "删除空行"
+    if kind in ("encoding-error", "source-error", "scheme-error", "format-error", "file-error"):
+        return f"文件无法读取:{note or error.message}", "确认文件是 UTF-8 编码的 CSV,且未损坏"
+    return error.message, note
+
+
+def validate_table(
+    fields: list[FieldDef],
+    codelists: dict[str, CodeList],
+    *,
+    path: Path | None = None,
+    rows: list[dict] | None = None,
+    primary_key=None,
+    limit_errors: int | None = None,
+) -> tuple[list[CellProblem], dict]:
+    """Validate a CSV file (``path``) or inline ``rows`` against resolved fields."""
+    try:
+        schema = frictionless_schema(fields, primary_key)
+    except FrictionlessException as exc:
+        return [CellProblem(None, "", "schema-error", f"字段定义无法构成 Table Schema:{exc.error.message}", "修正实体的字段定义")], {"rows": 0}
+    rules = {f.name: f.rule for f in fields if f.rule in RULES}
+    checks = []
+    if codelists:
+        checks.append(CodeListCheck(codelists))
+    if rules:
+        checks.append(RuleCheck(rules))
+    if path is not None:
+        resource = Resource(path=path.name, basepath=str(path.parent), schema=schema, encoding="utf-8")
+    else:
+        resource = Resource(data=rows, schema=schema)
+    options = {"checklist": Checklist(checks=checks)}
+    if limit_errors:
+        options["limit_errors"] = limit_errors
+    report = resource.validate(**options)
+    problems = []
+    for task in report.tasks:
+        for error in task.errors:
+            message, note = explain(error)
+            problems.append(
+                CellProblem(getattr(error, "row_number", None), getattr(error, "field_name", "") or "", error.type, message, note)
+            )
+    for error in report.errors:
+        message, note = explain(error)
+        problems.append(CellProblem(None, "", error.type, message, note))
+    stats = {"rows": sum(t.stats.get("rows", 0) or 0 for t in report.tasks)}
+    return problems, stats

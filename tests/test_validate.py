@@ -1,0 +1,175 @@
+"""Every validation error type, with the file and the place asserted."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from educat.validate import validate_repo
+
+from .conftest import GOOD_USCC, write
+
+
+def flat(root):
+    _, report = validate_repo(root)
+    return [(p.path, p.line, p.row, p.field, p.type) for p in report.sorted() if p.severity == "error"]
+
+
+def test_mini_repo_is_valid(mini_repo):
+    repo, report = validate_repo(mini_repo)
+    assert report.errors == []
+    assert report.stats["standards"] == 2
+    assert report.stats["resources"] == 1
+    assert [e.name for e in repo.standards["demo"]["1.0.0"].entities.values()] == ["org"]
+
+
+def test_malformed_yaml(mini_repo):
+    path = mini_repo / "standards/demo/1.0.0/standard.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("status: 试行", "status: [试行"), encoding="utf-8")
+    problems = flat(mini_repo)
+    assert problems[0][0] == "standards/demo/1.0.0/standard.yaml"
+    assert problems[0][4] == "yaml-error"
+    assert problems[0][1] is not None
+
+
+def test_duplicate_key(mini_repo):
+    path = mini_repo / "standards/demo/1.0.0/standard.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "title: 又一个标题\n", encoding="utf-8")
+    _, report = validate_repo(mini_repo)
+    [problem] = report.errors
+    assert (problem.path, problem.type) == ("standards/demo/1.0.0/standard.yaml", "yaml-error")
+    assert problem.line == 16
+    assert "重复的键 “title”(第 2 行已出现)" in problem.message
+
+
+def test_yaml_alias_is_rejected(mini_repo):
+    write(mini_repo / "catalog/resources/bomb.yaml", 'a: &a ["x", "x"]\nb: &b [*a, *a]\nc: [*b, *b]\n')
+    problems = flat(mini_repo)
+    assert problems == [("catalog/resources/bomb.yaml", 1, None, None, "yaml-error")]
+
+
+def test_wrong_code_in_dataset_csv(mini_repo):
+    write(
+        mini_repo / "datasets/orgs/datapackage.yaml",
+        (mini_repo / "datasets/orgs/datapackage.yaml").read_text(encoding="utf-8").replace("        - staff\n", "        - gender\n        - staff\n"),
+    )
+    write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc,gender,staff\n0001,{GOOD_USCC},1,12\n0002,{GOOD_USCC},7,3\n")
+    assert flat(mini_repo) == [("datasets/orgs/data/orgs.csv", 3, 3, "gender", "code-error")]
+
+
+def test_dangling_codelist_reference(mini_repo):
+    path = mini_repo / "standards/demo/1.0.0/entities/org.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("codelist: gender", "codelist: sex"), encoding="utf-8")
+    # The entity's examples are not judged while its own definition is broken.
+    assert flat(mini_repo) == [("standards/demo/1.0.0/entities/org.yaml", 23, None, "gender", "dangling-reference")]
+
+
+def test_dangling_entity_reference(mini_repo):
+    path = mini_repo / "datasets/orgs/datapackage.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("demo@1.0.0/org", "demo@2.0.0/org"), encoding="utf-8")
+    _, report = validate_repo(mini_repo)
+    [problem] = report.errors
+    assert (problem.path, problem.line, problem.type) == ("datasets/orgs/datapackage.yaml", 23, "dangling-reference")
+    assert "找不到标准 demo@2.0.0" in problem.message
+
+
+def test_unknown_field_in_metadata(mini_repo):
+    path = mini_repo / "standards/demo/1.0.0/standard.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("scope:", "scpoe:"), encoding="utf-8")
+    problems = flat(mini_repo)
+    assert ("standards/demo/1.0.0/standard.yaml", 7, None, None, "unknown-field") in problems
+    assert ("standards/demo/1.0.0/standard.yaml", 1, None, None, "missing-field") in problems
+
+
+def test_unknown_field_in_record(mini_repo):
+    path = mini_repo / "catalog/resources/junior.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  keywords:", "  keyword:"), encoding="utf-8")
+    assert flat(mini_repo) == [("catalog/resources/junior.yaml", 14, None, "keyword", "unknown-field")]
+
+
+def test_record_errors_point_at_the_line(mini_repo):
+    path = mini_repo / "catalog/resources/junior.yaml"
+    text = path.read_text(encoding="utf-8").replace("subject: math", "subject: maths").replace("published: 2026-01-01", "published: 2026-13-01")
+    path.write_text(text, encoding="utf-8")
+    assert flat(mini_repo) == [
+        ("catalog/resources/junior.yaml", 6, None, "subject", "code-error"),
+        ("catalog/resources/junior.yaml", 16, None, "published", "type-error"),
+    ]
+
+
+def test_duplicate_record_id_across_files(mini_repo):
+    text = (mini_repo / "catalog/resources/junior.yaml").read_text(encoding="utf-8")
+    write(mini_repo / "catalog/resources/zz.yaml", text)
+    assert flat(mini_repo) == [("catalog/resources/zz.yaml", 1, None, "id", "unique-error")]
+
+
+def test_featured_rubric(mini_repo):
+    path = mini_repo / "catalog/resources/junior.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("featured: false", "featured: true"), encoding="utf-8")
+    problems = flat(mini_repo)
+    assert [p[3] for p in problems if p[4] == "rubric-error"] == ["featured_reason", "review_date", "reviewer"]
+
+
+def test_check_characters_and_types_in_examples(mini_repo):
+    bad_uscc = GOOD_USCC[:-1] + ("0" if GOOD_USCC[-1] != "0" else "1")
+    write(mini_repo / "standards/demo/1.0.0/examples/org-valid.csv", f"org_id,uscc,gender,staff\n0001,{bad_uscc},1,x\n12,{GOOD_USCC},1,-1\n")
+    assert flat(mini_repo) == [
+        ("standards/demo/1.0.0/examples/org-valid.csv", 2, 2, "staff", "example-error"),
+        ("standards/demo/1.0.0/examples/org-valid.csv", 2, 2, "uscc", "example-error"),
+        ("standards/demo/1.0.0/examples/org-valid.csv", 3, 3, "org_id", "example-error"),
+        ("standards/demo/1.0.0/examples/org-valid.csv", 3, 3, "staff", "example-error"),
+    ]
+
+
+def test_invalid_example_must_produce_declared_errors(mini_repo):
+    write(mini_repo / "standards/demo/1.0.0/examples/org-invalid.csv", f"org_id,uscc,gender,staff\n0001,{GOOD_USCC},1,5\n")
+    _, report = validate_repo(mini_repo)
+    [problem] = report.errors
+    assert (problem.path, problem.line, problem.type) == ("standards/demo/1.0.0/examples/examples.yaml", 4, "example-error")
+    assert "声明的错误没有出现:第 2 行 字段 gender [code-error]" in problem.message
+
+
+def test_slug_mismatch(mini_repo):
+    path = mini_repo / "standards/demo/1.0.0/standard.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("slug: demo", "slug: demo2"), encoding="utf-8")
+    assert flat(mini_repo) == [("standards/demo/1.0.0/standard.yaml", 1, None, None, "mismatch-error")]
+
+
+def test_codelist_header_and_parent(mini_repo):
+    write(mini_repo / "standards/demo/1.0.0/codelists/gender.csv", "code,name,description,parent\n1,男,,\n2,女,,9\n1,重复,,\n")
+    assert flat(mini_repo) == [
+        ("standards/demo/1.0.0/codelists/gender.csv", 3, 3, "parent", "dangling-reference"),
+        ("standards/demo/1.0.0/codelists/gender.csv", 4, 4, "code", "unique-error"),
+    ]
+
+
+def test_privacy_gate_blocks_sensitive_field(mini_repo):
+    entity = mini_repo / "standards/demo/1.0.0/entities/org.yaml"
+    entity.write_text(entity.read_text(encoding="utf-8").replace("sensitivity: 内部", "sensitivity: 敏感个人信息"), encoding="utf-8")
+    path = mini_repo / "datasets/orgs/datapackage.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("        - staff\n", "        - staff\n        - gender\n"), encoding="utf-8")
+    write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc,staff,gender\n0001,{GOOD_USCC},12,1\n")
+    assert flat(mini_repo) == [("datasets/orgs/datapackage.yaml", 19, None, "gender", "privacy-error")]
+
+
+@pytest.mark.parametrize("bad_path", ["../../etc/passwd", "/etc/passwd", "https://example.org/x.csv"])
+def test_resource_path_must_stay_inside(mini_repo, bad_path):
+    path = mini_repo / "datasets/orgs/datapackage.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("path: data/orgs.csv", f"path: {bad_path}"), encoding="utf-8")
+    assert flat(mini_repo) == [("datasets/orgs/datapackage.yaml", 21, None, None, "path-error")]
+
+
+def test_symlink_out_of_repository(mini_repo, tmp_path):
+    outside = write(tmp_path / "outside.csv", "org_id,uscc,staff\n0001,x,1\n")
+    link = mini_repo / "datasets/orgs/data/orgs.csv"
+    link.unlink()
+    os.symlink(outside, link)
+    assert flat(mini_repo) == [("datasets/orgs/datapackage.yaml", 21, None, None, "path-error")]
+
+
+def test_missing_header_column(mini_repo):
+    write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc\n0001,{GOOD_USCC}\n")
+    problems = flat(mini_repo)
+    assert problems and all(p[0] == "datasets/orgs/data/orgs.csv" for p in problems)
+    assert "missing-label" in {p[4] for p in problems}
