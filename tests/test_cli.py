@@ -1,0 +1,107 @@
+"""The command line, through CliRunner, with exact messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from educat import __version__
+from educat.cli import cli
+
+from .conftest import write
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output == f"educat, version {__version__}\n"
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_with_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert f"educat {command}" in result.output
+
+
+def test_validate_clean(mini_repo):
+    result = run("validate", "--root", mini_repo)
+    assert result.exit_code == 0, result.output
+    assert result.output == "校验通过:2 个标准(2 个版本,2 个实体,9 个代码表),1 个数据集,1 条课程资源。\n"
+
+
+def test_validate_reports_file_line_and_fix(mini_repo):
+    write(mini_repo / "catalog/resources/junior.yaml", (mini_repo / "catalog/resources/junior.yaml").read_text(encoding="utf-8").replace("stage: junior", "stage: middle"))
+    result = run("validate", "--root", mini_repo)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("catalog/resources/junior.yaml:4 (字段 stage): 错误 [code-error] “middle” 不是代码表 stage(")
+    assert lines[1] == "    → 改为代码表或规则允许的值"
+    assert lines[2].startswith("校验失败:1 个错误,0 个警告")
+    assert "Traceback" not in result.output
+
+
+def test_validate_json(mini_repo):
+    write(mini_repo / "datasets/orgs/data/orgs.csv", "org_id,uscc,staff\n0001,X,12\n")
+    result = run("validate", "--root", mini_repo, "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["valid"] is False
+    assert data["stats"]["errors"] == 1
+    [error] = data["errors"]
+    assert {k: error[k] for k in ("type", "path", "line", "row", "field")} == {
+        "type": "uscc-error", "path": "datasets/orgs/data/orgs.csv", "line": 2, "row": 2, "field": "uscc"
+    }
+    assert error["message"] == "“X”:统一社会信用代码应为 18 位,实际 1 位"
+
+
+def test_validate_paths_limit_the_report(mini_repo):
+    write(mini_repo / "datasets/orgs/data/orgs.csv", "org_id,uscc,staff\n0001,X,12\n")
+    clean = run("validate", "--root", mini_repo, mini_repo / "catalog")
+    assert clean.exit_code == 0, clean.output
+    dirty = run("validate", "--root", mini_repo, mini_repo / "datasets")
+    assert dirty.exit_code == 1
+
+
+def test_validate_path_outside_root(mini_repo, tmp_path):
+    result = run("validate", "--root", mini_repo, tmp_path)
+    assert result.exit_code == 2
+    assert "不在内容仓库" in result.output
+
+
+def test_no_traceback_without_debug(mini_repo, monkeypatch):
+    import educat.validate
+
+    def boom(root):
+        raise RuntimeError("磁盘坏了")
+
+    monkeypatch.setattr(educat.validate, "validate_repo", boom)
+    result = run("validate", "--root", mini_repo)
+    assert result.exit_code == 1
+    assert result.output == "Error: 内部错误:RuntimeError: 磁盘坏了(加 --debug 查看详细信息)\n"
+    debug = run("--debug", "validate", "--root", mini_repo)
+    assert isinstance(debug.exception, RuntimeError)
+
+
+def test_build_refuses_invalid_content(mini_repo):
+    write(mini_repo / "standards/demo/1.0.0/standard.yaml", "slug: [\n")
+    result = run("build", "--root", mini_repo, "--out", mini_repo / "site")
+    assert result.exit_code == 1
+    assert "standards/demo/1.0.0/standard.yaml:2: 错误 [yaml-error]" in result.output
+    assert result.output.endswith("Error: 内容校验未通过,未构建网站;原有网站保持不变\n")
+    assert not (mini_repo / "site").exists()
+
+
+def test_build_refuses_to_overwrite_foreign_folder(mini_repo):
+    target = write(mini_repo / "mine" / "notes.txt", "我的文件").parent
+    result = run("build", "--root", mini_repo, "--out", target)
+    assert result.exit_code == 1
+    assert "不是 educat 生成的网站目录" in result.output
+    assert (target / "notes.txt").read_text(encoding="utf-8") == "我的文件"

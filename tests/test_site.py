@@ -1,0 +1,127 @@
+"""The generated site: pages, downloads, escaping, atomic builds, no third-party requests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from educat.cli import cli
+from educat.site.build import build_site
+from educat.validate import validate_repo
+
+from .conftest import write
+
+
+def checksums(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "site" not in p.relative_to(root).parts[:1]
+    }
+
+
+@pytest.fixture
+def built(mini_repo):
+    out = build_site(mini_repo, mini_repo / "site")
+    return mini_repo, out
+
+
+def page(site: Path, url: str) -> str:
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def test_pages_exist_with_stable_urls(built):
+    _, site = built
+    assert "演示标准" in page(site, "standards/demo/1.0.0")
+    assert "机构名录" in page(site, "datasets/orgs")
+    assert "有理数的加法" in page(site, "catalog/r/demo-math-weike")
+    assert "有理数的加法" in page(site, "catalog/stage/junior")
+    redirect = (site / "standards/demo/latest/index.html").read_text(encoding="utf-8")
+    assert 'content="0; url=../1.0.0/"' in redirect
+    assert (site / ".educat-site").is_file()
+
+
+def test_standard_page_has_dictionary_codelists_examples_downloads(built):
+    _, site = built
+    html = page(site, "standards/demo/1.0.0")
+    for text in ("机构编号", "统一社会信用代码", "<code>org_id</code>", 'id="codelist-gender"', "未说明的性别", "org-invalid.csv", "应报错:第 2 行 gender code-error", "GB 32100-2015"):
+        assert text in html, text
+    schema = json.loads((site / "standards/demo/1.0.0/files/org.schema.json").read_text(encoding="utf-8"))
+    assert [f["name"] for f in schema["fields"]] == ["org_id", "uscc", "gender", "staff"]
+    codes = json.loads((site / "standards/demo/1.0.0/files/codelists/gender.json").read_text(encoding="utf-8"))
+    assert [c["code"] for c in codes["codes"]] == ["0", "1", "2", "9"]
+    assert (site / "standards/demo/1.0.0/files/codelists/gender.csv").read_bytes() == (built[0] / "standards/demo/1.0.0/codelists/gender.csv").read_bytes()
+
+
+def test_dataset_page_shows_catalog_metadata_and_dictionary(built):
+    _, site = built
+    html = page(site, "datasets/orgs")
+    for text in ("示例局", "无条件共享", "无条件开放", "每年", "演示标准 1.0.0 / 机构", "机构编号", "0002"):
+        assert text in html, text
+    assert "负责人性别" not in html  # the dataset uses only the fields it lists
+
+
+def test_per_item_pages_stay_out_of_the_nav(built):
+    _, site = built
+    home = page(site, "")
+    assert "有理数的加法" in page(site, "catalog/r/demo-math-weike")
+    assert 'href="catalog/r/demo-math-weike/"' not in home.split('<div class="md-content"')[0]
+
+
+def test_content_is_escaped(mini_repo):
+    marker = '<script>alert("x")</script>'
+    path = mini_repo / "catalog/resources/junior.yaml"
+    text = path.read_text(encoding="utf-8").replace("title: 有理数的加法(示例)", f"title: '有理数 {marker}'")
+    text = text.replace("description: 示例记录。", "description: '<img src=x onerror=alert(1)> **粗体**'")
+    path.write_text(text, encoding="utf-8")
+    site = build_site(mini_repo, mini_repo / "site")
+    html = page(site, "catalog/r/demo-math-weike")
+    assert marker not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;alert(" in html
+
+
+def test_unsafe_urls_are_not_links(mini_repo):
+    path = mini_repo / "catalog/resources/junior.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("url: https://resources.example.org/a", "url: javascript:alert(1)"), encoding="utf-8")
+    _, report = validate_repo(mini_repo)
+    assert [(p.field, p.type) for p in report.errors] == [("url", "constraint-error")]
+
+
+def test_failed_build_keeps_the_good_site(built):
+    root, site = built
+    before = checksums(site)
+    write(root / "catalog/resources/junior.yaml", "- id: [\n")
+    result = CliRunner().invoke(cli, ["build", "--root", str(root), "--out", str(site)])
+    assert result.exit_code == 1
+    assert checksums(site) == before
+    assert not [p for p in root.iterdir() if p.name.startswith(".site-build-")]
+
+
+def test_build_does_not_touch_sources(mini_repo):
+    before = checksums(mini_repo)
+    build_site(mini_repo, mini_repo / "site")
+    build_site(mini_repo, mini_repo / "site")  # rebuilding over its own output is fine
+    assert checksums(mini_repo) == before
+
+
+def test_no_third_party_requests_in_html(built):
+    _, site = built
+    external = re.compile(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//', re.I)
+    offenders = [p for p in site.rglob("*.html") if external.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+    assert "fonts.googleapis" not in page(site, "")
+
+
+def test_search_index_segments_chinese(built):
+    _, site = built
+    index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
+    entries = [d for d in index["docs"] if d["location"].startswith("catalog/r/demo-math-weike/")]
+    text = " ".join(d["title"] + " " + d["text"] for d in entries)
+    tokens = set(re.split(r"[\s\u200b]+", text))
+    assert {"数学", "微课", "有理数"} <= tokens
