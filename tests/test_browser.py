@@ -1,0 +1,123 @@
+"""The real site in a real browser: Debian's headless Chromium driven by Playwright.
+
+The site built from this repository's own content is served on 127.0.0.1. Chromium comes
+from the project's set-up (``make test`` installs the Debian package); Playwright never
+downloads a browser of its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from educat.site.build import build_site
+from educat.validate import validate_repo
+
+from .conftest import REPO
+
+CHROMIUM = os.environ.get("EDUCAT_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory):
+    repo, report = validate_repo(REPO)
+    assert report.valid, [p.render() for p in report.errors]
+    site = build_site(REPO, tmp_path_factory.mktemp("real") / "site", repo, report)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield repo, f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} 不存在:请用 make test 安装 Debian 的 chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.requests = []
+    pg.console_errors = []
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    yield pg
+    context.close()
+
+
+def search(page, base: str, query: str) -> list[str]:
+    page.goto(base)
+    page.fill("input.md-search__input", query)
+    page.wait_for_selector(".md-search-result__item", timeout=15000)
+    page.wait_for_function("document.querySelectorAll('.md-search-result__item').length >= 5", timeout=15000)
+    hrefs = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(e => e.getAttribute('href'))")
+    return [urlparse(h).path.lstrip("/") for h in hrefs]
+
+
+def test_chinese_search_finds_math_micro_lectures(real_site, page):
+    repo, base = real_site
+    expected = {f"catalog/r/{r.id}/" for r in repo.records if r.data.get("subject") == "math" and r.data.get("resource_type") == "weike"}
+    assert len(expected) >= 5
+    found = search(page, base, "数学 微课")
+    top = found[: min(10, len(expected))]
+    assert set(top) <= expected, top
+
+
+def test_chinese_search_multi_character_word(real_site, page):
+    repo, base = real_site
+    expected = {f"catalog/r/{r.id}/" for r in repo.records if "有理数" in r.title}
+    assert expected
+    found = search(page, base, "有理数")
+    assert found[0] in expected
+    assert expected <= set(found)
+
+
+PAGES = {
+    "home": "",
+    "standards": "standards/",
+    "standard": "standards/edu-basic-data/1.0.0/",
+    "codelist": "standards/edu-basic-data/1.0.0/#codelist-ethnicity",
+    "dataset": "datasets/school-directory/",
+    "catalog": "catalog/",
+    "stage": "catalog/stage/junior/",
+    "resource": "catalog/r/junior-math-g7-pep-rational-add-weike/",
+    "latest": "standards/edu-basic-data/latest/",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_pages_load_with_no_third_party_request(real_site, page, name):
+    _, base = real_site
+    response = page.goto(base + PAGES[name])
+    assert response is not None and response.ok
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").first.inner_text().strip()
+    outside = [u for u in page.requests if not u.startswith(base) and not u.startswith("data:")]
+    assert outside == []
+    assert page.console_errors == []
+
+
+def test_latest_redirects_to_newest_version(real_site, page):
+    repo, base = real_site
+    page.goto(base + "standards/edu-basic-data/latest/")
+    page.wait_for_url(f"**/standards/edu-basic-data/{repo.latest('edu-basic-data').version}/")
+    assert repo.latest("edu-basic-data").title in page.locator("h1").first.inner_text()
