@@ -1,0 +1,439 @@
+"""Turn the content models into site pages (Markdown with escaped HTML blocks) and downloads.
+
+Each page is a ``Page(url, markdown)``; URLs are directory URLs ('' is the home page), so
+the source file is ``<url>index.md``. Downloads are ``Asset(uri, path)`` or
+``Asset(uri, content)``. Every page holds only its own item plus small fixed-size lists, so
+the size of a page does not grow with the catalog.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from ..formats import RULES
+from ..model import Dataset, Entity, FieldDef, Record, Repo, Standard, semver_key
+from .html import a, badge, block, dl, is_safe_url, md, rel_url, table, text
+
+FEATURED_ON_HOME = 12
+PREVIEW_ROWS = 20
+
+
+@dataclass
+class Page:
+    url: str
+    markdown: str
+    in_nav: bool = False
+
+    @property
+    def src_uri(self) -> str:
+        return f"{self.url}index.md"
+
+
+@dataclass
+class Asset:
+    uri: str
+    path: Path | None = None
+    content: str | None = None
+
+
+def std_url(std: Standard, version: str | None = None) -> str:
+    return f"standards/{std.slug}/{version or std.version}/"
+
+
+def dataset_url(ds: Dataset) -> str:
+    return f"datasets/{ds.slug}/"
+
+
+def record_url(record: Record) -> str:
+    return f"catalog/r/{record.id}/"
+
+
+def stage_url(code: str) -> str:
+    return f"catalog/stage/{code}/"
+
+
+def _front(title: str, description: str = "") -> str:
+    """Front matter; the theme prints these values unescaped, so they are escaped here."""
+    lines = ["---", f"title: {json.dumps(str(escape(title)), ensure_ascii=False)}"]
+    if description:
+        lines.append(f"description: {json.dumps(str(escape(' '.join(description.split())[:160])), ensure_ascii=False)}")
+    lines.append("---\n")
+    return "\n".join(lines)
+
+
+def _example_badge(flag) -> str:
+    return " " + str(badge("示例", "educat-example")) if flag else ""
+
+
+class SiteContent:
+    """Builds every generated page and asset of the site from a validated repository."""
+
+    def __init__(self, repo: Repo):
+        self.repo = repo
+        self.catalog_std = repo.catalog_standard
+        self.catalog_entity: Entity | None = self.catalog_std.entities.get("resource") if self.catalog_std else None
+        self._labels = self._catalog_labels()
+
+    # -- code labels -------------------------------------------------------------------------
+    def _catalog_labels(self) -> dict[str, dict[str, str]]:
+        labels: dict[str, dict[str, str]] = {}
+        if not self.catalog_entity:
+            return labels
+        for f in self.catalog_entity.fields:
+            if f.codelist:
+                try:
+                    _, codelist = self.repo.resolve(str(f.codelist), "codelist", self.catalog_std)
+                except LookupError:
+                    continue
+                labels[f.name] = {c.code: c.name for c in codelist.codes.values()}
+        return labels
+
+    def label(self, field: str, value) -> str:
+        if value is None or value == "":
+            return ""
+        names = self._labels.get(field, {})
+        if isinstance(value, list):
+            return "、".join(names.get(str(v), str(v)) for v in value)
+        return names.get(str(value), str(value))
+
+    # -- everything --------------------------------------------------------------------------
+    def pages(self):
+        yield self.home()
+        yield self.standards_index()
+        for slug, versions in sorted(self.repo.standards.items()):
+            yield self.standard_versions(slug, versions)
+            for std in versions.values():
+                yield self.standard_page(std)
+        yield self.datasets_index()
+        for ds in self.repo.datasets.values():
+            yield self.dataset_page(ds)
+        yield self.catalog_index()
+        for code, records in self.records_by_stage().items():
+            yield self.stage_page(code, records)
+        for record in self.repo.records:
+            yield self.record_page(record)
+
+    def assets(self):
+        for std in self.repo.all_standards():
+            base = std_url(std)
+            for path in sorted(p for p in std.path.rglob("*") if p.is_file()):
+                yield Asset(base + "files/" + path.relative_to(std.path).as_posix(), path=path)
+            for entity in std.entities.values():
+                yield Asset(base + f"files/{entity.name}.schema.json", content=self.table_schema_json(entity))
+            for codelist in std.codelists.values():
+                codes = [{"code": c.code, "name": c.name, "description": c.description, "parent": c.parent} for c in codelist.codes.values()]
+                yield Asset(base + f"files/codelists/{codelist.name}.json", content=json.dumps({"name": codelist.name, "title": codelist.title, "source": codelist.source, "codes": codes}, ensure_ascii=False, indent=2))
+            # /standards/<slug>/latest/ always points at the newest version.
+        for slug in self.repo.standards:
+            latest = self.repo.latest(slug)
+            target = f"../{latest.version}/"
+            yield Asset(f"standards/{slug}/latest/index.html", content=_redirect(target))
+        for ds in self.repo.datasets.values():
+            for path in sorted(p for p in ds.path.rglob("*") if p.is_file()):
+                yield Asset(dataset_url(ds) + "files/" + path.relative_to(ds.path).as_posix(), path=path)
+
+    @staticmethod
+    def table_schema_json(entity: Entity) -> str:
+        return json.dumps(entity.descriptor, ensure_ascii=False, indent=2)
+
+    # -- home ---------------------------------------------------------------------------------
+    def home(self) -> Page:
+        repo = self.repo
+        records = repo.records
+        featured = sorted((r for r in records if r.data.get("featured") is True), key=lambda r: str(r.data.get("review_date", "")), reverse=True)
+        counts = [
+            ("数据标准", len(repo.standards), "standards/"),
+            ("实体", sum(len(s.entities) for s in (repo.latest(x) for x in repo.standards)), "standards/"),
+            ("代码表", sum(len(s.codelists) for s in (repo.latest(x) for x in repo.standards)), "standards/"),
+            ("数据集", len(repo.datasets), "datasets/"),
+            ("课程资源", len(records), "catalog/"),
+            ("精品资源", len(featured), "catalog/"),
+        ]
+        cards = Markup("").join(
+            Markup('<a class="educat-count" href="{}"><strong>{}</strong><span>{}</span></a>').format(rel_url("", url), n, label)
+            for label, n, url in counts
+        )
+        out = [_front("首页", "教育数据标准、数据集字典与课程资源目录"), "# 教育数据标准与资源目录\n"]
+        out.append("本站发布教育局的**数据标准**、**数据集字典**和经过遴选的**课程资源目录**,全部内容由 git 仓库中的文件生成并经过校验。学校可以查阅标准与代码表,厂商可以对照接口规范和字段字典自查数据,教师可以按学段、学科查找精品资源。")
+        out.append(block(Markup('<div class="educat-counts">{}</div>').format(cards)))
+        if featured:
+            out.append("## 精品资源\n")
+            rows = [
+                [a(rel_url("", record_url(r)), r.title), self.label("stage", r.data.get("stage")), self.label("subject", r.data.get("subject")), self.label("resource_type", r.data.get("resource_type")), r.data.get("review_date", "")]
+                for r in featured[:FEATURED_ON_HOME]
+            ]
+            out.append(block(table(["资源", "学段", "学科", "类型", "审核日期"], rows)))
+            out.append(f"[查看全部 {len(records)} 条课程资源](catalog/index.md)\n")
+        out.append("## 数据标准\n")
+        out.append(block(self._standards_table("")))
+        out.append("## 数据集\n")
+        out.append(block(self._datasets_table("")))
+        return Page("", "\n".join(out), in_nav=True)
+
+    # -- standards ----------------------------------------------------------------------------
+    def _standards_table(self, here: str) -> Markup:
+        rows = []
+        for slug in sorted(self.repo.standards):
+            std = self.repo.latest(slug)
+            rows.append([
+                a(rel_url(here, std_url(std)), std.title),
+                Markup("<code>{}</code>").format(slug),
+                std.version,
+                badge(std.status, "educat-status"),
+                std.meta.get("publisher", ""),
+                std.meta.get("date", ""),
+                len(std.entities),
+            ])
+        return table(["标准", "标识", "最新版本", "状态", "发布单位", "发布日期", "实体数"], rows)
+
+    def standards_index(self) -> Page:
+        out = [_front("数据标准"), "# 数据标准\n"]
+        out.append("市—区—校三级数据标准体系中由本局发布的标准。每个标准列出实体(数据表)的字段字典、代码表和样例,并提供原始文件下载。地址 `/standards/<标识>/<版本>/` 长期有效,`/standards/<标识>/latest/` 总是指向最新版本。\n")
+        out.append(block(self._standards_table("standards/")))
+        return Page("standards/", "\n".join(out), in_nav=True)
+
+    def standard_versions(self, slug: str, versions: dict) -> Page:
+        here = f"standards/{slug}/"
+        latest = self.repo.latest(slug)
+        out = [_front(f"{latest.title} 各版本"), f"# {md(latest.title)}:全部版本\n"]
+        rows = [
+            [a(rel_url(here, std_url(std)), std.version), badge(std.status, "educat-status"), std.meta.get("date", ""), std.meta.get("changes", "")]
+            for _, std in sorted(versions.items(), key=lambda kv: semver_key(kv[0]), reverse=True)
+        ]
+        out.append(block(table(["版本", "状态", "日期", "变更说明"], rows)))
+        return Page(here, "\n".join(out))
+
+    def standard_page(self, std: Standard) -> Page:
+        here = std_url(std)
+        meta = std.meta
+        out = [_front(f"{std.title} {std.version}", str(meta.get("scope", ""))), f"# {md(std.title)}{_example_badge(meta.get('example'))}\n"]
+        refs = Markup("<br>").join(Markup("{} {}").format(r.get("code", ""), r.get("title", "")) for r in meta.get("references") or [] if isinstance(r, dict))
+        versions = sorted(self.repo.standards[std.slug], key=semver_key)
+        others = Markup(" ").join(a(rel_url(here, std_url(std, v)), v) for v in versions if v != std.version)
+        out.append(block(dl([
+            ("标识", Markup("<code>{}</code>").format(std.slug)),
+            ("版本", std.version),
+            ("其他版本", others),
+            ("状态", badge(std.status, "educat-status")),
+            ("发布单位", meta.get("publisher")),
+            ("发布日期", meta.get("date")),
+            ("适用范围", meta.get("scope")),
+            ("规范性引用文件", refs),
+        ])))
+        if meta.get("description"):
+            out.append(block(Markup("<p>{}</p>").format(text(meta["description"]))))
+        if meta.get("example"):
+            out.append('!!! note "示例"\n    本标准是为演示而编写的示例文本,不是正式发布的官方标准;其中引用的国家标准代码以原标准为准。\n')
+        out.append("## 实体与字段字典\n")
+        for entity in std.entities.values():
+            out.append(self._entity_section(std, entity, here))
+        rules = sorted({f.rule for e in std.entities.values() for f in e.fields if f.rule in RULES})
+        if rules:
+            out.append("## 校验规则\n")
+            out.append(block(table(["规则", "说明"], [[RULES[r].title, RULES[r].explanation] for r in rules])))
+        if std.codelists:
+            out.append("## 代码表\n")
+            for codelist in std.codelists.values():
+                out.append(f"### {md(codelist.title or codelist.name)} {{#codelist-{codelist.name}}}\n")
+                info = dl([("标识", Markup("<code>{}</code>").format(codelist.name)), ("来源", codelist.source), ("说明", codelist.description), ("下载", Markup("{} · {}").format(a(f"files/codelists/{codelist.name}.csv", "CSV"), a(f"files/codelists/{codelist.name}.json", "JSON")))])
+                rows = [[Markup("<code>{}</code>").format(c.code), c.name, c.description, c.parent] for c in codelist.codes.values()]
+                out.append(block(info + table(["代码", "名称", "说明", "上级代码"], rows)))
+        if std.examples:
+            out.append("## 样例\n")
+            rows = []
+            for ex in std.examples:
+                expected = "合规" if ex.expected is None else "应报错:" + ";".join(f"第 {r} 行 {f or '-'} {t}" for r, f, t in ex.expected)
+                rows.append([a(f"files/examples/{ex.file}", ex.file), ex.entity, ex.description, expected])
+            out.append(block(table(["文件", "实体", "说明", "校验结果"], rows)))
+        if std.openapi:
+            out.append("## 接口规范\n")
+            out.append(block(Markup("<p>OpenAPI 3.1 接口文档:{}</p>").format(a("files/openapi.yaml", "openapi.yaml"))))
+        out.append("## 下载\n")
+        files = sorted(p.relative_to(std.path).as_posix() for p in std.path.rglob("*") if p.is_file())
+        links = [a("files/" + f, f) for f in files] + [a(f"files/{e}.schema.json", f"{e}.schema.json(Table Schema)") for e in std.entities]
+        out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(x) for x in links))))
+        return Page(here, "\n".join(out))
+
+    def _field_rows(self, fields: list[FieldDef], std: Standard, here: str):
+        rows = []
+        for f in fields:
+            cons = f.constraints
+            parts = []
+            for key, label in (("unique", "唯一"), ("pattern", "格式"), ("minimum", "最小值"), ("maximum", "最大值"), ("minLength", "最短"), ("maxLength", "最长"), ("enum", "取值")):
+                if key in cons and key != "required":
+                    parts.append(label if cons[key] is True else f"{label} {cons[key]}")
+            if f.rule in RULES:
+                parts.append(f"规则:{RULES[f.rule].title}")
+            codelist = ""
+            if f.codelist:
+                try:
+                    owner, cl = self.repo.resolve(str(f.codelist), "codelist", std)
+                    target = rel_url(here, std_url(owner)) + f"#codelist-{cl.name}"
+                    codelist = a(target, cl.title or cl.name)
+                except LookupError:
+                    codelist = text(f.codelist)
+            sens = f.sensitivity
+            rows.append([
+                Markup("<code>{}</code>").format(f.name), f.title, f.type, "是" if f.required else "否",
+                ";".join(parts), codelist, badge(sens, "educat-sensitive" if sens == "敏感个人信息" else "educat-sens"), f.description,
+            ])
+        return rows
+
+    def _entity_section(self, std: Standard, entity: Entity, here: str) -> str:
+        head = f"### {md(entity.title)}(`{entity.name}`) {{#entity-{entity.name}}}\n"
+        desc = Markup("<p>{}</p>").format(text(entity.description))
+        downloads = Markup("<p>下载:{} · {}</p>").format(a(f"files/{entity.name}.schema.json", "Table Schema JSON"), a(f"files/entities/{entity.name}.yaml", "YAML 源文件"))
+        rows = self._field_rows(entity.fields, std, here)
+        return head + block(desc + downloads + table(["字段名", "中文名", "类型", "必填", "约束", "代码表", "敏感级别", "说明"], rows, "educat-fields"))
+
+    # -- datasets -----------------------------------------------------------------------------
+    def _datasets_table(self, here: str) -> Markup:
+        rows = []
+        for ds in self.repo.datasets.values():
+            c = ds.catalog
+            rows.append([a(rel_url(here, dataset_url(ds)), ds.title), c.get("provider", ""), c.get("theme", ""), c.get("share_type", ""), c.get("open_type", ""), c.get("update_cycle", ""), c.get("published", "")])
+        return table(["数据集", "提供方", "主题", "共享类型", "开放属性", "更新周期", "发布日期"], rows)
+
+    def datasets_index(self) -> Page:
+        out = [_front("数据集"), "# 数据集\n", "按政务数据资源目录(GB/T 21063)的做法登记的数据集。公开的数据集只包含汇总或脱敏后的数据,不含敏感个人信息。\n"]
+        out.append(block(self._datasets_table("datasets/")))
+        return Page("datasets/", "\n".join(out), in_nav=True)
+
+    def dataset_page(self, ds: Dataset) -> Page:
+        here = dataset_url(ds)
+        meta, c = ds.meta, ds.catalog
+        contact = c.get("contact") or {}
+        contact_text = " ".join(str(contact.get(k, "")) for k in ("name", "phone", "email") if contact.get(k))
+        licenses = Markup("、").join(a(lic.get("path", ""), lic.get("title") or lic.get("name"), external=True) if lic.get("path") else text(lic.get("name")) for lic in meta.get("licenses") or [])
+        conforms = Markup("、").join(a(rel_url(here, std_url(r.standard)) + f"#entity-{r.entity.name}", f"{r.standard.title} {r.standard.version} / {r.entity.title}") for r in ds.resources if r.entity)
+        out = [_front(ds.title, str(meta.get("description", ""))), f"# {md(ds.title)}{_example_badge(meta.get('example'))}\n"]
+        out.append(block(dl([
+            ("摘要", meta.get("description")),
+            ("提供方", c.get("provider")),
+            ("责任单位", c.get("responsible_unit")),
+            ("主题分类", c.get("theme")),
+            ("关键词", "、".join(map(str, meta.get("keywords") or []))),
+            ("更新周期", c.get("update_cycle")),
+            ("共享类型", c.get("share_type")),
+            ("共享条件", c.get("share_conditions")),
+            ("开放属性", c.get("open_type")),
+            ("发布日期", c.get("published")),
+            ("更新日期", c.get("updated")),
+            ("联系方式", contact_text),
+            ("许可", licenses),
+            ("遵循标准", conforms),
+        ])))
+        for res in ds.resources:
+            out.append(f"## {md(res.title)}(`{res.name}`)\n")
+            if res.descriptor.get("description"):
+                out.append(block(Markup("<p>{}</p>").format(text(res.descriptor["description"]))))
+            out.append(block(Markup("<p>下载:{}</p>").format(a("files/" + str(res.path), str(res.path)))))
+            out.append("### 字段字典\n")
+            out.append(block(table(["字段名", "中文名", "类型", "必填", "约束", "代码表", "敏感级别", "说明"], self._field_rows(res.fields, res.standard, here), "educat-fields")))
+            preview = self._preview(ds, res)
+            if preview:
+                out.append(f"### 数据预览(前 {PREVIEW_ROWS} 行)\n")
+                out.append(block(preview))
+        out.append("## 全部文件\n")
+        files = sorted(p.relative_to(ds.path).as_posix() for p in ds.path.rglob("*") if p.is_file())
+        out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(a("files/" + f, f)) for f in files))))
+        return Page(here, "\n".join(out))
+
+    def _preview(self, ds: Dataset, res) -> Markup | None:
+        path = ds.path / str(res.path)
+        if not path.is_file() or not res.fields:
+            return None
+        names = {}
+        for f in res.fields:
+            if f.codelist:
+                try:
+                    _, cl = self.repo.resolve(str(f.codelist), "codelist", res.standard)
+                    names[f.name] = cl
+                except LookupError:
+                    pass
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            rows = []
+            for i, row in enumerate(reader):
+                if i >= PREVIEW_ROWS:
+                    break
+                rows.append([f"{row.get(f.name, '')} {names[f.name].label(row.get(f.name, ''))}" if f.name in names and row.get(f.name) else row.get(f.name, "") for f in res.fields])
+        return table([f.title or f.name for f in res.fields], rows, "educat-preview")
+
+    # -- catalog ------------------------------------------------------------------------------
+    def records_by_stage(self) -> dict[str, list[Record]]:
+        groups: dict[str, list[Record]] = {}
+        order = list(self._labels.get("stage", {}))
+        for record in self.repo.records:
+            groups.setdefault(str(record.data.get("stage", "")), []).append(record)
+        return dict(sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+
+    def catalog_index(self) -> Page:
+        here = "catalog/"
+        records = self.repo.records
+        out = [_front("课程资源"), "# 课程资源\n", f"经过遴选的 {len(records)} 条课程资源,按《教育资源元数据标准》编目。标注“精品”的资源满足公开的精品标准:许可清晰、免费免登录访问、近期复核并有署名审核人。\n"]
+        stage_rows = []
+        for code, group in self.records_by_stage().items():
+            stage_rows.append([a(rel_url(here, stage_url(code)), self.label("stage", code)), len(group), sum(1 for r in group if r.data.get("featured") is True)])
+        out.append("## 按学段浏览\n")
+        out.append(block(table(["学段", "资源数", "精品数"], stage_rows)))
+        subjects = Counter(self.label("subject", r.data.get("subject")) for r in records)
+        types = Counter(self.label("resource_type", r.data.get("resource_type")) for r in records)
+        out.append("## 学科分布\n")
+        out.append(block(table(["学科", "资源数"], subjects.most_common())))
+        out.append("## 资源类型分布\n")
+        out.append(block(table(["资源类型", "资源数"], types.most_common())))
+        return Page(here, "\n".join(out), in_nav=True)
+
+    def stage_page(self, code: str, records: list[Record]) -> Page:
+        here = stage_url(code)
+        name = self.label("stage", code)
+        out = [_front(f"{name}课程资源"), f"# {md(name)}课程资源\n", f"共 {len(records)} 条。\n"]
+        records = sorted(records, key=lambda r: (str(r.data.get("subject", "")), str((r.data.get("grades") or [""])[0]), r.title))
+        rows = [
+            [a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("edition", r.data.get("edition")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""]
+            for r in records
+        ]
+        out.append(block(table(["资源", "年级", "学科", "教材版本", "类型", ""], rows)))
+        return Page(here, "\n".join(out))
+
+    def record_page(self, record: Record) -> Page:
+        d = record.data
+        here = record_url(record)
+        url = d.get("url", "")
+        link = a(url, url, external=True) if is_safe_url(url) else text(url)
+        out = [_front(record.title, str(d.get("description", ""))), f"# {md(record.title)}{_example_badge(d.get('example'))}\n"]
+        if d.get("featured") is True:
+            out.append(block(Markup('<div class="educat-featured-box">{} <strong>入选理由:</strong>{}<br><strong>审核人:</strong>{} · <strong>审核日期:</strong>{}</div>').format(badge("精品", "educat-featured"), text(d.get("featured_reason", "")), text(d.get("reviewer", "")), text(d.get("review_date", "")))))
+        out.append(block(dl([
+            ("简介", d.get("description")),
+            ("学段", a(rel_url(here, stage_url(str(d.get("stage")))), self.label("stage", d.get("stage")))),
+            ("年级", self.label("grades", d.get("grades"))),
+            ("学科", self.label("subject", d.get("subject"))),
+            ("教材版本", self.label("edition", d.get("edition"))),
+            ("资源类型", self.label("resource_type", d.get("resource_type"))),
+            ("格式", self.label("format", d.get("format"))),
+            ("适用对象", self.label("audience", d.get("audience"))),
+            ("提供方", d.get("provider")),
+            ("作者", d.get("author")),
+            ("时长", d.get("duration")),
+            ("许可", self.label("license", d.get("license"))),
+            ("关键词", "、".join(map(str, d.get("keywords") or []))),
+            ("发布日期", d.get("published")),
+            ("访问地址", link),
+        ])))
+        return Page(here, "\n".join(out))
+
+
+def _redirect(target: str) -> str:
+    return (
+        '<!doctype html><html lang="zh"><head><meta charset="utf-8">'
+        f'<link rel="icon" href="data:,"><meta http-equiv="refresh" content="0; url={target}"><link rel="canonical" href="{target}">'
+        f'<title>跳转到最新版本</title></head><body><p><a href="{target}">跳转到最新版本</a></p></body></html>\n'
+    )

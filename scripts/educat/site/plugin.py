@@ -1,0 +1,113 @@
+"""The MkDocs plugin that generates the standards, datasets and catalog pages.
+
+Registered as ``educat`` (entry point ``mkdocs.plugins``), so plain ``mkdocs build`` and
+``mkdocs serve`` work. Pages are ``File`` objects made at build time; nothing is written
+into ``docs/``. Content problems stop the build with a ``PluginError`` naming the files.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from ..model import Repo
+from ..report import Report
+from ..validate import validate_repo
+from .pages import SiteContent
+
+log = logging.getLogger("mkdocs.plugins.educat")
+
+MARKER = ".educat-site"
+CONTENT_DIRS = ("standards", "datasets", "catalog")
+
+
+# Material's search worker splits a Chinese query into words found in the index, but its
+# loop stops one character short, so the whole query run is never tried: "数学" is searched
+# as "数" whenever "数" is itself indexed. The loop bound is corrected in the built copy.
+_SEGMENT_LOOP = re.compile(r"for\(let (\w+)=(\w+)\+1;\1<(\w+)\.length;\1\+\+\)\3\.slice\(\2,\1\)in (\w+)")
+
+
+def fix_query_segmentation(site_dir: Path) -> bool:
+    """Patch the built search worker's off-by-one; warn (strict builds fail) if not found."""
+    workers = sorted((site_dir / "assets" / "javascripts" / "workers").glob("search.*.min.js"))
+    for worker in workers:
+        code = worker.read_text(encoding="utf-8")
+        fixed, count = _SEGMENT_LOOP.subn(lambda m: m.group(0).replace(f"{m.group(1)}<{m.group(3)}", f"{m.group(1)}<={m.group(3)}", 1), code)
+        if count == 1:
+            worker.write_text(fixed, encoding="utf-8")
+            return True
+    if workers:
+        log.warning("未能修正 Material 搜索的中文分词(主题版本已变化?):中文多字词的搜索结果可能不准")
+    return False
+
+
+class EducatConfig(Config):
+    root = c.Type(str, default="")
+    """Content repository root, relative to mkdocs.yml; empty means the folder of mkdocs.yml."""
+
+
+class EducatPlugin(BasePlugin[EducatConfig]):
+    def __init__(self):
+        self.repo: Repo | None = None
+        self.report: Report | None = None
+        self.preloaded = False
+
+    def use(self, repo: Repo, report: Report) -> None:
+        """Hand over an already validated repository (``educat build`` validates first)."""
+        self.repo, self.report, self.preloaded = repo, report, True
+
+    def content_root(self, config) -> Path:
+        base = Path(config.config_file_path or ".").resolve().parent
+        return (base / self.config.root).resolve() if self.config.root else base
+
+    def on_config(self, config):
+        # Material's search plugin segments Chinese with jieba, which chatters on stderr.
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        return config
+
+    def on_files(self, files: Files, *, config) -> Files:
+        if not self.preloaded:
+            self.repo, self.report = validate_repo(self.content_root(config))
+        for problem in self.report.warnings:
+            log.info(problem.render())
+        if not self.report.valid:
+            for problem in self.report.sorted():
+                if problem.severity == "error":
+                    log.error(problem.render())
+            raise PluginError(f"内容校验失败:{len(self.report.errors)} 个错误(见上)。请先运行 educat validate 并修正")
+        content = SiteContent(self.repo)
+        for page in content.pages():
+            inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
+            self._add(files, File.generated(config, page.src_uri, content=page.markdown, inclusion=inclusion))
+        for asset in content.assets():
+            if asset.path is not None:
+                generated = File.generated(config, asset.uri, abs_src_path=str(asset.path), inclusion=InclusionLevel.NOT_IN_NAV)
+            else:
+                generated = File.generated(config, asset.uri, content=asset.content, inclusion=InclusionLevel.NOT_IN_NAV)
+            self._add(files, generated)
+        return files
+
+    @staticmethod
+    def _add(files: Files, file: File) -> None:
+        existing = files.get_file_from_path(file.src_uri)
+        if existing is not None:
+            raise PluginError(f"docs/{file.src_uri} 与生成的页面同名:请改名或删除 docs/ 中的该文件")
+        files.append(file)
+
+    def on_serve(self, server, *, config, builder):
+        root = self.content_root(config)
+        for name in CONTENT_DIRS:
+            if (root / name).is_dir():
+                server.watch(str(root / name))
+        return server
+
+    def on_post_build(self, *, config) -> None:
+        fix_query_segmentation(Path(config.site_dir))
+        Path(config.site_dir, MARKER).write_text("由 educat 生成的网站目录;educat build 会整体替换它。\n", encoding="utf-8")
