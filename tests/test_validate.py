@@ -173,3 +173,28 @@ def test_missing_header_column(mini_repo):
     problems = flat(mini_repo)
     assert problems and all(p[0] == "datasets/orgs/data/orgs.csv" for p in problems)
     assert "missing-label" in {p[4] for p in problems}
+
+
+def test_gbk_csv_is_named_with_the_fix(mini_repo):
+    (mini_repo / "datasets/orgs/data/orgs.csv").write_bytes(f"org_id,uscc,staff\n0001,{GOOD_USCC},12\n0002,{GOOD_USCC},3\n# 中文备注\n".encode("gb18030"))
+    _, report = validate_repo(mini_repo)
+    [problem] = report.errors
+    assert (problem.path, problem.line, problem.type) == ("datasets/orgs/data/orgs.csv", 4, "encoding-error")
+    assert problem.message == "文件是 GB18030/GBK 编码,仓库中的数据文件必须是 UTF-8"
+
+
+def test_binary_junk_renamed_csv(mini_repo):
+    (mini_repo / "datasets/orgs/data/orgs.csv").write_bytes(bytes(range(128, 256)) * 20)
+    assert flat(mini_repo) == [("datasets/orgs/data/orgs.csv", 1, 1, None, "encoding-error")]
+
+
+def test_utf8_bom_csv_is_accepted(mini_repo):
+    path = mini_repo / "datasets/orgs/data/orgs.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert flat(mini_repo) == []
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf"])
+def test_empty_csv(mini_repo, content):
+    (mini_repo / "datasets/orgs/data/orgs.csv").write_bytes(content)
+    assert flat(mini_repo) == [("datasets/orgs/data/orgs.csv", None, None, None, "source-error")]

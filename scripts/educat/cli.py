@@ -59,9 +59,7 @@ def cli(ctx, debug):
     ctx.ensure_object(dict)["debug"] = debug
 
 
-def _print_report(report, fmt: str, paths) -> None:
-    if paths:
-        report = report.only(paths)
+def _print_report(report, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -107,9 +105,12 @@ def validate(paths, root, fmt):
     """
     from .validate import validate_repo
 
+    selected = _rel_paths(root, paths)
     _, report = validate_repo(root)
-    _print_report(report, fmt, _rel_paths(root, paths))
-    sys.exit(0 if (report.only(_rel_paths(root, paths)) if paths else report).valid else 1)
+    if selected:
+        report = report.only(selected)
+    _print_report(report, fmt)
+    sys.exit(int(not report.valid))
 
 
 @cli.command()
@@ -131,7 +132,7 @@ def build(root, out, strict):
 
     repo, report = validate_repo(root)
     if not report.valid:
-        _print_report(report, "text", [])
+        _print_report(report, "text")
         raise click.ClickException("内容校验未通过,未构建网站;原有网站保持不变")
     try:
         target = build_site(root, out or root / "site", repo, report, strict=strict)

@@ -161,6 +161,34 @@ def explain(error) -> tuple[str, str]:
     return error.message, note
 
 
+def detect_encoding(data: bytes) -> str:
+    """'utf-8-sig' (BOM), 'utf-8', 'gb18030' or '' when the bytes are none of these."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return ""
+
+
+def utf8_encoding(path: Path) -> tuple[str, CellProblem | None]:
+    """The UTF-8 flavour of a CSV, or a clear problem when a file that must be UTF-8 is not."""
+    data = path.read_bytes()
+    encoding = detect_encoding(data)
+    if encoding in ("utf-8", "utf-8-sig"):
+        return encoding, None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+    if encoding == "gb18030":
+        return "", CellProblem(row, "", "encoding-error", "文件是 GB18030/GBK 编码,仓库中的数据文件必须是 UTF-8", "用 Excel“另存为 → CSV UTF-8”或 iconv -f GB18030 -t UTF-8 转换后再提交")
+    return "", CellProblem(row, "", "encoding-error", "文件不是文本 CSV(无法按 UTF-8 或 GB18030 解码),可能是二进制文件或已损坏", "确认上传的是 CSV 文本文件,而不是改了扩展名的 Excel 或其他文件")
+
+
 def validate_table(
     fields: list[FieldDef],
     codelists: dict[str, CodeList],
@@ -182,7 +210,10 @@ def validate_table(
     if rules:
         checks.append(RuleCheck(rules))
     if path is not None:
-        resource = Resource(path=path.name, basepath=str(path.parent), schema=schema, encoding="utf-8")
+        encoding, problem = utf8_encoding(path)
+        if problem is not None:
+            return [problem], {"rows": 0}
+        resource = Resource(path=path.name, basepath=str(path.parent), schema=schema, encoding=encoding)
     else:
         resource = Resource(data=rows, schema=schema)
     options = {"checklist": Checklist(checks=checks)}
