@@ -25,8 +25,7 @@ validate: $(STAMP)
 	$(BIN)/educat validate
 
 site: $(STAMP)
-	$(BIN)/educat validate
-	$(BIN)/educat build --out site
+	$(BIN)/educat build --out site   # validates first; the old site stays if anything fails
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest

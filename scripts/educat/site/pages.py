@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -422,13 +423,25 @@ class SiteContent:
             ("适用对象", self.label("audience", d.get("audience"))),
             ("提供方", d.get("provider")),
             ("作者", d.get("author")),
-            ("时长", d.get("duration")),
+            ("时长", duration_text(d.get("duration"))),
             ("许可", self.label("license", d.get("license"))),
             ("关键词", "、".join(map(str, d.get("keywords") or []))),
             ("发布日期", d.get("published")),
             ("访问地址", link),
         ])))
         return Page(here, "\n".join(out))
+
+
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def duration_text(value) -> str:
+    """'PT1H5M' -> '1 小时 5 分钟'; anything else is shown as written."""
+    match = _DURATION.match(str(value or ""))
+    if not value or not match or not any(match.groups()):
+        return str(value or "")
+    units = ("天", "小时", "分钟", "秒")
+    return " ".join(f"{int(n)} {u}" for n, u in zip(match.groups(), units) if n)
 
 
 def _redirect(target: str) -> str:
