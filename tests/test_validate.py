@@ -198,3 +198,9 @@ def test_utf8_bom_csv_is_accepted(mini_repo):
 def test_empty_csv(mini_repo, content):
     (mini_repo / "datasets/orgs/data/orgs.csv").write_bytes(content)
     assert flat(mini_repo) == [("datasets/orgs/data/orgs.csv", None, None, None, "source-error")]
+
+
+def test_symlinked_yaml_outside_is_not_read(mini_repo, tmp_path):
+    secret = write(tmp_path / "secret.yaml", "- id: secret\n")
+    os.symlink(secret, mini_repo / "catalog/resources/leak.yaml")
+    assert flat(mini_repo) == [("catalog/resources/leak.yaml", None, None, None, "path-error")]

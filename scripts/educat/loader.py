@@ -18,7 +18,7 @@ from .model import (
     Repo,
     Standard,
 )
-from .report import Problem, rel
+from .report import Problem, is_inside, rel
 from .yamlio import LineDict, LineList, YamlError, load_yaml, read_text
 
 CODELIST_COLUMNS = ["code", "name", "description", "parent"]
@@ -37,6 +37,9 @@ class Loader:
         self.problems.append(Problem(type_, message, rel(path, self.root), line, note=note, **kw))
 
     def yaml(self, path: Path, expect=dict):
+        if not is_inside(path, self.root):
+            self.problem("path-error", "文件是指向仓库之外的符号链接,不会被读取", path, note="把真实文件复制进仓库")
+            return None
         try:
             data = load_yaml(path)
         except YamlError as exc:
@@ -51,14 +54,6 @@ class Loader:
             self.problem("yaml-error", f"文件顶层应为{want}", path, 1)
             return None
         return data
-
-    def inside(self, path: Path, folder: Path) -> bool:
-        """True when path (after following symlinks) stays inside folder."""
-        try:
-            path.resolve().relative_to(folder.resolve())
-            return True
-        except ValueError:
-            return False
 
     # -- whole repository ------------------------------------------------------------------
     def load(self) -> Repo:

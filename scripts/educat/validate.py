@@ -11,7 +11,7 @@ from . import metaschemas
 from .formats import RULES
 from .loader import load_repo
 from .model import CodeList, Dataset, Entity, FieldDef, Repo, Standard
-from .report import Problem, Report, rel
+from .report import Problem, Report, is_inside, rel
 from .tables import CellProblem, validate_table
 from .yamlio import LineDict, LineList, YamlError, load_yaml
 
@@ -305,21 +305,13 @@ class Validator:
             self.add("path-error", f"资源路径 “{raw}” 不安全:不能是绝对路径、URL 或包含 ..", meta_path, line, note="把数据文件放进数据集目录,写相对路径如 data/x.csv")
             return None
         path = ds.path / raw
-        if not self.repo_inside(path, ds.path):
+        if not is_inside(path, ds.path):
             self.add("path-error", f"资源路径 “{raw}” 指向数据集目录之外(符号链接?)", meta_path, line, note="把真实文件复制进数据集目录")
             return None
         if not path.is_file():
             self.add("missing-file", f"资源文件 {raw} 不存在", meta_path, line)
             return None
         return path
-
-    @staticmethod
-    def repo_inside(path: Path, folder: Path) -> bool:
-        try:
-            path.resolve().relative_to(folder.resolve())
-            return True
-        except ValueError:
-            return False
 
     # -- catalog ---------------------------------------------------------------------------
     def catalog(self) -> None:

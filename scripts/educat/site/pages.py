@@ -18,6 +18,7 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from ..formats import RULES
+from ..report import is_inside
 from ..model import Dataset, Entity, FieldDef, Record, Repo, Standard, semver_key
 from .html import a, badge, block, dl, is_safe_url, md, rel_url, table, text
 
@@ -57,6 +58,11 @@ def record_url(record: Record) -> str:
 
 def stage_url(code: str) -> str:
     return f"catalog/stage/{code}/"
+
+
+def source_files(folder: Path) -> list[str]:
+    """Files under folder offered for download; links that lead outside it are never published."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and is_inside(p, folder))
 
 
 def _front(title: str, description: str = "") -> str:
@@ -123,8 +129,8 @@ class SiteContent:
     def assets(self):
         for std in self.repo.all_standards():
             base = std_url(std)
-            for path in sorted(p for p in std.path.rglob("*") if p.is_file()):
-                yield Asset(base + "files/" + path.relative_to(std.path).as_posix(), path=path)
+            for name in source_files(std.path):
+                yield Asset(base + "files/" + name, path=std.path / name)
             for entity in std.entities.values():
                 yield Asset(base + f"files/{entity.name}.schema.json", content=self.table_schema_json(entity))
             for codelist in std.codelists.values():
@@ -136,8 +142,8 @@ class SiteContent:
             target = f"../{latest.version}/"
             yield Asset(f"standards/{slug}/latest/index.html", content=_redirect(target))
         for ds in self.repo.datasets.values():
-            for path in sorted(p for p in ds.path.rglob("*") if p.is_file()):
-                yield Asset(dataset_url(ds) + "files/" + path.relative_to(ds.path).as_posix(), path=path)
+            for name in source_files(ds.path):
+                yield Asset(dataset_url(ds) + "files/" + name, path=ds.path / name)
 
     @staticmethod
     def table_schema_json(entity: Entity) -> str:
@@ -256,7 +262,7 @@ class SiteContent:
             out.append("## 接口规范\n")
             out.append(block(Markup("<p>OpenAPI 3.1 接口文档:{}</p>").format(a("files/openapi.yaml", "openapi.yaml"))))
         out.append("## 下载\n")
-        files = sorted(p.relative_to(std.path).as_posix() for p in std.path.rglob("*") if p.is_file())
+        files = source_files(std.path)
         links = [a("files/" + f, f) for f in files] + [a(f"files/{e}.schema.json", f"{e}.schema.json(Table Schema)") for e in std.entities]
         out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(x) for x in links))))
         return Page(here, "\n".join(out))
@@ -342,7 +348,7 @@ class SiteContent:
                 out.append(f"### 数据预览(前 {PREVIEW_ROWS} 行)\n")
                 out.append(block(preview))
         out.append("## 全部文件\n")
-        files = sorted(p.relative_to(ds.path).as_posix() for p in ds.path.rglob("*") if p.is_file())
+        files = source_files(ds.path)
         out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(a("files/" + f, f)) for f in files))))
         return Page(here, "\n".join(out))
 
