@@ -48,8 +48,9 @@ def table(headers, rows, cls: str = "") -> Markup:
         Markup("<tr>{}</tr>").format(Markup("").join(Markup("<td>{}</td>").format(c if isinstance(c, Markup) else text(c)) for c in row))
         for row in rows
     )
-    klass = Markup(' class="{}"').format(cls) if cls else Markup("")
-    return Markup('<table{}><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(klass, head, body)
+    html = Markup("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>").format(head, body)
+    # Material styles only tables without a class, so a class goes on a wrapper.
+    return Markup('<div class="{}">{}</div>').format(cls, html) if cls else html
 
 
 def dl(items) -> Markup:

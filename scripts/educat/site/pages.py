@@ -18,8 +18,8 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from ..formats import RULES
-from ..report import is_inside
 from ..model import Dataset, Entity, FieldDef, Record, Repo, Standard, semver_key
+from ..report import is_inside
 from .html import a, badge, block, dl, is_safe_url, md, rel_url, table, text
 
 FEATURED_ON_HOME = 12
@@ -65,9 +65,11 @@ def source_files(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and is_inside(p, folder))
 
 
-def _front(title: str, description: str = "") -> str:
+def _front(title: str, description: str = "", wide: bool = False) -> str:
     """Front matter; the theme prints these values unescaped, so they are escaped here."""
     lines = ["---", f"title: {json.dumps(str(escape(title)), ensure_ascii=False)}"]
+    if wide:  # wide tables: give them the width of the empty left sidebar
+        lines.append("hide: [navigation]")
     if description:
         lines.append(f"description: {json.dumps(str(escape(' '.join(description.split())[:160])), ensure_ascii=False)}")
     lines.append("---\n")
@@ -219,7 +221,7 @@ class SiteContent:
     def standard_page(self, std: Standard) -> Page:
         here = std_url(std)
         meta = std.meta
-        out = [_front(f"{std.title} {std.version}", str(meta.get("scope", ""))), f"# {md(std.title)}{_example_badge(meta.get('example'))}\n"]
+        out = [_front(f"{std.title} {std.version}", str(meta.get("scope", "")), wide=True), f"# {md(std.title)}{_example_badge(meta.get('example'))}\n"]
         refs = Markup("<br>").join(Markup("{} {}").format(r.get("code", ""), r.get("title", "")) for r in meta.get("references") or [] if isinstance(r, dict))
         versions = sorted(self.repo.standards[std.slug], key=semver_key)
         others = Markup(" ").join(a(rel_url(here, std_url(std, v)), v) for v in versions if v != std.version)
@@ -319,7 +321,7 @@ class SiteContent:
         contact_text = " ".join(str(contact.get(k, "")) for k in ("name", "phone", "email") if contact.get(k))
         licenses = Markup("、").join(a(lic.get("path", ""), lic.get("title") or lic.get("name"), external=True) if lic.get("path") else text(lic.get("name")) for lic in meta.get("licenses") or [])
         conforms = Markup("、").join(a(rel_url(here, std_url(r.standard)) + f"#entity-{r.entity.name}", f"{r.standard.title} {r.standard.version} / {r.entity.title}") for r in ds.resources if r.entity)
-        out = [_front(ds.title, str(meta.get("description", ""))), f"# {md(ds.title)}{_example_badge(meta.get('example'))}\n"]
+        out = [_front(ds.title, str(meta.get("description", "")), wide=True), f"# {md(ds.title)}{_example_badge(meta.get('example'))}\n"]
         out.append(block(dl([
             ("摘要", meta.get("description")),
             ("提供方", c.get("provider")),
@@ -393,9 +395,9 @@ class SiteContent:
         subjects = Counter(self.label("subject", r.data.get("subject")) for r in records)
         types = Counter(self.label("resource_type", r.data.get("resource_type")) for r in records)
         out.append("## 学科分布\n")
-        out.append(block(table(["学科", "资源数"], subjects.most_common())))
+        out.append(block(bar_table("学科", subjects)))
         out.append("## 资源类型分布\n")
-        out.append(block(table(["资源类型", "资源数"], types.most_common())))
+        out.append(block(bar_table("资源类型", types)))
         return Page(here, "\n".join(out), in_nav=True)
 
     def stage_page(self, code: str, records: list[Record]) -> Page:
@@ -448,6 +450,16 @@ def duration_text(value) -> str:
         return str(value or "")
     units = ("天", "小时", "分钟", "秒")
     return " ".join(f"{int(n)} {u}" for n, u in zip(match.groups(), units) if n)
+
+
+def bar_table(label: str, counts: Counter) -> Markup:
+    """A count table with a horizontal bar per row: the shape is read at a glance."""
+    top = max(counts.values(), default=1)
+    rows = [
+        [name, n, Markup('<span class="educat-bar" style="width:{}%"></span>').format(round(100 * n / top))]
+        for name, n in counts.most_common()
+    ]
+    return table([label, "资源数", ""], rows, "educat-bars")
 
 
 def _redirect(target: str) -> str:
