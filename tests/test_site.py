@@ -49,8 +49,14 @@ def test_pages_exist_with_stable_urls(built):
 def test_standard_page_has_dictionary_codelists_examples_downloads(built):
     _, site = built
     html = page(site, "standards/demo/1.0.0")
-    for text in ("机构编号", "统一社会信用代码", "<code>org_id</code>", 'id="codelist-gender"', "未说明的性别", "org-invalid.csv", "应报错:第 2 行 gender code-error", "GB 32100-2015"):
+    for text in ("机构编号", "统一社会信用代码", "<code>org_id</code>", 'href="codelists/gender/"', "org-invalid.csv", "应报错:第 2 行 gender code-error", "GB 32100-2015"):
         assert text in html, text
+    # the check section shows the real report on the invalid example
+    assert "educat check 你的文件.xlsx --standard demo@1.0.0 --entity org" in html
+    assert "org-invalid.csv:2 字段 gender(负责人性别): [code-error] “3” 不是代码表 gender(性别)中的代码" in html
+    codes = page(site, "standards/demo/1.0.0/codelists/gender")
+    assert "未说明的性别" in codes
+    assert "演示标准 1.0.0 / 机构 · gender(负责人性别)" in codes
     schema = json.loads((site / "standards/demo/1.0.0/files/org.schema.json").read_text(encoding="utf-8"))
     assert [f["name"] for f in schema["fields"]] == ["org_id", "uscc", "gender", "staff"]
     codes = json.loads((site / "standards/demo/1.0.0/files/codelists/gender.json").read_text(encoding="utf-8"))

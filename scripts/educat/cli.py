@@ -114,6 +114,74 @@ def validate(paths, root, fmt):
 
 
 @cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--standard", "standard", required=True, help="标准标识,可带版本:edu-basic-data 或 edu-basic-data@1.0.0(默认最新版本)。")
+@click.option("--entity", "entity", required=True, help="实体名,如 student。")
+@click.option("--encoding", default=None, help="CSV 编码(默认自动识别 UTF-8、带 BOM 的 UTF-8、GB18030/GBK)。")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="最多列出多少个错误;统计总是覆盖整个文件。0 表示不限。")
+@root_option
+@format_option
+def check(file, standard, entity, encoding, limit, root, fmt):
+    """检查一个数据文件是否符合某个标准实体(学校、厂商自查用)。
+
+    支持 CSV(UTF-8、带 BOM 的 UTF-8、GB18030/GBK,自动识别)、XLSX、JSON、NDJSON;
+    表头可以是字段名或中文名。每个错误给出行号(与 Excel/编辑器中看到的一致)、字段、值、
+    违反的规则和修改方法。有错误时退出码为 1。
+
+    \b
+    Example:
+        educat check 学生.xlsx --standard edu-basic-data --entity student
+        educat check students.csv --standard edu-basic-data@1.0.0 --entity student --format json
+    """
+    from .check import CheckError, check_file, render_text
+    from .loader import load_repo
+
+    repo, _ = load_repo(root)
+    try:
+        report = check_file(file, repo, standard, entity, encoding=encoding)
+    except CheckError as exc:
+        raise click.ClickException(str(exc)) from None
+    cap = limit or None
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(cap), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(report, cap))
+    sys.exit(int(not report.valid))
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("old")
+@click.argument("new")
+@root_option
+@format_option
+def diff(slug, old, new, root, fmt):
+    """比较一个标准的两个版本:实体、字段、约束、代码表和代码的增删改,并标出不兼容的变化。
+
+    \b
+    Example:
+        educat diff edu-basic-data 1.0.0 1.1.0
+        educat diff edu-basic-data 1.0.0 1.1.0 --format json
+    """
+    from .diff import diff_standards, render_text
+    from .loader import load_repo
+
+    repo, _ = load_repo(root)
+    if slug not in repo.standards:
+        raise click.ClickException(f"找不到标准 “{slug}”;已有:{'、'.join(sorted(repo.standards))}")
+    versions = repo.standards[slug]
+    for version in (old, new):
+        if version not in versions:
+            raise click.ClickException(f"标准 {slug} 没有版本 {version};已有:{'、'.join(sorted(versions))}")
+    changes = diff_standards(versions[old], versions[new])
+    if fmt == "json":
+        payload = {"standard": slug, "old": old, "new": new, "breaking": sum(c.breaking for c in changes), "changes": [c.to_dict() for c in changes]}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(versions[old], versions[new], changes))
+
+
+@cli.command()
 @root_option
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="输出目录,默认为 <root>/site。")
 @click.option("--strict", is_flag=True, help="把 MkDocs 的警告也当作错误。")

@@ -199,6 +199,17 @@ class Repo:
             raise LookupError(f"标准 {std.ref} 中没有{label} “{name}”(已有:{known})")
         return std, items[name]
 
+    def field_codelists(self, fields, base: Standard) -> dict[str, CodeList]:
+        """Field name -> resolved code list, for the fields that have one that resolves."""
+        result = {}
+        for f in fields:
+            if f.codelist:
+                try:
+                    _, result[f.name] = self.resolve(str(f.codelist), "codelist", base)
+                except LookupError:
+                    pass  # reported by validate on the field itself
+        return result
+
     @property
     def catalog_standard(self) -> Standard | None:
         return self.latest("resource-metadata")

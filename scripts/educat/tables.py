@@ -194,11 +194,15 @@ def validate_table(
     codelists: dict[str, CodeList],
     *,
     path: Path | None = None,
-    rows: list[dict] | None = None,
+    rows: list | None = None,
     primary_key=None,
     limit_errors: int | None = None,
 ) -> tuple[list[CellProblem], dict]:
-    """Validate a CSV file (``path``) or inline ``rows`` against resolved fields."""
+    """Validate a CSV file (``path``) or inline ``rows`` against resolved fields.
+
+    ``rows`` is a list of dicts keyed by field name, or a list of lists whose first item is
+    the header; inline row numbers count the header as row 1.
+    """
     try:
         schema = frictionless_schema(fields, primary_key)
     except FrictionlessException as exc:

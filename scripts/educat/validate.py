@@ -91,16 +91,6 @@ class Validator:
             line = line_of(p) if line_of else p.row
             self.add(p.type, p.message, path, line, note=p.note, row=None if line_of else p.row, field=p.field or None)
 
-    def resolve_codelists(self, fields: list[FieldDef], std: Standard, path: Path) -> dict[str, CodeList]:
-        result = {}
-        for f in fields:
-            if f.codelist:
-                try:
-                    _, result[f.name] = self.repo.resolve(str(f.codelist), "codelist", std)
-                except LookupError:
-                    pass  # reported once, on the entity
-        return result
-
     # -- whole repository ------------------------------------------------------------------
     def run(self) -> Report:
         for std in self.repo.all_standards():
@@ -206,7 +196,7 @@ class Validator:
             return
         if id(entity) in self.bad_entities:
             return  # the entity's own problems are reported; its examples cannot be judged
-        problems, _ = validate_table(entity.fields, self.resolve_codelists(entity.fields, std, entity.path), path=path, primary_key=entity.descriptor.get("primaryKey"))
+        problems, _ = validate_table(entity.fields, self.repo.field_codelists(entity.fields, std), path=path, primary_key=entity.descriptor.get("primaryKey"))
         actual = {p.key for p in problems}
         if example.expected is None:
             for p in problems:
@@ -293,7 +283,7 @@ class Validator:
         path = self.safe_path(ds, res, meta_path)
         if path is None:
             return
-        codelists = self.resolve_codelists(fields, res.standard, meta_path)
+        codelists = self.repo.field_codelists(fields, res.standard)
         problems, stats = validate_table(fields, codelists, path=path, primary_key=schema.get("primaryKey"))
         self.cell_problems(problems, path)
         self.report.stats["dataset_rows"] = self.report.stats.get("dataset_rows", 0) + stats["rows"]
@@ -327,7 +317,7 @@ class Validator:
             return
         names = [f.name for f in entity.fields]
         allowed = set(names)
-        codelists = self.resolve_codelists(entity.fields, std, entity.path)
+        codelists = self.repo.field_codelists(entity.fields, std)
         by_file: dict[Path, list] = {}
         for record in records:
             by_file.setdefault(record.path, []).append(record)

@@ -12,68 +12,17 @@ import csv
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..formats import RULES
 from ..model import Dataset, Entity, FieldDef, Record, Repo, Standard, semver_key
-from ..report import is_inside
+from .common import Asset, Page, codelist_url, dataset_url, front, record_url, source_files, stage_url, std_url
 from .html import a, badge, block, dl, is_safe_url, md, rel_url, table, text
+from .standard_pages import check_section, codelist_page, registry, used_by_index, versions_page
 
 FEATURED_ON_HOME = 12
 PREVIEW_ROWS = 20
-
-
-@dataclass
-class Page:
-    url: str
-    markdown: str
-    in_nav: bool = False
-
-    @property
-    def src_uri(self) -> str:
-        return f"{self.url}index.md"
-
-
-@dataclass
-class Asset:
-    uri: str
-    path: Path | None = None
-    content: str | None = None
-
-
-def std_url(std: Standard, version: str | None = None) -> str:
-    return f"standards/{std.slug}/{version or std.version}/"
-
-
-def dataset_url(ds: Dataset) -> str:
-    return f"datasets/{ds.slug}/"
-
-
-def record_url(record: Record) -> str:
-    return f"catalog/r/{record.id}/"
-
-
-def stage_url(code: str) -> str:
-    return f"catalog/stage/{code}/"
-
-
-def source_files(folder: Path) -> list[str]:
-    """Files under folder offered for download; links that lead outside it are never published."""
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and is_inside(p, folder))
-
-
-def _front(title: str, description: str = "", wide: bool = False) -> str:
-    """Front matter; the theme prints these values unescaped, so they are escaped here."""
-    lines = ["---", f"title: {json.dumps(str(escape(title)), ensure_ascii=False)}"]
-    if wide:  # wide tables: give them the width of the empty left sidebar
-        lines.append("hide: [navigation]")
-    if description:
-        lines.append(f"description: {json.dumps(str(escape(' '.join(description.split())[:160])), ensure_ascii=False)}")
-    lines.append("---\n")
-    return "\n".join(lines)
 
 
 def _example_badge(flag) -> str:
@@ -115,10 +64,13 @@ class SiteContent:
     def pages(self):
         yield self.home()
         yield self.standards_index()
+        used_by = used_by_index(self.repo)
         for slug, versions in sorted(self.repo.standards.items()):
-            yield self.standard_versions(slug, versions)
+            yield versions_page(self.repo, slug)
             for std in versions.values():
                 yield self.standard_page(std)
+                for codelist in std.codelists.values():
+                    yield codelist_page(std, codelist, used_by.get((std.slug, std.version, codelist.name), []))
         yield self.datasets_index()
         for ds in self.repo.datasets.values():
             yield self.dataset_page(ds)
@@ -139,6 +91,7 @@ class SiteContent:
                 codes = [{"code": c.code, "name": c.name, "description": c.description, "parent": c.parent} for c in codelist.codes.values()]
                 yield Asset(base + f"files/codelists/{codelist.name}.json", content=json.dumps({"name": codelist.name, "title": codelist.title, "source": codelist.source, "codes": codes}, ensure_ascii=False, indent=2))
             # /standards/<slug>/latest/ always points at the newest version.
+        yield Asset("standards.json", content=registry(self.repo, self.std_files))
         for slug in self.repo.standards:
             latest = self.repo.latest(slug)
             target = f"../{latest.version}/"
@@ -146,6 +99,20 @@ class SiteContent:
         for ds in self.repo.datasets.values():
             for name in source_files(ds.path):
                 yield Asset(dataset_url(ds) + "files/" + name, path=ds.path / name)
+
+    @staticmethod
+    def std_files(std: Standard) -> dict:
+        base = std_url(std) + "files/"
+        files = {
+            "entities": {
+                name: {"table_schema": f"{base}{name}.schema.json", "source": f"{base}entities/{name}.yaml", "template": f"{base}templates/{name}.xlsx"}
+                for name in std.entities
+            },
+            "codelists": {name: {"csv": f"{base}codelists/{name}.csv", "json": f"{base}codelists/{name}.json"} for name in std.codelists},
+        }
+        if std.openapi:
+            files["openapi"] = f"{base}openapi.yaml"
+        return files
 
     @staticmethod
     def table_schema_json(entity: Entity) -> str:
@@ -168,7 +135,7 @@ class SiteContent:
             Markup('<a class="educat-count" href="{}"><strong>{}</strong><span>{}</span></a>').format(rel_url("", url), n, label)
             for label, n, url in counts
         )
-        out = [_front("首页", "教育数据标准、数据集字典与课程资源目录"), "# 教育数据标准与资源目录\n"]
+        out = [front("首页", "教育数据标准、数据集字典与课程资源目录"), "# 教育数据标准与资源目录\n"]
         out.append("本站发布教育局的**数据标准**、**数据集字典**和经过遴选的**课程资源目录**,全部内容由 git 仓库中的文件生成并经过校验。学校可以查阅标准与代码表,厂商可以对照接口规范和字段字典自查数据,教师可以按学段、学科查找精品资源。")
         out.append(block(Markup('<div class="educat-counts">{}</div>').format(cards)))
         if featured:
@@ -202,33 +169,24 @@ class SiteContent:
         return table(["标准", "标识", "最新版本", "状态", "发布单位", "发布日期", "实体数"], rows)
 
     def standards_index(self) -> Page:
-        out = [_front("数据标准"), "# 数据标准\n"]
+        out = [front("数据标准"), "# 数据标准\n"]
         out.append("市—区—校三级数据标准体系中由本局发布的标准。每个标准列出实体(数据表)的字段字典、代码表和样例,并提供原始文件下载。地址 `/standards/<标识>/<版本>/` 长期有效,`/standards/<标识>/latest/` 总是指向最新版本。\n")
         out.append(block(self._standards_table("standards/")))
         return Page("standards/", "\n".join(out), in_nav=True)
 
-    def standard_versions(self, slug: str, versions: dict) -> Page:
-        here = f"standards/{slug}/"
-        latest = self.repo.latest(slug)
-        out = [_front(f"{latest.title} 各版本"), f"# {md(latest.title)}:全部版本\n"]
-        rows = [
-            [a(rel_url(here, std_url(std)), std.version), badge(std.status, "educat-status"), std.meta.get("date", ""), std.meta.get("changes", "")]
-            for _, std in sorted(versions.items(), key=lambda kv: semver_key(kv[0]), reverse=True)
-        ]
-        out.append(block(table(["版本", "状态", "日期", "变更说明"], rows)))
-        return Page(here, "\n".join(out))
-
     def standard_page(self, std: Standard) -> Page:
         here = std_url(std)
         meta = std.meta
-        out = [_front(f"{std.title} {std.version}", str(meta.get("scope", "")), wide=True), f"# {md(std.title)}{_example_badge(meta.get('example'))}\n"]
+        out = [front(f"{std.title} {std.version}", str(meta.get("scope", "")), wide=True), f"# {md(std.title)}{_example_badge(meta.get('example'))}\n"]
         refs = Markup("<br>").join(Markup("{} {}").format(r.get("code", ""), r.get("title", "")) for r in meta.get("references") or [] if isinstance(r, dict))
         versions = sorted(self.repo.standards[std.slug], key=semver_key)
         others = Markup(" ").join(a(rel_url(here, std_url(std, v)), v) for v in versions if v != std.version)
+        history = a(rel_url(here, f"standards/{std.slug}/") + f"#v-{std.version.replace('.', '-')}", "与上一版本的差异") if versions.index(std.version) > 0 else a(rel_url(here, f"standards/{std.slug}/"), "版本与变更")
         out.append(block(dl([
             ("标识", Markup("<code>{}</code>").format(std.slug)),
             ("版本", std.version),
             ("其他版本", others),
+            ("变更", history),
             ("状态", badge(std.status, "educat-status")),
             ("发布单位", meta.get("publisher")),
             ("发布日期", meta.get("date")),
@@ -248,11 +206,11 @@ class SiteContent:
             out.append(block(table(["规则", "说明"], [[RULES[r].title, RULES[r].explanation] for r in rules])))
         if std.codelists:
             out.append("## 代码表\n")
-            for codelist in std.codelists.values():
-                out.append(f"### {md(codelist.title or codelist.name)} {{#codelist-{codelist.name}}}\n")
-                info = dl([("标识", Markup("<code>{}</code>").format(codelist.name)), ("来源", codelist.source), ("说明", codelist.description), ("下载", Markup("{} · {}").format(a(f"files/codelists/{codelist.name}.csv", "CSV"), a(f"files/codelists/{codelist.name}.json", "JSON")))])
-                rows = [[Markup("<code>{}</code>").format(c.code), c.name, c.description, c.parent] for c in codelist.codes.values()]
-                out.append(block(info + table(["代码", "名称", "说明", "上级代码"], rows)))
+            rows = [
+                [a(codelist_url(std, cl.name, here), cl.title or cl.name), Markup("<code>{}</code>").format(cl.name), len(cl.codes), "是" if any(c.parent for c in cl.codes.values()) else "", cl.source]
+                for cl in std.codelists.values()
+            ]
+            out.append(block(table(["代码表", "标识", "代码数", "层级", "来源"], rows)))
         if std.examples:
             out.append("## 样例\n")
             rows = []
@@ -260,6 +218,7 @@ class SiteContent:
                 expected = "合规" if ex.expected is None else "应报错:" + ";".join(f"第 {r} 行 {f or '-'} {t}" for r, f, t in ex.expected)
                 rows.append([a(f"files/examples/{ex.file}", ex.file), ex.entity, ex.description, expected])
             out.append(block(table(["文件", "实体", "说明", "校验结果"], rows)))
+        out.append(check_section(self.repo, std, here, lambda e: f"files/templates/{e.name}.xlsx"))
         if std.openapi:
             out.append("## 接口规范\n")
             out.append(block(Markup("<p>OpenAPI 3.1 接口文档:{}</p>").format(a("files/openapi.yaml", "openapi.yaml"))))
@@ -283,8 +242,7 @@ class SiteContent:
             if f.codelist:
                 try:
                     owner, cl = self.repo.resolve(str(f.codelist), "codelist", std)
-                    target = rel_url(here, std_url(owner)) + f"#codelist-{cl.name}"
-                    codelist = a(target, cl.title or cl.name)
+                    codelist = a(codelist_url(owner, cl.name, here), cl.title or cl.name)
                 except LookupError:
                     codelist = text(f.codelist)
             sens = f.sensitivity
@@ -310,7 +268,7 @@ class SiteContent:
         return table(["数据集", "提供方", "主题", "共享类型", "开放属性", "更新周期", "发布日期"], rows)
 
     def datasets_index(self) -> Page:
-        out = [_front("数据集"), "# 数据集\n", "按政务数据资源目录(GB/T 21063)的做法登记的数据集。公开的数据集只包含汇总或脱敏后的数据,不含敏感个人信息。\n"]
+        out = [front("数据集"), "# 数据集\n", "按政务数据资源目录(GB/T 21063)的做法登记的数据集。公开的数据集只包含汇总或脱敏后的数据,不含敏感个人信息。\n"]
         out.append(block(self._datasets_table("datasets/")))
         return Page("datasets/", "\n".join(out), in_nav=True)
 
@@ -321,7 +279,7 @@ class SiteContent:
         contact_text = " ".join(str(contact.get(k, "")) for k in ("name", "phone", "email") if contact.get(k))
         licenses = Markup("、").join(a(lic.get("path", ""), lic.get("title") or lic.get("name"), external=True) if lic.get("path") else text(lic.get("name")) for lic in meta.get("licenses") or [])
         conforms = Markup("、").join(a(rel_url(here, std_url(r.standard)) + f"#entity-{r.entity.name}", f"{r.standard.title} {r.standard.version} / {r.entity.title}") for r in ds.resources if r.entity)
-        out = [_front(ds.title, str(meta.get("description", "")), wide=True), f"# {md(ds.title)}{_example_badge(meta.get('example'))}\n"]
+        out = [front(ds.title, str(meta.get("description", "")), wide=True), f"# {md(ds.title)}{_example_badge(meta.get('example'))}\n"]
         out.append(block(dl([
             ("摘要", meta.get("description")),
             ("提供方", c.get("provider")),
@@ -386,7 +344,7 @@ class SiteContent:
     def catalog_index(self) -> Page:
         here = "catalog/"
         records = self.repo.records
-        out = [_front("课程资源"), "# 课程资源\n", f"经过遴选的 {len(records)} 条课程资源,按《教育资源元数据标准》编目。标注“精品”的资源满足公开的精品标准:许可清晰、免费免登录访问、近期复核并有署名审核人。\n"]
+        out = [front("课程资源"), "# 课程资源\n", f"经过遴选的 {len(records)} 条课程资源,按《教育资源元数据标准》编目。标注“精品”的资源满足公开的精品标准:许可清晰、免费免登录访问、近期复核并有署名审核人。\n"]
         stage_rows = []
         for code, group in self.records_by_stage().items():
             stage_rows.append([a(rel_url(here, stage_url(code)), self.label("stage", code)), len(group), sum(1 for r in group if r.data.get("featured") is True)])
@@ -403,7 +361,7 @@ class SiteContent:
     def stage_page(self, code: str, records: list[Record]) -> Page:
         here = stage_url(code)
         name = self.label("stage", code)
-        out = [_front(f"{name}课程资源"), f"# {md(name)}课程资源\n", f"共 {len(records)} 条。\n"]
+        out = [front(f"{name}课程资源"), f"# {md(name)}课程资源\n", f"共 {len(records)} 条。\n"]
         records = sorted(records, key=lambda r: (str(r.data.get("subject", "")), str((r.data.get("grades") or [""])[0]), r.title))
         rows = [
             [a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("edition", r.data.get("edition")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""]
@@ -417,7 +375,7 @@ class SiteContent:
         here = record_url(record)
         url = d.get("url", "")
         link = a(url, url, external=True) if is_safe_url(url) else text(url)
-        out = [_front(record.title, str(d.get("description", ""))), f"# {md(record.title)}{_example_badge(d.get('example'))}\n"]
+        out = [front(record.title, str(d.get("description", ""))), f"# {md(record.title)}{_example_badge(d.get('example'))}\n"]
         if d.get("featured") is True:
             out.append(block(Markup('<div class="educat-featured-box">{} <strong>入选理由:</strong>{}<br><strong>审核人:</strong>{} · <strong>审核日期:</strong>{}</div>').format(badge("精品", "educat-featured"), text(d.get("featured_reason", "")), text(d.get("reviewer", "")), text(d.get("review_date", "")))))
         out.append(block(dl([

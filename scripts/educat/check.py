@@ -1,0 +1,213 @@
+"""Check a school's or vendor's data file against a published entity.
+
+The file is read by ``readers`` (CSV in any of the encodings schools use, XLSX, JSON,
+NDJSON), its headers are matched to fields by name or by 中文名, and the rows are validated
+by Frictionless with the same code-list and identifier checks that ``validate`` uses. Each
+finding keeps the row number the user sees in their editor.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import Entity, FieldDef, Repo, Standard
+from .readers import ENCODING_NAMES, ReadError, Table, read_table
+from .tables import validate_table
+
+TYPE_TITLES = {
+    "type-error": "类型错误",
+    "constraint-error": "违反约束(必填、格式、范围等)",
+    "code-error": "代码不在代码表中",
+    "uscc-error": "统一社会信用代码错误",
+    "id-card-error": "居民身份证号错误",
+    "division-error": "行政区划代码错误",
+    "school-code-error": "学校标识码错误",
+    "unique-error": "应唯一的值重复",
+    "primary-key": "主键重复或为空",
+    "extra-label": "多余的列",
+    "missing-label": "缺少必填列",
+    "duplicate-label": "重复的列",
+    "extra-cell": "多余的单元格",
+    "missing-cell": "缺少单元格",
+    "blank-row": "空行",
+    "file-error": "文件无法读取",
+}
+
+
+class CheckError(Exception):
+    """The check cannot start: unknown standard or entity, or an unreadable file."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    row: int | None
+    field: str
+    title: str
+    value: object
+    type: str
+    message: str
+    note: str = ""
+
+    @property
+    def key(self) -> tuple:
+        return (self.row, self.field, self.type)
+
+    def to_dict(self) -> dict:
+        data = {"row": self.row, "field": self.field or None, "title": self.title or None, "value": self.value, "type": self.type, "message": self.message, "note": self.note}
+        return {k: v for k, v in data.items() if v not in (None, "")}
+
+
+@dataclass
+class CheckReport:
+    path: Path
+    standard: Standard
+    entity: Entity
+    table: Table | None = None
+    findings: list[Finding] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)  # header label -> field name
+
+    @property
+    def valid(self) -> bool:
+        return not self.findings
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(f.type for f in self.findings)
+
+    @property
+    def rows(self) -> int:
+        return len(self.table.rows) if self.table else 0
+
+    def to_dict(self, limit: int | None = None) -> dict:
+        shown = self.findings if limit is None else self.findings[:limit]
+        return {
+            "valid": self.valid,
+            "file": str(self.path),
+            "format": self.table.format if self.table else None,
+            "encoding": self.table.encoding if self.table else None,
+            "standard": self.standard.ref,
+            "entity": self.entity.name,
+            "rows": self.rows,
+            "errors": len(self.findings),
+            "counts": dict(sorted(self.counts.items())),
+            "findings": [f.to_dict() for f in shown],
+            "truncated": len(shown) < len(self.findings),
+        }
+
+
+def find_entity(repo: Repo, spec: str, entity_name: str) -> tuple[Standard, Entity]:
+    """Resolve ``slug`` or ``slug@version`` and an entity name, with helpful errors."""
+    slug, _, version = spec.partition("@")
+    if slug not in repo.standards:
+        raise CheckError(f"找不到标准 “{slug}”;已有:{'、'.join(sorted(repo.standards))}")
+    std = repo.standard(slug, version or None)
+    if std is None:
+        raise CheckError(f"标准 {slug} 没有版本 {version};已有:{'、'.join(sorted(repo.standards[slug]))}")
+    if entity_name not in std.entities:
+        raise CheckError(f"标准 {std.ref} 中没有实体 “{entity_name}”;已有:{'、'.join(std.entities)}")
+    return std, std.entities[entity_name]
+
+
+def match_header(header: list[str], fields: list[FieldDef]) -> tuple[dict[int, FieldDef], list[Finding]]:
+    """Columns matched to fields by name or 中文名; unknown, duplicate and missing columns reported."""
+    by_label = {}
+    for f in fields:
+        by_label.setdefault(f.name, f)
+        by_label.setdefault(f.title, f)
+        by_label.setdefault(f.name.lower(), f)
+    columns: dict[int, FieldDef] = {}
+    findings = []
+    seen: dict[str, int] = {}
+    for index, label in enumerate(header):
+        label = str(label).strip().lstrip("\ufeff")
+        f = by_label.get(label) or by_label.get(label.lower())
+        if f is None:
+            findings.append(Finding(1, "", label, label, "extra-label", f"第 {index + 1} 列的表头 “{label}” 不是该实体的字段名或中文名", "删除该列,或改成字段字典中的字段名/中文名"))
+            continue
+        if f.name in seen:
+            findings.append(Finding(1, f.name, f.title, label, "duplicate-label", f"第 {index + 1} 列与第 {seen[f.name] + 1} 列都是字段 {f.name}({f.title})", "删除重复的列"))
+            continue
+        seen[f.name] = index
+        columns[index] = f
+    for f in fields:
+        if f.required and f.name not in seen:
+            findings.append(Finding(1, f.name, f.title, None, "missing-label", f"缺少必填字段 {f.name}({f.title})的列", f"添加表头为 “{f.title}” 或 “{f.name}” 的列"))
+    return columns, findings
+
+
+def check_table(table: Table, std: Standard, entity: Entity, repo: Repo) -> tuple[list[Finding], dict[str, str]]:
+    columns, findings = match_header(table.header, entity.fields)
+    fields = [columns[i] for i in sorted(columns)]
+    order = sorted(columns)
+    data: list[list] = [[f.name for f in fields]]
+    for cells in table.rows:
+        row = [cells[i] if i < len(cells) else "" for i in order]
+        extra = [c for i, c in enumerate(cells) if i >= len(table.header) and c not in ("", None)]
+        data.append(row + extra)
+    codelists = repo.field_codelists(fields, std)
+    problems, _ = validate_table(fields, codelists, rows=data, primary_key=_present_key(entity, fields))
+    titles = {f.name: f.title for f in fields}
+    for p in problems:
+        index = (p.row or 0) - 2
+        row = table.row_numbers[index] if 0 <= index < len(table.row_numbers) else p.row
+        value = None
+        if 0 <= index < len(data) - 1 and p.field in data[0]:
+            cells = data[index + 1]
+            position = data[0].index(p.field)
+            value = cells[position] if position < len(cells) else None
+        findings.append(Finding(row, p.field, titles.get(p.field, ""), value, p.type, p.message, p.note))
+    findings.sort(key=lambda f: (f.row or 0, order_of(f.field, fields), f.type))
+    mapping = {str(table.header[i]): columns[i].name for i in order}
+    return findings, mapping
+
+
+def order_of(name: str, fields: list[FieldDef]) -> int:
+    return next((i for i, f in enumerate(fields) if f.name == name), -1)
+
+
+def _present_key(entity: Entity, fields: list[FieldDef]):
+    key = entity.descriptor.get("primaryKey")
+    keys = [key] if isinstance(key, str) else list(key or [])
+    names = {f.name for f in fields}
+    return keys if keys and all(k in names for k in keys) else None
+
+
+def check_file(path: Path, repo: Repo, standard: str, entity_name: str, *, encoding: str | None = None) -> CheckReport:
+    std, entity = find_entity(repo, standard, entity_name)
+    report = CheckReport(Path(path), std, entity)
+    try:
+        report.table = read_table(Path(path), encoding)
+    except ReadError as exc:
+        report.findings.append(Finding(exc.row, "", "", None, "file-error", exc.message, exc.note))
+        return report
+    report.findings, report.mapping = check_table(report.table, std, entity, repo)
+    return report
+
+
+def render_text(report: CheckReport, limit: int | None = None) -> str:
+    table = report.table
+    lines = []
+    what = f"{report.standard.title} {report.standard.version} / {report.entity.title}({report.entity.name})"
+    if table:
+        kind = table.format.upper() + (f",{ENCODING_NAMES.get(table.encoding, table.encoding)}" if table.format == "csv" else "")
+        if table.sheet:
+            kind += f",工作表 “{table.sheet}”"
+        lines.append(f"检查 {report.path.name}({kind},{report.rows} 行数据)是否符合 {what}")
+    shown = report.findings if limit is None else report.findings[:limit]
+    for f in shown:
+        where = f"{report.path.name}:{f.row}" if f.row else report.path.name
+        field = f" 字段 {f.field}({f.title})" if f.field and f.title and f.title != f.field else (f" 字段 {f.field}" if f.field else "")
+        lines.append(f"{where}{field}: [{f.type}] {f.message}")
+        if f.note:
+            lines.append(f"    → {f.note}")
+    if len(shown) < len(report.findings):
+        lines.append(f"…… 另有 {len(report.findings) - len(shown)} 个错误未列出(--limit {limit}),下面的统计包括全部错误。")
+    if report.valid:
+        lines.append("通过:没有发现错误。")
+    else:
+        lines.append(f"不通过:共 {len(report.findings)} 个错误。")
+        for kind, n in sorted(report.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"  {kind}({TYPE_TITLES.get(kind, kind)}):{n}")
+    return "\n".join(lines)

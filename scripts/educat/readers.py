@@ -1,0 +1,194 @@
+"""Read the tables schools and vendors send: CSV (UTF-8, UTF-8 with BOM, GB18030/GBK), XLSX,
+JSON and NDJSON, into a header and rows that keep the row numbers the user sees.
+
+For CSV and XLSX the row number is the spreadsheet row (header = row 1); for NDJSON it is
+the line; for a JSON array it is the record's position + 1, so the first record is row 2
+like in a spreadsheet with a header.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .tables import detect_encoding
+
+FORMATS = ("csv", "xlsx", "json", "ndjson")
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8(带 BOM)", "gb18030": "GB18030/GBK"}
+DATA_SHEET = "数据"
+
+
+class ReadError(Exception):
+    """The file cannot be read as a table. ``row`` is where, when known."""
+
+    def __init__(self, message: str, row: int | None = None, note: str = ""):
+        super().__init__(message)
+        self.message, self.row, self.note = message, row, note
+
+
+@dataclass
+class Table:
+    format: str
+    header: list[str]
+    rows: list[list] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
+    encoding: str = ""
+    sheet: str = ""
+    header_row: int = 1
+
+
+def guess_format(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("jsonl", "ndjson"):
+        return "ndjson"
+    if suffix in FORMATS:
+        return suffix
+    if suffix in ("xls", "et"):
+        raise ReadError(f"不支持旧版 Excel 格式 .{suffix}", note="请在 Excel/WPS 中另存为 .xlsx 或 CSV UTF-8")
+    raise ReadError(f"无法识别的文件类型 “{path.suffix or '无扩展名'}”", note="支持 .csv、.xlsx、.json、.ndjson/.jsonl")
+
+
+def read_table(path: Path, encoding: str | None = None, fmt: str | None = None) -> Table:
+    fmt = fmt or guess_format(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(f"无法读取文件:{exc.strerror}") from None
+    if fmt == "csv":
+        return _read_csv(data, encoding)
+    if fmt == "xlsx":
+        return _read_xlsx(data)
+    if fmt == "json":
+        return _read_json(data)
+    if fmt == "ndjson":
+        return _read_ndjson(data)
+    raise ReadError(f"不支持的格式 {fmt}")
+
+
+def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            row = data[: getattr(exc, "start", 0)].count(b"\n") + 1 if isinstance(exc, UnicodeDecodeError) else None
+            raise ReadError(f"无法按 {encoding} 解码", row, "去掉 --encoding 让程序自动识别,或换成正确的编码") from None
+    detected = detect_encoding(data)
+    if not detected:
+        raise ReadError("文件既不是 UTF-8 也不是 GB18030/GBK 文本,可能是二进制文件或已损坏", 1, "确认这是 CSV 文本文件;Excel 文件请保存为 .xlsx")
+    return data.decode(detected), detected
+
+
+def _read_csv(data: bytes, encoding: str | None) -> Table:
+    text, used = _decode(data, encoding)
+    if "\x00" in text:
+        raise ReadError("文件中含有 NUL 字符,不是文本 CSV", 1, "确认这是 CSV 文本文件")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    table = Table("csv", [], encoding=used)
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if not table.header and number == 1:
+                table.header = [c.strip() for c in cells]
+                continue
+            table.rows.append(cells)
+            table.row_numbers.append(number)
+    except csv.Error as exc:
+        raise ReadError(f"CSV 格式错误:{exc}", reader.line_num, "检查引号是否成对;含逗号或换行的单元格要用双引号括起来") from None
+    if not table.header or not any(table.header):
+        raise ReadError("文件为空,或第一行(表头)为空", 1, "第一行应为字段名或中文名")
+    return table
+
+
+def _cell_text(value) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes) -> Table:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ReadError(f"不是有效的 XLSX 文件:{exc}", note="用 Excel/WPS 重新另存为 .xlsx") from None
+    sheet = book[DATA_SHEET] if DATA_SHEET in book.sheetnames else book.worksheets[0]
+    merged = list(sheet.merged_cells.ranges)
+    if merged:
+        first = merged[0]
+        raise ReadError(f"工作表 “{sheet.title}” 含有合并单元格 {first.coord}", first.min_row, "取消合并单元格,每个单元格只填一个值")
+    table = Table("xlsx", [], sheet=sheet.title)
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = [_cell_text(v) for v in values]
+        while cells and cells[-1] == "":
+            cells.pop()
+        if not table.header:
+            if not cells:
+                continue
+            table.header = [str(c) for c in cells]
+            table.header_row = number
+            continue
+        if not cells:
+            continue  # Excel keeps formatted but empty rows; they are not data
+        table.rows.append(cells)
+        table.row_numbers.append(number)
+    if not table.header:
+        raise ReadError(f"工作表 “{sheet.title}” 是空的", 1, "第一行应为字段名或中文名")
+    return table
+
+
+def _records_table(fmt: str, records: list[tuple[int, object]]) -> Table:
+    header: list[str] = []
+    for _, record in records:
+        for key in record:
+            if key not in header:
+                header.append(str(key))
+    table = Table(fmt, header, encoding="utf-8")
+    for number, record in records:
+        table.rows.append([record.get(key) for key in header])
+        table.row_numbers.append(number)
+    return table
+
+
+def _read_json(data: bytes) -> Table:
+    text, _ = _decode(data, None)
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReadError(f"JSON 格式错误:{exc.msg}", exc.lineno, "检查括号、引号和逗号") from None
+    if isinstance(payload, dict):
+        lists = [v for v in payload.values() if isinstance(v, list)]
+        if len(lists) == 1:
+            payload = lists[0]
+    if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
+        raise ReadError("JSON 应为对象数组 [{…}, {…}],或只含一个这种数组的对象", 1)
+    return _records_table("json", [(i + 2, r) for i, r in enumerate(payload)])
+
+
+def _read_ndjson(data: bytes) -> Table:
+    text, _ = _decode(data, None)
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ReadError(f"第 {number} 行不是有效的 JSON:{exc.msg}", number, "NDJSON 每行一个 JSON 对象") from None
+        if not isinstance(record, dict):
+            raise ReadError(f"第 {number} 行应是一个 JSON 对象 {{…}}", number)
+        records.append((number, record))
+    return _records_table("ndjson", records)

@@ -1,0 +1,70 @@
+"""What every page builder shares: the page and asset records, URLs, front matter."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import escape
+
+from ..model import Dataset, Record, Standard
+from ..report import is_inside
+from .html import rel_url
+
+
+@dataclass
+class Page:
+    url: str
+    markdown: str
+    in_nav: bool = False
+
+    @property
+    def src_uri(self) -> str:
+        return f"{self.url}index.md"
+
+
+@dataclass
+class Asset:
+    uri: str
+    path: Path | None = None
+    content: str | None = None
+
+
+def std_url(std: Standard, version: str | None = None) -> str:
+    return f"standards/{std.slug}/{version or std.version}/"
+
+
+def codelist_url(std: Standard, name: str, here: str | None = None) -> str:
+    url = f"{std_url(std)}codelists/{name}/"
+    return url if here is None else rel_url(here, url)
+
+
+def dataset_url(ds: Dataset) -> str:
+    return f"datasets/{ds.slug}/"
+
+
+def record_url(record: Record) -> str:
+    return f"catalog/r/{record.id}/"
+
+
+def stage_url(code: str) -> str:
+    return f"catalog/stage/{code}/"
+
+
+def source_files(folder: Path) -> list[str]:
+    """Files under folder offered for download; links that lead outside it are never published."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and is_inside(p, folder))
+
+
+def front(title: str, description: str = "", wide: bool = False) -> str:
+    """Front matter; the theme prints these values unescaped, so they are escaped here."""
+    lines = ["---", f"title: {json.dumps(str(escape(title)), ensure_ascii=False)}"]
+    if wide:  # wide tables: give them the width of the empty left sidebar
+        lines.append("hide: [navigation]")
+    if description:
+        lines.append(f"description: {json.dumps(str(escape(' '.join(description.split())[:160])), ensure_ascii=False)}")
+    lines.append("---\n")
+    return "\n".join(lines)
+
+

@@ -1,0 +1,148 @@
+"""Pages around a standard that vendors and schools use: code lists (with their hierarchy and
+the fields that use them), the version history with diffs, the "检查你的数据" section and the
+machine-readable registry ``standards.json``."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from ..check import check_file, render_text
+from ..diff import diff_standards
+from ..model import CodeList, Repo, Standard, semver_key
+from .common import Page, codelist_url, front, std_url
+from .html import a, badge, block, dl, md, rel_url, table
+
+CHECK_EXAMPLE_LIMIT = 4
+
+
+def used_by_index(repo: Repo) -> dict[tuple[str, str, str], list[tuple[str, str]]]:
+    """(slug, version, code list) -> [(label, url)] of every entity or dataset field that uses it."""
+    index: dict[tuple[str, str, str], list[tuple[str, str]]] = defaultdict(list)
+
+    def note(fields, base, label, url):
+        for f in fields:
+            if not f.codelist:
+                continue
+            try:
+                owner, cl = repo.resolve(str(f.codelist), "codelist", base)
+            except LookupError:
+                continue
+            index[(owner.slug, owner.version, cl.name)].append((f"{label} · {f.name}({f.title})", url))
+
+    for std in repo.all_standards():
+        for entity in std.entities.values():
+            note(entity.fields, std, f"{std.title} {std.version} / {entity.title}", f"{std_url(std)}#entity-{entity.name}")
+    for ds in repo.datasets.values():
+        for res in ds.resources:
+            if res.standard is not None:
+                local = [f for f in res.fields if res.entity is None or res.entity.field(f.name) is not f]
+                note(local, res.standard, f"数据集 {ds.title} / {res.title}", f"datasets/{ds.slug}/")
+    return index
+
+
+def _tree(codelist: CodeList) -> Markup:
+    children = defaultdict(list)
+    for code in codelist.codes.values():
+        parent = code.parent if code.parent in codelist.codes else ""
+        children[parent].append(code)
+
+    def branch(parent: str) -> Markup:
+        items = [
+            Markup("<li><code>{}</code> {}{}{}</li>").format(
+                c.code, c.name, Markup(" <small>{}</small>").format(c.description) if c.description else "", branch(c.code) if c.code in children else ""
+            )
+            for c in children[parent]
+        ]
+        return Markup("<ul>{}</ul>").format(Markup("").join(items))
+
+    return Markup('<div class="educat-tree">{}</div>').format(branch(""))
+
+
+def codelist_page(std: Standard, codelist: CodeList, used_by: list[tuple[str, str]]):
+    here = codelist_url(std, codelist.name)
+    out = [front(f"{codelist.title or codelist.name}({std.title} {std.version})", codelist.description), f"# {md(codelist.title or codelist.name)}\n"]
+    out.append(block(dl([
+        ("标识", Markup("<code>{}</code>").format(codelist.name)),
+        ("所属标准", a(rel_url(here, std_url(std)), f"{std.title} {std.version}")),
+        ("来源", codelist.source),
+        ("说明", codelist.description),
+        ("代码数", str(len(codelist.codes))),
+        ("下载", Markup("{} · {}").format(a(rel_url(here, std_url(std)) + f"files/codelists/{codelist.name}.csv", "CSV"), a(rel_url(here, std_url(std)) + f"files/codelists/{codelist.name}.json", "JSON"))),
+    ])))
+    hierarchical = any(c.parent for c in codelist.codes.values())
+    if hierarchical:
+        out.append("## 层级\n")
+        out.append(block(_tree(codelist)))
+    out.append("## 代码\n")
+    headers = ["代码", "名称", "说明"] + (["上级代码"] if hierarchical else [])
+    rows = [[Markup("<code>{}</code>").format(c.code), c.name, c.description] + ([c.parent] if hierarchical else []) for c in codelist.codes.values()]
+    out.append(block(table(headers, rows)))
+    out.append("## 使用此代码表的字段\n")
+    if used_by:
+        out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(a(rel_url(here, url.split("#")[0]) + ("#" + url.split("#")[1] if "#" in url else ""), label)) for label, url in used_by))))
+    else:
+        out.append("目前没有字段使用此代码表。\n")
+    return Page(here, "\n".join(out))
+
+
+def versions_page(repo: Repo, slug: str):
+    """/standards/<slug>/: every version, newest first, each with its diff to the one before."""
+    here = f"standards/{slug}/"
+    versions = sorted(repo.standards[slug].values(), key=lambda s: semver_key(s.version))
+    latest = versions[-1]
+    out = [front(f"{latest.title} 版本与变更"), f"# {md(latest.title)}:版本与变更\n"]
+    rows = [[a(rel_url(here, std_url(std)), std.version), badge(std.status, "educat-status"), std.meta.get("date", ""), std.meta.get("changes", "")] for std in reversed(versions)]
+    out.append(block(table(["版本", "状态", "日期", "变更说明"], rows)))
+    out.append(f"最新版本的固定地址:[latest/](latest/)。命令行对比:`educat diff {slug} 旧版本 新版本`。\n")
+    for old, new in reversed(list(zip(versions, versions[1:]))):
+        changes = diff_standards(old, new)
+        breaking = sum(1 for c in changes if c.breaking)
+        out.append(f"## {new.version} 相对 {old.version} 的变化 {{#v-{new.version.replace('.', '-')}}}\n")
+        if not changes:
+            out.append("没有结构变化。\n")
+            continue
+        out.append(f"共 {len(changes)} 处变化,其中 **{breaking}** 处不兼容(按旧版本合规的数据可能不再合规)。\n")
+        rows = [[{"added": "新增", "removed": "删除", "changed": "修改"}[c.action], badge("不兼容", "educat-sensitive") if c.breaking else "", c.detail] for c in changes]
+        out.append(block(table(["", "兼容性", "变化"], rows)))
+    return Page(here, "\n".join(out))
+
+
+def check_section(repo: Repo, std: Standard, here: str, template_url) -> str:
+    """"检查你的数据": the command, the template, and the real report on the invalid example."""
+    out = ["## 检查你的数据 {#check}\n"]
+    out.append("学校和厂商可以在本机检查自己的数据文件是否符合本标准(支持 CSV(UTF-8、GB18030/GBK)、XLSX、JSON、NDJSON,表头用字段名或中文名均可):\n")
+    lines = []
+    for entity in std.entities.values():
+        lines.append(f"educat check 你的文件.xlsx --standard {std.slug}@{std.version} --entity {entity.name}")
+    out.append("```bash\n" + "\n".join(lines) + "\n```\n")
+    links = [a(template_url(entity), f"{entity.title}({entity.name}).xlsx") for entity in std.entities.values()]
+    out.append(block(Markup("<p>填报模板(表头为中文名,代码字段有下拉选项,另附代码表):{}</p>").format(Markup(" · ").join(links))))
+    example = next((ex for ex in std.examples if ex.expected), None)
+    if example is not None and example.entity in std.entities:
+        report = check_file(example.path.parent / example.file, repo, std.ref, example.entity)
+        out.append(f"对本标准的不合规样例 `{example.file}` 运行检查,输出如下:\n")
+        fence = "````" if "```" in render_text(report, CHECK_EXAMPLE_LIMIT) else "```"
+        out.append(f"{fence}text\n{render_text(report, CHECK_EXAMPLE_LIMIT)}\n{fence}\n")
+    return "\n".join(out)
+
+
+def registry(repo: Repo, files_of) -> str:
+    """standards.json: every standard, version, status and file URL (relative to the site root)."""
+    standards = []
+    for slug in sorted(repo.standards):
+        versions = []
+        for std in sorted(repo.standards[slug].values(), key=lambda s: semver_key(s.version), reverse=True):
+            versions.append({
+                "version": std.version,
+                "status": std.status,
+                "date": std.meta.get("date"),
+                "url": std_url(std),
+                "files": files_of(std),
+            })
+        latest = repo.latest(slug)
+        standards.append({"slug": slug, "title": latest.title, "latest": latest.version, "latest_url": f"standards/{slug}/latest/", "versions": versions})
+    return json.dumps({"standards": standards}, ensure_ascii=False, indent=2)
+
