@@ -11,6 +11,7 @@ All three are built from the loaded models only; nothing here reads the network.
 from __future__ import annotations
 
 import contextlib
+import copy
 import csv
 import datetime as dt
 import io
@@ -116,7 +117,7 @@ def _property(f: FieldDef, codelist: tuple[Standard, CodeList] | None) -> dict:
         prop["title"] = f.title
     if f.description:
         prop["description"] = f.description
-    base = json.loads(json.dumps(JSON_TYPES.get(f.type, {})))  # a deep copy
+    base = copy.deepcopy(JSON_TYPES.get(f.type, {}))
     json_type = base.get("type")
     if json_type == "string" and f.descriptor.get("format") in STRING_FORMATS:
         base["format"] = STRING_FORMATS[f.descriptor["format"]]
@@ -146,7 +147,7 @@ def _property(f: FieldDef, codelist: tuple[Standard, CodeList] | None) -> dict:
             prop["maxItems"] = int(c["maxLength"])
     enum = [_cast(v, f.type) for v in c["enum"]] if isinstance(c.get("enum"), list) else None
     if codelist is not None:
-        owner, cl = codelist
+        _, cl = codelist
         codes = [_cast(code, f.type) for code in cl.codes] if json_type != "array" else list(cl.codes)
         enum = codes if enum is None else [v for v in enum if v in codes]
     if enum is not None:
@@ -240,7 +241,8 @@ def example_rows(std: Standard, entity: Entity) -> list[dict]:
     if not path.is_file() or not is_inside(path, std.path):
         return []
     text = path.read_bytes().decode("utf-8-sig")
-    return [dict(row) for row in csv.DictReader(io.StringIO(text, newline=""))]
+    reader = csv.DictReader(io.StringIO(text, newline=""), restval="")
+    return [{key: value for key, value in row.items() if key is not None} for row in reader]
 
 
 # -- XLSX template -----------------------------------------------------------------------------

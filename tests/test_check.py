@@ -1,0 +1,203 @@
+"""`educat check`: every encoding and format, golden reports, parity with Frictionless.
+
+Golden reports live in tests/golden/check/; refresh them (after checking the change is
+intended) with ``EDUCAT_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_check.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from frictionless import Resource
+from openpyxl import Workbook
+
+from educat.check import check_file, render_text
+from educat.cli import cli
+from educat.loader import load_repo
+from educat.tables import frictionless_schema
+
+from .conftest import REPO
+
+GOLDEN = Path(__file__).parent / "golden" / "check"
+STANDARD = "edu-basic-data@1.0.0"
+CUSTOM_TYPES = {"code-error", "uscc-error", "id-card-error", "division-error", "school-code-error"}
+
+
+@pytest.fixture(scope="module")
+def repo():
+    return load_repo(REPO)[0]
+
+
+def example_rows(name: str) -> list[list[str]]:
+    path = REPO / "standards/edu-basic-data/1.0.0/examples" / name
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
+def titled(rows, repo):
+    entity = repo.standard("edu-basic-data", "1.0.0").entities["student"]
+    titles = {f.name: f.title for f in entity.fields}
+    return [[titles[h] for h in rows[0]]] + rows[1:]
+
+
+def csv_bytes(rows, encoding: str) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def write_sample(tmp: Path, rows, fmt: str, repo) -> Path:
+    if fmt == "utf8.csv":
+        data = csv_bytes(rows, "utf-8")
+    elif fmt == "bom.csv":
+        data = csv_bytes(titled(rows, repo), "utf-8-sig")
+    elif fmt == "gbk.csv":
+        data = csv_bytes(titled(rows, repo), "gb18030")
+    elif fmt == "xlsx":
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "数据"
+        for row in titled(rows, repo):
+            sheet.append(row)
+        path = tmp / "sample.xlsx"
+        book.save(path)
+        return path
+    elif fmt in ("json", "ndjson"):
+        records = [dict(zip(rows[0], r)) for r in rows[1:]]
+        for r in records:
+            r["boarding"] = {"true": True, "false": False}.get(r.get("boarding"), r.get("boarding"))
+            r["ethnicity"] = r["ethnicity"] or None
+            r["id_card"] = r["id_card"] or None
+        data = (json.dumps(records, ensure_ascii=False, indent=1) if fmt == "json" else "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n").encode("utf-8")
+    path = tmp / f"sample.{fmt.split('.')[-1]}"
+    path.write_bytes(data)
+    return path
+
+
+FORMATS = ["utf8.csv", "bom.csv", "gbk.csv", "xlsx", "json", "ndjson"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_valid_sample_checks_clean_in_every_format(tmp_path, repo, fmt):
+    path = write_sample(tmp_path, example_rows("student-valid.csv"), fmt, repo)
+    report = check_file(path, repo, STANDARD, "student")
+    assert [f.to_dict() for f in report.findings] == []
+    assert report.rows == len(example_rows("student-valid.csv")) - 1
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_invalid_sample_matches_golden(tmp_path, repo, fmt):
+    path = write_sample(tmp_path, example_rows("student-invalid.csv"), fmt, repo)
+    report = check_file(path, repo, STANDARD, "student")
+    actual = json.dumps({k: v for k, v in report.to_dict().items() if k != "file"}, ensure_ascii=False, indent=2) + "\n"
+    golden = GOLDEN / f"student-invalid.{fmt}.json"
+    if os.environ.get("EDUCAT_UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(actual, encoding="utf-8")
+    assert actual == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["utf8.csv", "gbk.csv", "xlsx"])
+def test_rows_are_those_the_user_sees(tmp_path, repo, fmt):
+    """The example declares its errors with spreadsheet rows; check reports the same rows."""
+    path = write_sample(tmp_path, example_rows("student-invalid.csv"), fmt, repo)
+    report = check_file(path, repo, STANDARD, "student")
+    declared = next(ex for ex in repo.standard("edu-basic-data", "1.0.0").examples if ex.file == "student-invalid.csv")
+    assert sorted(f.key for f in report.findings) == sorted(declared.expected)
+
+
+def test_text_report_golden(tmp_path, repo):
+    path = write_sample(tmp_path, example_rows("student-invalid.csv"), "gbk.csv", repo)
+    actual = render_text(check_file(path, repo, STANDARD, "student"), limit=3) + "\n"
+    golden = GOLDEN / "student-invalid.gbk.txt"
+    if os.environ.get("EDUCAT_UPDATE_GOLDEN"):
+        golden.write_text(actual, encoding="utf-8")
+    assert actual == golden.read_text(encoding="utf-8")
+
+
+def test_parity_with_frictionless(tmp_path, repo):
+    """On a corrupted sample, check finds what plain Frictionless finds, plus the custom checks."""
+    rows = example_rows("student-valid.csv")
+    header = rows[0]
+    col = {name: header.index(name) for name in header}
+    body = [list(r) for _ in range(4) for r in rows[1:]]
+    corruptions = [
+        (0, "gender", "7"), (1, "birth_date", "2015-13-01"), (2, "student_id", "12ab"), (3, "name", ""),
+        (4, "ethnicity", "99"), (5, "id_card", "310113201504019950"), (6, "enrollment_date", "昨天"),
+        (7, "gender", ""), (8, "boarding", "也许"), (9, "grade", "g13"), (10, "student_id", body[0][col["student_id"]]),
+    ]
+    for index, field, value in corruptions:
+        body[index][col[field]] = value
+    path = tmp_path / "corrupt.csv"
+    path.write_bytes(csv_bytes([header] + body, "utf-8"))
+    entity = repo.standard("edu-basic-data", "1.0.0").entities["student"]
+    plain = Resource(path=path.name, basepath=str(tmp_path), schema=frictionless_schema(entity.fields, entity.descriptor.get("primaryKey"))).validate()
+    expected = {(e.row_number, getattr(e, "field_name", ""), e.type) for e in plain.tasks[0].errors}
+    assert len(expected) >= 7
+    report = check_file(path, repo, STANDARD, "student")
+    found = {f.key for f in report.findings}
+    assert {k for k in found if k[2] not in CUSTOM_TYPES} == expected
+    assert {k for k in found if k[2] in CUSTOM_TYPES} == {(2, "gender", "code-error"), (6, "ethnicity", "code-error"), (7, "id_card", "id-card-error"), (11, "grade", "code-error")}
+
+
+def test_cli_check_exit_codes_limit_and_json(tmp_path, repo):
+    path = write_sample(tmp_path, example_rows("student-invalid.csv"), "utf8.csv", repo)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["check", str(path), "--root", str(REPO), "--standard", STANDARD, "--entity", "student", "--limit", "1"])
+    assert result.exit_code == 1
+    assert "…… 另有 4 个错误未列出(--limit 1),下面的统计包括全部错误。" in result.output
+    assert "不通过:共 5 个错误。" in result.output
+    data = json.loads(runner.invoke(cli, ["check", str(path), "--root", str(REPO), "--standard", STANDARD, "--entity", "student", "--format", "json", "--limit", "2"]).output)
+    assert (data["errors"], len(data["findings"]), data["truncated"]) == (5, 2, True)
+    valid = write_sample(tmp_path, example_rows("student-valid.csv"), "gbk.csv", repo)
+    ok = runner.invoke(cli, ["check", str(valid), "--root", str(REPO), "--standard", "edu-basic-data", "--entity", "student"])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.endswith("通过:没有发现错误。\n")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--standard", "nope", "--entity", "student"], "Error: 找不到标准 “nope”;已有:"),
+        (["--standard", "edu-basic-data@9.9.9", "--entity", "student"], "Error: 标准 edu-basic-data 没有版本 9.9.9;已有:"),
+        (["--standard", "edu-basic-data", "--entity", "pupil"], "Error: 标准 edu-basic-data@"),
+    ],
+)
+def test_cli_check_bad_target(tmp_path, args, message):
+    path = tmp_path / "x.csv"
+    path.write_text("a\n1\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path), "--root", str(REPO), *args])
+    assert result.exit_code == 1
+    assert result.output.startswith(message)
+
+
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("junk.csv", bytes(range(128, 256)) * 10, (1, "file-error", "文件既不是 UTF-8 也不是 GB18030/GBK 文本,可能是二进制文件或已损坏")),
+        ("empty.csv", b"", (1, "file-error", "文件为空,或第一行(表头)为空")),
+        ("bad.json", b'[{"a": 1},', (1, "file-error", "JSON 格式错误:Expecting value")),
+        ("old.xls", b"\xd0\xcf\x11\xe0", (None, "file-error", "不支持旧版 Excel 格式 .xls")),
+    ],
+)
+def test_unreadable_files_are_one_clear_finding(tmp_path, repo, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    report = check_file(path, repo, STANDARD, "student")
+    assert [(f.row, f.type, f.message) for f in report.findings] == [expected]
+
+
+def test_headers_unknown_duplicate_and_missing(tmp_path, repo):
+    path = tmp_path / "h.csv"
+    path.write_text("学生标识码,姓名,学生标识码,shoe_size\n202509990001,张三,202509990001,42\n", encoding="utf-8")
+    report = check_file(path, repo, STANDARD, "student")
+    kinds = [(f.row, f.field, f.type) for f in report.findings if f.row == 1]
+    assert ("1", "", "extra-label") not in kinds
+    assert (1, "", "extra-label") in kinds
+    assert (1, "student_id", "duplicate-label") in kinds
+    assert (1, "gender", "missing-label") in kinds
