@@ -182,6 +182,39 @@ def diff(slug, old, new, root, fmt):
 
 
 @cli.command()
+@click.argument("standard")
+@click.option("--entity", "entity", required=True, help="实体名,如 student。")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件,默认为 <实体>.xlsx。")
+@click.option("--force", is_flag=True, help="输出文件已存在时覆盖它。")
+@root_option
+def template(standard, entity, output, force, root):
+    """生成某个实体的 XLSX 填报模板:中文表头带批注,代码字段有下拉选项,另附代码表和说明。
+
+    STANDARD 写成 edu-basic-data 或 edu-basic-data@1.0.0(默认最新版本)。已存在的文件不会被覆盖,除非加 --force。
+
+    \b
+    Example:
+        educat template edu-basic-data --entity student -o 学生模板.xlsx
+        educat template resource-metadata --entity resource -o 资源导入模板.xlsx
+    """
+    from .check import CheckError, find_entity
+    from .exports import write_template
+    from .loader import load_repo
+
+    repo, _ = load_repo(root)
+    try:
+        std, ent = find_entity(repo, standard, entity)
+    except CheckError as exc:
+        raise click.ClickException(str(exc)) from None
+    target = output or Path(f"{ent.name}.xlsx")
+    try:
+        write_template(ent, std, repo, target, force=force)
+    except (FileExistsError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已生成 {target}:{std.title} {std.version} / {ent.title}({len(ent.fields)} 个字段)")
+
+
+@cli.command()
 @root_option
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="输出目录,默认为 <root>/site。")
 @click.option("--strict", is_flag=True, help="把 MkDocs 的警告也当作错误。")

@@ -27,6 +27,7 @@ from pathlib import Path
 from .formats import RULES
 from .model import CodeList, Entity, FieldDef, Repo, Standard
 from .report import is_inside
+from .readers import DATA_SHEET
 from .tables import TYPE_NAMES
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -49,7 +50,6 @@ JSON_TYPES: dict[str, dict] = {
 # Table Schema string formats that JSON Schema has under the same meaning.
 STRING_FORMATS = {"email": "email", "uri": "uri", "uuid": "uuid"}
 
-DATA_SHEET = "数据"
 CODES_SHEET = "代码表"
 README_SHEET = "说明"
 TEMPLATE_ROWS = 10000  # data rows 2..10001 carry the dropdowns

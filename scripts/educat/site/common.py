@@ -28,7 +28,7 @@ class Page:
 class Asset:
     uri: str
     path: Path | None = None
-    content: str | None = None
+    content: str | bytes | None = None
 
 
 def std_url(std: Standard, version: str | None = None) -> str:

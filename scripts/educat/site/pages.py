@@ -15,6 +15,7 @@ from collections import Counter
 
 from markupsafe import Markup
 
+from ..exports import example_rows, json_schema, sample_csv, template_bytes
 from ..formats import RULES
 from ..model import Dataset, Entity, FieldDef, Record, Repo, Standard, semver_key
 from .common import Asset, Page, codelist_url, dataset_url, front, record_url, source_files, stage_url, std_url
@@ -87,6 +88,9 @@ class SiteContent:
                 yield Asset(base + "files/" + name, path=std.path / name)
             for entity in std.entities.values():
                 yield Asset(base + f"files/{entity.name}.schema.json", content=self.table_schema_json(entity))
+                yield Asset(base + f"files/{entity.name}.json-schema.json", content=json.dumps(json_schema(entity, std, self.repo), ensure_ascii=False, indent=2))
+                yield Asset(base + f"files/templates/{entity.name}.xlsx", content=template_bytes(entity, std, self.repo))
+                yield Asset(base + f"files/samples/{entity.name}.csv", content=sample_csv(entity, example_rows(std, entity)))
             for codelist in std.codelists.values():
                 codes = [{"code": c.code, "name": c.name, "description": c.description, "parent": c.parent} for c in codelist.codes.values()]
                 yield Asset(base + f"files/codelists/{codelist.name}.json", content=json.dumps({"name": codelist.name, "title": codelist.title, "source": codelist.source, "codes": codes}, ensure_ascii=False, indent=2))
@@ -105,7 +109,13 @@ class SiteContent:
         base = std_url(std) + "files/"
         files = {
             "entities": {
-                name: {"table_schema": f"{base}{name}.schema.json", "source": f"{base}entities/{name}.yaml", "template": f"{base}templates/{name}.xlsx"}
+                name: {
+                    "table_schema": f"{base}{name}.schema.json",
+                    "json_schema": f"{base}{name}.json-schema.json",
+                    "source": f"{base}entities/{name}.yaml",
+                    "template": f"{base}templates/{name}.xlsx",
+                    "sample_csv": f"{base}samples/{name}.csv",
+                }
                 for name in std.entities
             },
             "codelists": {name: {"csv": f"{base}codelists/{name}.csv", "json": f"{base}codelists/{name}.json"} for name in std.codelists},
@@ -225,6 +235,9 @@ class SiteContent:
         out.append("## 下载\n")
         files = source_files(std.path)
         links = [a("files/" + f, f) for f in files] + [a(f"files/{e}.schema.json", f"{e}.schema.json(Table Schema)") for e in std.entities]
+        links += [a(f"files/{e}.json-schema.json", f"{e}.json-schema.json(JSON Schema)") for e in std.entities]
+        links += [a(f"files/templates/{e}.xlsx", f"templates/{e}.xlsx(填报模板)") for e in std.entities]
+        links += [a(rel_url(here, "standards.json"), "standards.json(全部标准的机器可读登记表)")]
         out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(x) for x in links))))
         return Page(here, "\n".join(out))
 
@@ -255,7 +268,14 @@ class SiteContent:
     def _entity_section(self, std: Standard, entity: Entity, here: str) -> str:
         head = f"### {md(entity.title)}(`{entity.name}`) {{#entity-{entity.name}}}\n"
         desc = Markup("<p>{}</p>").format(text(entity.description))
-        downloads = Markup("<p>下载:{} · {}</p>").format(a(f"files/{entity.name}.schema.json", "Table Schema JSON"), a(f"files/entities/{entity.name}.yaml", "YAML 源文件"))
+        links = [
+            a(f"files/templates/{entity.name}.xlsx", "XLSX 填报模板"),
+            a(f"files/samples/{entity.name}.csv", "样例 CSV(UTF-8 BOM,Excel 可直接打开)"),
+            a(f"files/{entity.name}.schema.json", "Table Schema"),
+            a(f"files/{entity.name}.json-schema.json", "JSON Schema 2020-12"),
+            a(f"files/entities/{entity.name}.yaml", "YAML 源文件"),
+        ]
+        downloads = Markup("<p>下载:{}</p>").format(Markup(" · ").join(links))
         rows = self._field_rows(entity.fields, std, here)
         return head + block(desc + downloads + table(["字段名", "中文名", "类型", "必填", "约束", "代码表", "敏感级别", "说明"], rows, "educat-fields"))
 
