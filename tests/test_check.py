@@ -201,3 +201,39 @@ def test_headers_unknown_duplicate_and_missing(tmp_path, repo):
     assert (1, "", "extra-label") in kinds
     assert (1, "student_id", "duplicate-label") in kinds
     assert (1, "gender", "missing-label") in kinds
+
+
+def fill_template(tmp_path, repo, rows) -> Path:
+    from openpyxl import load_workbook
+
+    from educat.exports import write_template
+
+    std = repo.standard("edu-basic-data", "1.0.0")
+    entity = std.entities["student"]
+    path = write_template(entity, std, repo, tmp_path / "学生.xlsx")
+    book = load_workbook(path)
+    sheet = book["数据"]
+    titles = [c.value for c in sheet[1]]
+    by_title = {f.title: f.name for f in entity.fields}
+    header = rows[0]
+    for r, cells in enumerate(rows[1:], start=2):
+        values = dict(zip(header, cells))
+        for c, title in enumerate(titles, start=1):
+            sheet.cell(row=r, column=c, value=values.get(by_title[title], ""))
+    book.save(path)
+    return path
+
+
+def test_xlsx_from_the_template_checks_clean(tmp_path, repo):
+    path = fill_template(tmp_path, repo, example_rows("student-valid.csv"))
+    report = check_file(path, repo, STANDARD, "student")
+    assert [f.to_dict() for f in report.findings] == []
+    assert (report.table.sheet, report.rows) == ("数据", len(example_rows("student-valid.csv")) - 1)
+
+
+def test_xlsx_from_the_template_reports_excel_rows(tmp_path, repo):
+    rows = example_rows("student-invalid.csv")
+    path = fill_template(tmp_path, repo, rows)
+    report = check_file(path, repo, STANDARD, "student")
+    declared = next(ex for ex in repo.standard("edu-basic-data", "1.0.0").examples if ex.file == "student-invalid.csv")
+    assert sorted(f.key for f in report.findings) == sorted(declared.expected)

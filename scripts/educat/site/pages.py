@@ -298,7 +298,12 @@ class SiteContent:
         contact = c.get("contact") or {}
         contact_text = " ".join(str(contact.get(k, "")) for k in ("name", "phone", "email") if contact.get(k))
         licenses = Markup("、").join(a(lic.get("path", ""), lic.get("title") or lic.get("name"), external=True) if lic.get("path") else text(lic.get("name")) for lic in meta.get("licenses") or [])
-        conforms = Markup("、").join(a(rel_url(here, std_url(r.standard)) + f"#entity-{r.entity.name}", f"{r.standard.title} {r.standard.version} / {r.entity.title}") for r in ds.resources if r.entity)
+        conforms = Markup("、").join(
+            a(rel_url(here, std_url(r.standard)) + f"#entity-{r.entity.name}", f"{r.standard.title} {r.standard.version} / {r.entity.title}")
+            + (Markup("(该标准已有新版本 {})").format(self.repo.latest(r.standard.slug).version) if self.repo.latest(r.standard.slug) is not r.standard else "")
+            for r in ds.resources
+            if r.entity
+        )
         out = [front(ds.title, str(meta.get("description", "")), wide=True), f"# {md(ds.title)}{_example_badge(meta.get('example'))}\n"]
         out.append(block(dl([
             ("摘要", meta.get("description")),
