@@ -89,3 +89,22 @@ def test_versions_page_shows_the_diff(mini_repo):
     assert "## 1.1.0 相对 1.0.0 的变化 {#v-1-1-0}" in page
     assert "共 7 处变化,其中 **3** 处不兼容" in page
     assert repo.latest("demo").version == "1.1.0"
+
+
+def test_real_diff_matches_golden():
+    """The shipped edu-basic-data 1.0.0 → 1.1.0 diff, as text and JSON (refresh: EDUCAT_UPDATE_GOLDEN=1)."""
+    import os
+    from pathlib import Path
+
+    from .conftest import REPO
+
+    golden = Path(__file__).parent / "golden" / "diff"
+    runner = CliRunner()
+    for fmt, suffix in (("text", "txt"), ("json", "json")):
+        result = runner.invoke(cli, ["diff", "edu-basic-data", "1.0.0", "1.1.0", "--root", str(REPO), "--format", fmt])
+        assert result.exit_code == 0
+        path = golden / f"edu-basic-data-1.0.0-1.1.0.{suffix}"
+        if os.environ.get("EDUCAT_UPDATE_GOLDEN"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(result.output, encoding="utf-8")
+        assert result.output == path.read_text(encoding="utf-8")
