@@ -131,3 +131,15 @@ def test_search_index_segments_chinese(built):
     text = " ".join(d["title"] + " " + d["text"] for d in entries)
     tokens = set(re.split(r"[\s\u200b]+", text))
     assert {"数学", "微课", "有理数"} <= tokens
+
+
+def test_registry_and_downloads(built):
+    _, site = built
+    registry = json.loads((site / "standards.json").read_text(encoding="utf-8"))
+    demo = next(s for s in registry["standards"] if s["slug"] == "demo")
+    assert (demo["latest"], demo["latest_url"]) == ("1.0.0", "standards/demo/latest/")
+    files = demo["versions"][0]["files"]["entities"]["org"]
+    for key in ("table_schema", "json_schema", "template", "sample_csv", "source"):
+        assert (site / files[key]).is_file(), key
+    sample = (site / files["sample_csv"]).read_bytes()
+    assert sample.startswith(b"\xef\xbb\xbf\xe6\x9c\xba\xe6\x9e\x84\xe7\xbc\x96\xe5\x8f\xb7")  # BOM + 机构编号

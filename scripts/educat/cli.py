@@ -149,6 +149,39 @@ def check(file, standard, entity, encoding, limit, root, fmt):
     sys.exit(int(not report.valid))
 
 
+@cli.command("check-api")
+@click.argument("payload", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--standard", "standard", default="app-access", show_default=True, help="接口规范标准,可带版本:app-access@1.0.0。")
+@click.option("--operation", "operation", required=True, help="接口的 operationId,如 listStudents。")
+@click.option("--request", "direction", flag_value="request", help="按请求体检查。")
+@click.option("--response", "direction", flag_value="response", default=True, help="按响应体检查(默认)。")
+@click.option("--status", default=None, help="响应状态码,默认为该接口第一个 2xx 响应。")
+@root_option
+@format_option
+def check_api(payload, standard, operation, direction, status, root, fmt):
+    """检查厂商的接口报文(JSON)是否符合接口规范中某个接口的请求或响应定义。
+
+    每个问题用 JSON Pointer 指出位置(如 /items/0/gender),代码字段按代码表检查。
+    有问题时退出码为 1。
+
+    \b
+    Example:
+        educat check-api students.json --standard app-access --operation listStudents --response
+        educat check-api batch.json --operation submitBatch --request --format json
+    """
+    from .api_check import ApiCheckError, check_api_file
+
+    try:
+        result = check_api_file(root, payload, standard, operation, direction, status)
+    except ApiCheckError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.render())
+    sys.exit(int(not result.valid))
+
+
 @cli.command()
 @click.argument("slug")
 @click.argument("old")

@@ -10,10 +10,11 @@ from jsonschema import Draft202012Validator
 from . import metaschemas
 from .formats import RULES
 from .loader import load_repo
-from .model import CodeList, Dataset, Entity, FieldDef, Repo, Standard
+from .model import Dataset, Entity, FieldDef, Repo, Standard
 from .report import Problem, Report, is_inside, rel
 from .tables import CellProblem, validate_table
-from .yamlio import LineDict, LineList, YamlError, load_yaml
+from .openapi import load_openapi, validate_openapi
+from .yamlio import LineDict, LineList, YamlError
 
 OPEN_PUBLICLY = ("无条件开放", "有条件开放")
 
@@ -122,7 +123,7 @@ class Validator:
                     f"{key} 为 “{value}”,但目录名是 “{actual}”",
                     meta_path,
                     std.meta.line_of(key),
-                    note=f"目录结构是 standards/<slug>/<版本>/,两者必须一致",
+                    note="目录结构是 standards/<slug>/<版本>/,两者必须一致",
                 )
         declared = std.meta.get("codelists") if isinstance(std.meta.get("codelists"), dict) else {}
         for name, codelist in std.codelists.items():
@@ -211,26 +212,11 @@ class Validator:
 
     def openapi(self, std: Standard) -> None:
         try:
-            doc = load_yaml(std.openapi)
+            doc = load_openapi(std.openapi)
         except YamlError as exc:
             self.add("yaml-error", exc.message, std.openapi, exc.line)
             return
-        if not isinstance(doc, dict) or not str(doc.get("openapi", "")).startswith("3.1"):
-            self.add("openapi-error", "接口文档必须是 OpenAPI 3.1(openapi: 3.1.0)", std.openapi, getattr(doc, "line", 1))
-            return
-        seen = {}
-        for route, ops in (doc.get("paths") or {}).items():
-            for method, op in (ops or {}).items() if isinstance(ops, dict) else []:
-                if not isinstance(op, dict) or method not in ("get", "put", "post", "delete", "patch", "head", "options"):
-                    continue
-                op_id = op.get("operationId")
-                line = ops.line_of(method) if isinstance(ops, LineDict) else None
-                if not op_id:
-                    self.add("openapi-error", f"{method.upper()} {route} 缺少 operationId", std.openapi, line)
-                elif op_id in seen:
-                    self.add("openapi-error", f"operationId “{op_id}” 重复(第 {seen[op_id]} 行已有)", std.openapi, line)
-                else:
-                    seen[op_id] = line
+        self.report.extend(validate_openapi(doc, std.openapi, self.root, lambda ref: self.repo.resolve(ref, "codelist", std)))
 
     # -- datasets --------------------------------------------------------------------------
     def dataset(self, ds: Dataset) -> None:

@@ -13,7 +13,7 @@ import re
 from markupsafe import Markup, escape
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
 def text(value) -> Markup:
@@ -25,7 +25,7 @@ def text(value) -> Markup:
 
 def md(value) -> str:
     """Text that is safe inside a Markdown line (headings, list items)."""
-    flat = " ".join(str(value).split())
+    flat = " ".join(str(value).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", flat)
 
 

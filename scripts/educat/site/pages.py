@@ -20,7 +20,7 @@ from ..formats import RULES
 from ..model import Dataset, Entity, FieldDef, Record, Repo, Standard, semver_key
 from .common import Asset, Page, codelist_url, dataset_url, front, record_url, source_files, stage_url, std_url
 from .html import a, badge, block, dl, is_safe_url, md, rel_url, table, text
-from .standard_pages import check_section, codelist_page, registry, used_by_index, versions_page
+from .standard_pages import api_page, check_section, codelist_page, registry, used_by_index, versions_page
 
 FEATURED_ON_HOME = 12
 PREVIEW_ROWS = 20
@@ -70,6 +70,8 @@ class SiteContent:
             yield versions_page(self.repo, slug)
             for std in versions.values():
                 yield self.standard_page(std)
+                if std.openapi:
+                    yield api_page(self.repo, std)
                 for codelist in std.codelists.values():
                     yield codelist_page(std, codelist, used_by.get((std.slug, std.version, codelist.name), []))
         yield self.datasets_index()
@@ -231,7 +233,7 @@ class SiteContent:
         out.append(check_section(self.repo, std, here, lambda e: f"files/templates/{e.name}.xlsx"))
         if std.openapi:
             out.append("## 接口规范\n")
-            out.append(block(Markup("<p>OpenAPI 3.1 接口文档:{}</p>").format(a("files/openapi.yaml", "openapi.yaml"))))
+            out.append(block(Markup("<p>{}(按接口列出方法、路径、参数、请求与响应字段和示例报文)· OpenAPI 3.1 原文:{}</p>").format(a("api/", "查看全部接口"), a("files/openapi.yaml", "openapi.yaml"))))
         out.append("## 下载\n")
         files = source_files(std.path)
         links = [a("files/" + f, f) for f in files] + [a(f"files/{e}.schema.json", f"{e}.schema.json(Table Schema)") for e in std.entities]

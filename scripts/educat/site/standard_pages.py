@@ -12,6 +12,7 @@ from markupsafe import Markup
 from ..check import check_file, render_text
 from ..diff import diff_standards
 from ..model import CodeList, Repo, Standard, semver_key
+from ..openapi import load_openapi, render_api
 from .common import Page, codelist_url, front, std_url
 from .html import a, badge, block, dl, md, rel_url, table
 
@@ -146,3 +147,28 @@ def registry(repo: Repo, files_of) -> str:
         standards.append({"slug": slug, "title": latest.title, "latest": latest.version, "latest_url": f"standards/{slug}/latest/", "versions": versions})
     return json.dumps({"standards": standards}, ensure_ascii=False, indent=2)
 
+
+
+def api_page(repo: Repo, std: Standard):
+    """/standards/<slug>/<version>/api/: every operation of the OpenAPI document, rendered statically."""
+    here = std_url(std) + "api/"
+    doc = load_openapi(std.openapi)
+
+    def codelist_link(ref: str) -> str | None:
+        try:
+            owner, codelist = repo.resolve(ref, "codelist", std)
+        except LookupError:
+            return None
+        return codelist_url(owner, codelist.name)
+
+    entity_fields: dict[str, tuple[str, str]] = {}
+    for other in [std] + [repo.latest(slug) for slug in sorted(repo.standards) if slug != std.slug]:
+        for entity in other.entities.values():
+            for f in entity.fields:
+                entity_fields.setdefault(f.name, (f"{std_url(other)}#entity-{entity.name}", f"{other.title} / {entity.title} / {f.title}"))
+    intro = (
+        f"本页由 [openapi.yaml](../files/openapi.yaml) 生成,列出 {std.title} {std.version} 的全部接口。"
+        f"检查接口报文:`educat check-api 报文.json --standard {std.ref} --operation <operationId> --request|--response`。\n"
+    )
+    body = render_api(doc, here=here, codelist_url=codelist_link, entity_fields=entity_fields)
+    return Page(here, "\n".join([front(f"{std.title} {std.version} 接口", wide=True), f"# {md(std.title)} {std.version}:接口\n", intro, body]))
