@@ -143,3 +143,15 @@ def test_registry_and_downloads(built):
         assert (site / files[key]).is_file(), key
     sample = (site / files["sample_csv"]).read_bytes()
     assert sample.startswith(b"\xef\xbb\xbf\xe6\x9c\xba\xe6\x9e\x84\xe7\xbc\x96\xe5\x8f\xb7")  # BOM + 机构编号
+
+
+def test_cross_list_tree_on_the_grade_page(tmp_path):
+    from educat.site.pages import SiteContent
+
+    from .conftest import REPO
+
+    repo, report = validate_repo(REPO)
+    pages = {p.url: p.markdown for p in SiteContent(repo).pages()}
+    grade = pages["standards/resource-metadata/1.0.0/codelists/grade/"]
+    junior = grade.index("<code>junior</code> 初中")
+    assert junior < grade.index("<code>g7</code> 七年级") < grade.index("<code>senior</code> 高中")

@@ -204,3 +204,13 @@ def test_symlinked_yaml_outside_is_not_read(mini_repo, tmp_path):
     secret = write(tmp_path / "secret.yaml", "- id: secret\n")
     os.symlink(secret, mini_repo / "catalog/resources/leak.yaml")
     assert flat(mini_repo) == [("catalog/resources/leak.yaml", None, None, None, "path-error")]
+
+
+def test_parent_codelist_hierarchy(mini_repo):
+    base = mini_repo / "standards/demo/1.0.0"
+    meta = base / "standard.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "  level:\n    title: 级别\n    parent_codelist: gender\n", encoding="utf-8")
+    write(base / "codelists/level.csv", "code,name,description,parent\na,甲,,1\nb,乙,,2\nc,丙,,5\n")
+    assert flat(mini_repo) == [("standards/demo/1.0.0/codelists/level.csv", 4, 4, "parent", "dangling-reference")]
+    meta.write_text(meta.read_text(encoding="utf-8").replace("parent_codelist: gender", "parent_codelist: sex"), encoding="utf-8")
+    assert flat(mini_repo) == [("standards/demo/1.0.0/standard.yaml", 18, None, None, "dangling-reference")]

@@ -133,6 +133,7 @@ class Loader:
             title=str(info.get("title", "")),
             source=str(info.get("source", "")),
             description=str(info.get("description", "")),
+            parent_codelist=str(info.get("parent_codelist", "")),
         )
         try:
             text = read_text(path)

@@ -44,7 +44,7 @@ STANDARD = _object(
         "codelists": {
             "type": "object",
             "additionalProperties": _object(
-                {"title": _TEXT, "source": {"type": "string"}, "description": {"type": "string"}}, ["title"]
+                {"title": _TEXT, "source": {"type": "string"}, "description": {"type": "string"}, "parent_codelist": _NAME}, ["title"]
             ),
         },
     },

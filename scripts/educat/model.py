@@ -36,6 +36,7 @@ class CodeList:
     title: str = ""
     source: str = ""
     description: str = ""
+    parent_codelist: str = ""  # the parents are codes of this other list (学段 → 年级), not of this one
     codes: dict[str, Code] = field(default_factory=dict)
 
     def label(self, code) -> str:

@@ -129,9 +129,16 @@ class Validator:
         for name, codelist in std.codelists.items():
             if name not in declared:
                 self.add("missing-field", f"代码表 {name}.csv 没有在 standard.yaml 的 codelists 中登记", meta_path, std.meta.line_of("codelists"), note=f"添加 codelists.{name}.title")
+            parents, where = codelist.codes, "本代码表"
+            if codelist.parent_codelist:
+                owner = std.codelists.get(codelist.parent_codelist)
+                if owner is None:
+                    self.add("dangling-reference", f"代码表 {name} 的 parent_codelist “{codelist.parent_codelist}” 不存在", meta_path, declared[name].line_of("parent_codelist"), note=f"可用代码表:{'、'.join(std.codelists)}")
+                    continue
+                parents, where = owner.codes, f"代码表 {owner.name}"
             for code in codelist.codes.values():
-                if code.parent and code.parent not in codelist.codes:
-                    self.add("dangling-reference", f"上级代码 “{code.parent}” 不存在", codelist.path, code.row, row=code.row, field="parent", note="parent 必须是本代码表中的代码")
+                if code.parent and code.parent not in parents:
+                    self.add("dangling-reference", f"上级代码 “{code.parent}” 不存在", codelist.path, code.row, row=code.row, field="parent", note=f"parent 必须是{where}中的代码")
         for name in declared:
             if name not in std.codelists:
                 self.add("dangling-reference", f"登记了代码表 “{name}”,但没有 codelists/{name}.csv", meta_path, declared.line_of(name) if isinstance(declared, LineDict) else None, note="添加该 CSV 或删除登记")

@@ -44,21 +44,25 @@ def used_by_index(repo: Repo) -> dict[tuple[str, str, str], list[tuple[str, str]
     return index
 
 
-def _tree(codelist: CodeList) -> Markup:
+def _tree(codelist: CodeList, parents: CodeList | None = None) -> Markup:
+    """Nested lists of the hierarchy; with ``parents`` the roots are that list's codes (学段 → 年级)."""
     children = defaultdict(list)
     for code in codelist.codes.values():
-        parent = code.parent if code.parent in codelist.codes else ""
-        children[parent].append(code)
+        known = parents.codes if parents is not None else codelist.codes
+        children[code.parent if code.parent in known else ""].append(code)
+
+    def item(c, nested) -> Markup:
+        note = Markup(" <small>{}</small>").format(c.description) if c.description else ""
+        return Markup("<li><code>{}</code> {}{}{}</li>").format(c.code, c.name, note, nested)
 
     def branch(parent: str) -> Markup:
-        items = [
-            Markup("<li><code>{}</code> {}{}{}</li>").format(
-                c.code, c.name, Markup(" <small>{}</small>").format(c.description) if c.description else "", branch(c.code) if c.code in children else ""
-            )
-            for c in children[parent]
-        ]
-        return Markup("<ul>{}</ul>").format(Markup("").join(items))
+        return Markup("<ul>{}</ul>").format(Markup("").join(item(c, branch(c.code) if c.code in children else "") for c in children[parent]))
 
+    if parents is not None:
+        roots = [item(p, branch(p.code)) for p in parents.codes.values() if p.code in children]
+        if children[""]:
+            roots.append(Markup("<li>(无上级){}</li>").format(branch("")))
+        return Markup('<div class="educat-tree"><ul>{}</ul></div>').format(Markup("").join(roots))
     return Markup('<div class="educat-tree">{}</div>').format(branch(""))
 
 
@@ -74,9 +78,12 @@ def codelist_page(std: Standard, codelist: CodeList, used_by: list[tuple[str, st
         ("下载", Markup("{} · {}").format(a(rel_url(here, std_url(std)) + f"files/codelists/{codelist.name}.csv", "CSV"), a(rel_url(here, std_url(std)) + f"files/codelists/{codelist.name}.json", "JSON"))),
     ])))
     hierarchical = any(c.parent for c in codelist.codes.values())
+    parents = std.codelists.get(codelist.parent_codelist) if codelist.parent_codelist else None
     if hierarchical:
         out.append("## 层级\n")
-        out.append(block(_tree(codelist)))
+        if parents is not None:
+            out.append(block(Markup("<p>上级代码取自代码表 {}。</p>").format(a(rel_url(here, codelist_url(std, parents.name)), parents.title or parents.name))))
+        out.append(block(_tree(codelist, parents)))
     out.append("## 代码\n")
     headers = ["代码", "名称", "说明"] + (["上级代码"] if hierarchical else [])
     rows = [[Markup("<code>{}</code>").format(c.code), c.name, c.description] + ([c.parent] if hierarchical else []) for c in codelist.codes.values()]
