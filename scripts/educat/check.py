@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .model import Entity, FieldDef, Repo, Standard
 from .readers import ENCODING_NAMES, ReadError, Table, read_table
-from .tables import validate_table
+from .tables import CellProblem, validate_table
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -41,18 +41,11 @@ class CheckError(Exception):
 
 
 @dataclass(frozen=True)
-class Finding:
-    row: int | None
-    field: str
-    title: str
-    value: object
-    type: str
-    message: str
-    note: str = ""
+class Finding(CellProblem):
+    """A table finding with the field's 中文名 and the offending value, for people."""
 
-    @property
-    def key(self) -> tuple:
-        return (self.row, self.field, self.type)
+    title: str = ""
+    value: object = None
 
     def to_dict(self) -> dict:
         data = {"row": self.row, "field": self.field or None, "title": self.title or None, "value": self.value, "type": self.type, "message": self.message, "note": self.note}
@@ -124,16 +117,16 @@ def match_header(header: list[str], fields: list[FieldDef]) -> tuple[dict[int, F
         label = str(label).strip().lstrip("\ufeff")
         f = by_label.get(label) or by_label.get(label.lower())
         if f is None:
-            findings.append(Finding(1, "", label, label, "extra-label", f"第 {index + 1} 列的表头 “{label}” 不是该实体的字段名或中文名", "删除该列,或改成字段字典中的字段名/中文名"))
+            findings.append(Finding(1, "", "extra-label", f"第 {index + 1} 列的表头 “{label}” 不是该实体的字段名或中文名", "删除该列,或改成字段字典中的字段名/中文名", title=label, value=label))
             continue
         if f.name in seen:
-            findings.append(Finding(1, f.name, f.title, label, "duplicate-label", f"第 {index + 1} 列与第 {seen[f.name] + 1} 列都是字段 {f.name}({f.title})", "删除重复的列"))
+            findings.append(Finding(1, f.name, "duplicate-label", f"第 {index + 1} 列与第 {seen[f.name] + 1} 列都是字段 {f.name}({f.title})", "删除重复的列", title=f.title, value=label))
             continue
         seen[f.name] = index
         columns[index] = f
     for f in fields:
         if f.required and f.name not in seen:
-            findings.append(Finding(1, f.name, f.title, None, "missing-label", f"缺少必填字段 {f.name}({f.title})的列", f"添加表头为 “{f.title}” 或 “{f.name}” 的列"))
+            findings.append(Finding(1, f.name, "missing-label", f"缺少必填字段 {f.name}({f.title})的列", f"添加表头为 “{f.title}” 或 “{f.name}” 的列", title=f.title))
     return columns, findings
 
 
@@ -157,7 +150,7 @@ def check_table(table: Table, std: Standard, entity: Entity, repo: Repo) -> tupl
             cells = data[index + 1]
             position = data[0].index(p.field)
             value = cells[position] if position < len(cells) else None
-        findings.append(Finding(row, p.field, titles.get(p.field, ""), value, p.type, p.message, p.note))
+        findings.append(Finding(row, p.field, p.type, p.message, p.note, title=titles.get(p.field, ""), value=value))
     findings.sort(key=lambda f: (f.row or 0, order_of(f.field, fields), f.type))
     mapping = {str(table.header[i]): columns[i].name for i in order}
     return findings, mapping
@@ -180,7 +173,7 @@ def check_file(path: Path, repo: Repo, standard: str, entity_name: str, *, encod
     try:
         report.table = read_table(Path(path), encoding)
     except ReadError as exc:
-        report.findings.append(Finding(exc.row, "", "", None, "file-error", exc.message, exc.note))
+        report.findings.append(Finding(exc.row, "", "file-error", exc.message, exc.note))
         return report
     report.findings, report.mapping = check_table(report.table, std, entity, repo)
     return report
