@@ -81,6 +81,8 @@ FIELD = _object(
         "rule": {"type": "string"},
         "example": {},
         "unit": {"type": "string"},
+        "statistic": {"enum": ["count"]},
+        "allow_personal": {"type": "array", "items": {"enum": ["id-card", "mobile", "email"]}},
         "trueValues": {"type": "array", "items": {"type": "string"}},
         "falseValues": {"type": "array", "items": {"type": "string"}},
     },
