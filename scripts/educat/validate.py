@@ -13,6 +13,7 @@ from .loader import load_repo
 from .model import Dataset, Entity, FieldDef, Repo, Standard
 from .report import Problem, Report, is_inside, rel
 from .tables import CellProblem, validate_table
+from .privacy import scan_cells, small_cells
 from .openapi import load_openapi, validate_openapi
 from .yamlio import LineDict, LineList, YamlError
 
@@ -87,10 +88,10 @@ class Validator:
                 self.add("schema-error", f"{prefix}{error.message}", path, _line_for(data, parts), note="按内容格式说明修改")
         return ok
 
-    def cell_problems(self, problems: list[CellProblem], path: Path, line_of=None) -> None:
+    def cell_problems(self, problems: list[CellProblem], path: Path, line_of=None, severity: str = "error") -> None:
         for p in problems:
             line = line_of(p) if line_of else p.row
-            self.add(p.type, p.message, path, line, note=p.note, row=None if line_of else p.row, field=p.field or None)
+            self.add(p.type, p.message, path, line, note=p.note, row=None if line_of else p.row, field=p.field or None, severity=severity)
 
     # -- whole repository ------------------------------------------------------------------
     def run(self) -> Report:
@@ -279,6 +280,9 @@ class Validator:
         codelists = self.repo.field_codelists(fields, res.standard)
         problems, stats = validate_table(fields, codelists, path=path, primary_key=schema.get("primaryKey"))
         self.cell_problems(problems, path)
+        if public and not any(p.type in ("encoding-error", "source-error") for p in problems):
+            self.cell_problems(scan_cells(path, fields), path)
+            self.cell_problems(small_cells(path, fields), path, severity="warning")
         self.report.stats["dataset_rows"] = self.report.stats.get("dataset_rows", 0) + stats["rows"]
 
     def safe_path(self, ds: Dataset, res, meta_path: Path) -> Path | None:

@@ -8,7 +8,6 @@ the size of a page does not grow with the catalog.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import Counter
@@ -17,9 +16,10 @@ from markupsafe import Markup
 
 from ..exports import example_rows, json_schema, sample_csv, template_bytes
 from ..formats import RULES
-from ..model import Dataset, Entity, FieldDef, Record, Repo, Standard, semver_key
+from ..model import Entity, FieldDef, Record, Repo, Standard, semver_key
 from .common import Asset, Page, codelist_url, dataset_url, front, record_url, source_files, stage_url, std_url
 from .html import a, badge, block, dl, is_safe_url, md, rel_url, table, text
+from .dataset_pages import DatasetPages
 from .standard_pages import api_page, check_section, codelist_page, registry, used_by_index, versions_page
 
 FEATURED_ON_HOME = 12
@@ -33,8 +33,10 @@ def _example_badge(flag) -> str:
 class SiteContent:
     """Builds every generated page and asset of the site from a validated repository."""
 
-    def __init__(self, repo: Repo):
+    def __init__(self, repo: Repo, site_url: str = "", title: str = "教育数据标准与资源目录"):
         self.repo = repo
+        self.title = title
+        self.datasets = DatasetPages(repo, site_url, self._field_rows, _example_badge)
         self.catalog_std = repo.catalog_standard
         self.catalog_entity: Entity | None = self.catalog_std.entities.get("resource") if self.catalog_std else None
         self._labels = self._catalog_labels()
@@ -74,9 +76,9 @@ class SiteContent:
                     yield api_page(self.repo, std)
                 for codelist in std.codelists.values():
                     yield codelist_page(std, codelist, used_by.get((std.slug, std.version, codelist.name), []))
-        yield self.datasets_index()
+        yield self.datasets.index()
         for ds in self.repo.datasets.values():
-            yield self.dataset_page(ds)
+            yield self.datasets.page(ds)
         yield self.catalog_index()
         for code, records in self.records_by_stage().items():
             yield self.stage_page(code, records)
@@ -103,8 +105,8 @@ class SiteContent:
             target = f"../{latest.version}/"
             yield Asset(f"standards/{slug}/latest/index.html", content=_redirect(target))
         for ds in self.repo.datasets.values():
-            for name in source_files(ds.path):
-                yield Asset(dataset_url(ds) + "files/" + name, path=ds.path / name)
+            yield from self.datasets.assets(ds)
+        yield Asset("datasets.json", content=self.datasets.dcat(self.title))
 
     @staticmethod
     def std_files(std: Standard) -> dict:
@@ -288,77 +290,6 @@ class SiteContent:
             c = ds.catalog
             rows.append([a(rel_url(here, dataset_url(ds)), ds.title), c.get("provider", ""), c.get("theme", ""), c.get("share_type", ""), c.get("open_type", ""), c.get("update_cycle", ""), c.get("published", "")])
         return table(["数据集", "提供方", "主题", "共享类型", "开放属性", "更新周期", "发布日期"], rows)
-
-    def datasets_index(self) -> Page:
-        out = [front("数据集"), "# 数据集\n", "按政务数据资源目录(GB/T 21063)的做法登记的数据集。公开的数据集只包含汇总或脱敏后的数据,不含敏感个人信息。\n"]
-        out.append(block(self._datasets_table("datasets/")))
-        return Page("datasets/", "\n".join(out), in_nav=True)
-
-    def dataset_page(self, ds: Dataset) -> Page:
-        here = dataset_url(ds)
-        meta, c = ds.meta, ds.catalog
-        contact = c.get("contact") or {}
-        contact_text = " ".join(str(contact.get(k, "")) for k in ("name", "phone", "email") if contact.get(k))
-        licenses = Markup("、").join(a(lic.get("path", ""), lic.get("title") or lic.get("name"), external=True) if lic.get("path") else text(lic.get("name")) for lic in meta.get("licenses") or [])
-        conforms = Markup("、").join(
-            a(rel_url(here, std_url(r.standard)) + f"#entity-{r.entity.name}", f"{r.standard.title} {r.standard.version} / {r.entity.title}")
-            + (Markup("(该标准已有新版本 {})").format(self.repo.latest(r.standard.slug).version) if self.repo.latest(r.standard.slug) is not r.standard else "")
-            for r in ds.resources
-            if r.entity
-        )
-        out = [front(ds.title, str(meta.get("description", "")), wide=True), f"# {md(ds.title)}{_example_badge(meta.get('example'))}\n"]
-        out.append(block(dl([
-            ("摘要", meta.get("description")),
-            ("提供方", c.get("provider")),
-            ("责任单位", c.get("responsible_unit")),
-            ("主题分类", c.get("theme")),
-            ("关键词", "、".join(map(str, meta.get("keywords") or []))),
-            ("更新周期", c.get("update_cycle")),
-            ("共享类型", c.get("share_type")),
-            ("共享条件", c.get("share_conditions")),
-            ("开放属性", c.get("open_type")),
-            ("发布日期", c.get("published")),
-            ("更新日期", c.get("updated")),
-            ("联系方式", contact_text),
-            ("许可", licenses),
-            ("遵循标准", conforms),
-        ])))
-        for res in ds.resources:
-            out.append(f"## {md(res.title)}(`{res.name}`)\n")
-            if res.descriptor.get("description"):
-                out.append(block(Markup("<p>{}</p>").format(text(res.descriptor["description"]))))
-            out.append(block(Markup("<p>下载:{}</p>").format(a("files/" + str(res.path), str(res.path)))))
-            out.append("### 字段字典\n")
-            out.append(block(table(["字段名", "中文名", "类型", "必填", "约束", "代码表", "敏感级别", "说明"], self._field_rows(res.fields, res.standard, here), "educat-fields")))
-            preview = self._preview(ds, res)
-            if preview:
-                out.append(f"### 数据预览(前 {PREVIEW_ROWS} 行)\n")
-                out.append(block(preview))
-        out.append("## 全部文件\n")
-        files = source_files(ds.path)
-        out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(a("files/" + f, f)) for f in files))))
-        return Page(here, "\n".join(out))
-
-    def _preview(self, ds: Dataset, res) -> Markup | None:
-        path = ds.path / str(res.path)
-        if not path.is_file() or not res.fields:
-            return None
-        names = {}
-        for f in res.fields:
-            if f.codelist:
-                try:
-                    _, cl = self.repo.resolve(str(f.codelist), "codelist", res.standard)
-                    names[f.name] = cl
-                except LookupError:
-                    pass
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            rows = []
-            for i, row in enumerate(reader):
-                if i >= PREVIEW_ROWS:
-                    break
-                rows.append([f"{row.get(f.name, '')} {names[f.name].label(row.get(f.name, ''))}" if f.name in names and row.get(f.name) else row.get(f.name, "") for f in res.fields])
-        return table([f.title or f.name for f in res.fields], rows, "educat-preview")
 
     # -- catalog ------------------------------------------------------------------------------
     def records_by_stage(self) -> dict[str, list[Record]]:

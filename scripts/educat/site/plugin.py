@@ -82,7 +82,7 @@ class EducatPlugin(BasePlugin[EducatConfig]):
                 if problem.severity == "error":
                     log.error(problem.render())
             raise PluginError(f"内容校验失败:{len(self.report.errors)} 个错误(见上)。请先运行 educat validate 并修正")
-        content = SiteContent(self.repo)
+        content = SiteContent(self.repo, config.site_url or "", config.site_name)
         for page in content.pages():
             inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
             self._add(files, File.generated(config, page.src_uri, content=page.markdown, inclusion=inclusion))

@@ -1,0 +1,77 @@
+"""The privacy gate for published datasets.
+
+A public dataset must not carry personal information in its cells: resident ID numbers
+(recognised by their GB 11643 check digit, so random 18-digit numbers do not trip it),
+mainland mobile numbers and e-mail addresses. A field may declare that it publishes such
+values on purpose (``allow_personal: [email]`` for an institution's contact address).
+Counts of people below 5 can identify a person; they are reported as warnings.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from .formats import is_valid_id_card
+from .model import FieldDef
+from .tables import CellProblem
+
+ID_CARD = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9]{9}(?![0-9])")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+SMALL_CELL = 5
+
+KINDS = {
+    "id-card": ("居民身份证号", lambda text: [m for m in ID_CARD.findall(text) if is_valid_id_card(m)]),
+    "mobile": ("手机号码", MOBILE.findall),
+    "email": ("电子邮箱地址", EMAIL.findall),
+}
+
+
+def _mask(value: str) -> str:
+    return value[:3] + "*" * max(0, len(value) - 7) + value[-4:] if len(value) > 7 else "***"
+
+
+def scan_cells(path: Path, fields: list[FieldDef]) -> list[CellProblem]:
+    """Personal information found in the cells of a published CSV, by row and field."""
+    problems = []
+    allowed = {f.name: set(f.descriptor.get("allow_personal") or []) for f in fields}
+    skip_id = {f.name for f in fields if f.rule == "uscc"}  # an all-digit USCC is not a person
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row_number, row in enumerate(csv.DictReader(handle), start=2):
+            for name, value in row.items():
+                if not value or name is None:
+                    continue
+                for kind, (label, find) in KINDS.items():
+                    if kind in allowed.get(name, ()) or (kind == "id-card" and name in skip_id):
+                        continue
+                    found = find(value)
+                    if found:
+                        problems.append(
+                            CellProblem(
+                                row_number,
+                                name,
+                                "privacy-error",
+                                f"公开数据集中出现疑似{label} “{_mask(found[0])}”",
+                                f"删除或脱敏该值;若该字段按规定公开此类信息(如单位公务邮箱),在字段定义中写 allow_personal: [{kind}]",
+                            )
+                        )
+    return problems
+
+
+def small_cells(path: Path, fields: list[FieldDef]) -> list[CellProblem]:
+    """Counts of people between 1 and 4 in a statistics table (fields with statistic: count)."""
+    counts = [f.name for f in fields if f.descriptor.get("statistic") == "count"]
+    if not counts:
+        return []
+    problems = []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row_number, row in enumerate(csv.DictReader(handle), start=2):
+            for name in counts:
+                value = (row.get(name) or "").strip()
+                if value.isdigit() and 0 < int(value) < SMALL_CELL:
+                    problems.append(
+                        CellProblem(row_number, name, "small-cell", f"统计值 {value} 小于 {SMALL_CELL},可能据此识别出具体个人", "合并类别、改为区间(如 <5)或不予公开该单元格")
+                    )
+    return problems
