@@ -121,3 +121,24 @@ def test_latest_redirects_to_newest_version(real_site, page):
     page.goto(base + "standards/edu-basic-data/latest/")
     page.wait_for_url(f"**/standards/edu-basic-data/{repo.latest('edu-basic-data').version}/")
     assert repo.latest("edu-basic-data").title in page.locator("h1").first.inner_text()
+
+
+def test_dataset_index_filters_with_counts_and_url(real_site, page):
+    repo, base = real_site
+    page.goto(base + "datasets/")
+    rows = page.locator("#dataset-table tbody tr")
+    assert rows.count() == len(repo.datasets)
+    cycle = next(iter(sorted({str(ds.catalog["update_cycle"]) for ds in repo.datasets.values()})))
+    expected = sorted(ds.title for ds in repo.datasets.values() if ds.catalog["update_cycle"] == cycle)
+    page.select_option("select[data-filter=update_cycle]", cycle)
+    visible = sorted(t.strip() for t in page.locator("#dataset-table tbody tr:not([hidden]) td:first-child").all_inner_texts())
+    assert visible == expected
+    assert "update_cycle=" in page.url
+    assert page.locator(".educat-filter-status").inner_text() == f"显示 {len(expected)} / {len(repo.datasets)} 个数据集"
+    # the other filters now count only within the chosen cycle
+    theme_all = page.locator("select[data-filter=theme] option").first.inner_text()
+    assert theme_all == f"全部({len(expected)})"
+    page.reload()
+    visible_again = sorted(t.strip() for t in page.locator("#dataset-table tbody tr:not([hidden]) td:first-child").all_inner_texts())
+    assert visible_again == expected
+    assert page.console_errors == []
