@@ -60,15 +60,20 @@ def histogram(title: str, values: list[float], bins: int = 10) -> Markup:
     if not values:
         return Markup("")
     low, high = min(values), max(values)
+    logarithmic = low > 0 and high / low > 100  # skewed counts: equal bins on a log scale
     if low == high:
         edges = [low, high + 1]
+    elif logarithmic:
+        a, b = math.log10(low), math.log10(high)
+        edges = [10 ** (a + i * (b - a) / bins) for i in range(bins + 1)]
     else:
-        step = (high - low) / bins
-        edges = [low + i * step for i in range(bins + 1)]
+        edges = [low + i * (high - low) / bins for i in range(bins + 1)]
     counts = [0] * (len(edges) - 1)
     for v in values:
-        index = min(len(counts) - 1, int((v - low) / (edges[1] - edges[0]))) if high != low else 0
+        index = next((i for i in range(len(counts)) if v < edges[i + 1]), len(counts) - 1)
         counts[index] += 1
+    if logarithmic:
+        title = f"{title}(对数刻度)"
     plot_w, plot_h, left, bottom = 480, 160, 50, 36
     top = max(counts) or 1
     bar = plot_w / len(counts)
