@@ -34,7 +34,7 @@ def test_every_command_has_help_with_example(command):
 def test_validate_clean(mini_repo):
     result = run("validate", "--root", mini_repo)
     assert result.exit_code == 0, result.output
-    assert result.output == "校验通过:2 个标准(2 个版本,2 个实体,9 个代码表),1 个数据集,1 条课程资源。\n"
+    assert result.output == "校验通过:2 个标准(3 个版本,3 个实体,18 个代码表),1 个数据集,1 条课程资源。\n"
 
 
 def test_validate_reports_file_line_and_fix(mini_repo):
@@ -105,3 +105,9 @@ def test_build_refuses_to_overwrite_foreign_folder(mini_repo):
     assert result.exit_code == 1
     assert "不是 educat 生成的网站目录" in result.output
     assert (target / "notes.txt").read_text(encoding="utf-8") == "我的文件"
+
+
+def test_root_must_be_a_content_repository(tmp_path):
+    result = run("validate", "--root", tmp_path)
+    assert result.exit_code == 2
+    assert "不是内容仓库:其中没有 standards/、datasets/ 或 catalog/ 目录" in result.output

@@ -108,7 +108,7 @@ def test_featured_rubric(mini_repo):
     path = mini_repo / "catalog/resources/junior.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("featured: false", "featured: true"), encoding="utf-8")
     problems = flat(mini_repo)
-    assert [p[3] for p in problems if p[4] == "rubric-error"] == ["featured_reason", "review_date", "reviewer"]
+    assert [p[3] for p in problems if p[4] == "rubric-error"] == ["access", "featured_reason", "review_date", "reviewer"]
 
 
 def test_check_characters_and_types_in_examples(mini_repo):

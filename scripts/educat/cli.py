@@ -27,10 +27,17 @@ class Group(click.Group):
             raise click.ClickException(f"内部错误:{type(exc).__name__}: {exc}(加 --debug 查看详细信息)") from None
 
 
+def _content_root(ctx, param, value: Path) -> Path:
+    if not any((value / name).is_dir() for name in ("standards", "datasets", "catalog")):
+        raise click.BadParameter(f"{value} 不是内容仓库:其中没有 standards/、datasets/ 或 catalog/ 目录", ctx=ctx, param=param)
+    return value
+
+
 def root_option(func):
     return click.option(
         "--root",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        callback=_content_root,
         default=".",
         show_default=True,
         help="内容仓库根目录(含 mkdocs.yml、standards/、datasets/、catalog/)。",

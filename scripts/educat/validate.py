@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
 from . import metaschemas
+from .catalog import RUBRIC_FILE, catalog_entity, check_records, load_rubric
 from .formats import RULES
 from .loader import load_repo
 from .model import Dataset, Entity, FieldDef, Repo, Standard
@@ -41,8 +43,9 @@ def _pointer(parts) -> str:
 
 
 class Validator:
-    def __init__(self, repo: Repo):
+    def __init__(self, repo: Repo, today: dt.date | None = None):
         self.repo = repo
+        self.today = today or dt.date.today()
         self.root = repo.root
         self.report = Report()
         self._validators: dict[int, Draft202012Validator] = {}
@@ -302,56 +305,37 @@ class Validator:
 
     # -- catalog ---------------------------------------------------------------------------
     def catalog(self) -> None:
+        rubric, rubric_problems = load_rubric(self.root)
+        for message, line in rubric_problems:
+            self.add("schema-error", message, self.root / RUBRIC_FILE, line, note="见 docs/content-model.md 的精品标准一节")
         records = self.repo.records
         if not records:
             return
-        std = self.repo.catalog_standard
-        entity = std.entities.get("resource") if std else None
+        std, entity = catalog_entity(self.repo)
         if entity is not None and id(entity) in self.bad_entities:
             return
-        if entity is None:
-            self.add("dangling-reference", "课程资源目录需要标准 resource-metadata 的实体 resource", self.root / "catalog", note="添加 standards/resource-metadata/<版本>/entities/resource.yaml")
-            return
-        names = [f.name for f in entity.fields]
-        allowed = set(names)
-        codelists = self.repo.field_codelists(entity.fields, std)
         by_file: dict[Path, list] = {}
         for record in records:
             by_file.setdefault(record.path, []).append(record)
         first_id: dict[str, str] = {}
         for path, batch in by_file.items():
             for record in batch:
-                for key in record.data:
-                    if key not in allowed:
-                        self.add("unknown-field", f"未知字段 “{key}”(记录 {record.id or '?'})", path, record.line_of(key), field=str(key), note=f"检查拼写;资源元数据字段:{'、'.join(names)}")
                 rid = record.id
                 if rid in first_id:
                     self.add("unique-error", f"资源 id “{rid}” 重复(已在 {first_id[rid]} 使用)", path, record.line_of("id"), field="id", note="每条记录的 id 在整个目录中必须唯一")
                 else:
                     first_id[rid] = f"{path.name}:{record.line}"
-                self.rubric(record, path)
-            rows = [{name: record.data.get(name) for name in names} for record in batch]
-            problems, _ = validate_table(entity.fields, codelists, rows=rows)
 
             def line_of(p: CellProblem, batch=batch):
                 index = (p.row or 2) - 2
                 return batch[index].line_of(p.field) if 0 <= index < len(batch) else None
 
-            # unique-error on id is reported across files above
-            self.cell_problems([p for p in problems if not (p.type == "unique-error" and p.field == "id")], path, line_of)
-
-    def rubric(self, record, path: Path) -> None:
-        if record.data.get("featured") is not True:
-            return
-        for key, label in (("featured_reason", "入选理由"), ("reviewer", "审核人"), ("review_date", "审核日期")):
-            if not record.data.get(key):
-                self.add("rubric-error", f"精品资源 {record.id} 缺少{label}({key})", path, record.line_of("featured"), field=key, note="精品资源必须写明入选理由、审核人和审核日期")
-        if record.data.get("license") == "copyright":
-            self.add("rubric-error", f"精品资源 {record.id} 的许可为“版权所有(需授权)”", path, record.line_of("license"), field="license", note="精品资源必须有清晰的开放或免费使用许可")
+            self.cell_problems(check_records(self.repo, [r.data for r in batch], rubric, self.today), path, line_of)
 
 
-def validate_repo(root: Path) -> tuple[Repo, Report]:
+def validate_repo(root: Path, today: dt.date | None = None) -> tuple[Repo, Report]:
+    """Load and validate a content repository. ``today`` dates the 精品 review-age rule."""
     repo, load_problems = load_repo(Path(root))
-    report = Validator(repo).run()
+    report = Validator(repo, today).run()
     report.problems[:0] = load_problems
     return repo, report

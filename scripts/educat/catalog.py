@@ -1,0 +1,112 @@
+"""Catalog records: batch validation against the resource-metadata standard, and the 精品 rubric.
+
+``check_records`` is what ``validate`` runs on each catalog file and what ``import`` runs on a
+curator's spreadsheet: one Frictionless pass over the batch, plus unknown keys and the rubric.
+Row numbers count a header, so the first record is row 2, like in the spreadsheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import Entity, Repo, Standard
+from .tables import CellProblem, validate_table
+from .yamlio import LineDict, YamlError, load_yaml
+
+RUBRIC_FILE = Path("catalog") / "rubric.yaml"
+
+
+@dataclass
+class Rubric:
+    """The published criteria every 精品 record must meet (catalog/rubric.yaml)."""
+
+    title: str = "精品资源评选标准"
+    review_max_age_months: int = 24
+    excluded_licenses: list[str] = field(default_factory=lambda: ["copyright"])
+    required_access: str = "free"
+    introduction: str = ""
+    criteria: list[str] = field(default_factory=list)
+
+
+def load_rubric(root: Path) -> tuple[Rubric, list[tuple[str, int | None]]]:
+    """The rubric and any problems reading it as (message, line)."""
+    path = Path(root) / RUBRIC_FILE
+    if not path.is_file():
+        return Rubric(), []
+    try:
+        data = load_yaml(path)
+    except YamlError as exc:
+        return Rubric(), [(exc.message, exc.line)]
+    if not isinstance(data, LineDict):
+        return Rubric(), [("文件顶层应为键值映射", 1)]
+    known = set(Rubric.__dataclass_fields__)
+    problems = [(f"未知字段 “{key}”;允许:{'、'.join(known)}", data.line_of(key)) for key in data if key not in known]
+    months = data.get("review_max_age_months", Rubric.review_max_age_months)
+    if not isinstance(months, int) or months <= 0:
+        problems.append(("review_max_age_months 应为正整数(月数)", data.line_of("review_max_age_months")))
+        months = Rubric.review_max_age_months
+    rubric = Rubric(
+        title=str(data.get("title", Rubric.title)),
+        review_max_age_months=months,
+        excluded_licenses=[str(x) for x in data.get("excluded_licenses") or ["copyright"]],
+        required_access=str(data.get("required_access", "free")),
+        introduction=str(data.get("introduction", "")),
+        criteria=[str(x) for x in data.get("criteria") or []],
+    )
+    return rubric, problems
+
+
+def catalog_entity(repo: Repo) -> tuple[Standard | None, Entity | None]:
+    std = repo.catalog_standard
+    return std, (std.entities.get("resource") if std else None)
+
+
+def months_between(earlier: dt.date, later: dt.date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month - (1 if later.day < earlier.day else 0)
+
+
+def rubric_problems(data: dict, row: int, rubric: Rubric, today: dt.date, fields: set[str]) -> list[CellProblem]:
+    """Why a record flagged 精品 does not meet the rubric (empty when it does or is not 精品)."""
+    if data.get("featured") is not True:
+        return []
+    problems = []
+    for key, label in (("featured_reason", "入选理由"), ("reviewer", "审核人"), ("review_date", "审核日期")):
+        if not data.get(key):
+            problems.append(CellProblem(row, key, "rubric-error", f"精品资源缺少{label}({key})", "精品资源必须写明入选理由、署名的审核人和审核日期"))
+    if data.get("license") in rubric.excluded_licenses:
+        problems.append(CellProblem(row, "license", "rubric-error", f"精品资源的许可 “{data.get('license')}” 不是清晰的开放或免费使用许可", "改为开放许可(如 CC BY)或“免费使用”,否则取消精品标记"))
+    if "access" in fields and data.get("access") != rubric.required_access:
+        problems.append(CellProblem(row, "access", "rubric-error", f"精品资源必须免费且无需登录(access: {rubric.required_access}),实际为 “{data.get('access') or '未填写'}”", "确认资源可免登录访问后填写 access,否则取消精品标记"))
+    reviewed = data.get("review_date")
+    if reviewed:
+        try:
+            date = dt.date.fromisoformat(str(reviewed))
+        except ValueError:
+            date = None  # the type error is reported by the table check
+        if date is not None and months_between(date, today) >= rubric.review_max_age_months:
+            problems.append(CellProblem(row, "review_date", "rubric-error", f"精品资源的审核日期 {reviewed} 已超过 {rubric.review_max_age_months} 个月", "重新审核并更新 review_date,或取消精品标记"))
+    return problems
+
+
+def check_records(repo: Repo, records: list[dict], rubric: Rubric, today: dt.date | None = None) -> list[CellProblem]:
+    """Validate a batch of records (dicts keyed by field name); row = index + 2."""
+    std, entity = catalog_entity(repo)
+    if entity is None:
+        return [CellProblem(None, "", "dangling-reference", "课程资源目录需要标准 resource-metadata 的实体 resource", "添加 standards/resource-metadata/<版本>/entities/resource.yaml")]
+    today = today or dt.date.today()
+    names = [f.name for f in entity.fields]
+    allowed = set(names)
+    problems = []
+    for index, data in enumerate(records):
+        row = index + 2
+        for key in data:
+            if key not in allowed:
+                problems.append(CellProblem(row, str(key), "unknown-field", f"未知字段 “{key}”", f"检查拼写;资源元数据字段:{'、'.join(names)}"))
+        problems.extend(rubric_problems(data, row, rubric, today, allowed))
+    rows = [{name: data.get(name) for name in names} for data in records]
+    table_problems, _ = validate_table(entity.fields, repo.field_codelists(entity.fields, std), rows=rows)
+    # ids must be unique across the whole catalog; the caller checks that, not per batch
+    problems.extend(p for p in table_problems if not (p.type == "unique-error" and p.field == "id"))
+    return sorted(problems, key=lambda p: (p.row or 0, names.index(p.field) if p.field in allowed else -1, p.type))
