@@ -142,3 +142,67 @@ def test_dataset_index_filters_with_counts_and_url(real_site, page):
     visible_again = sorted(t.strip() for t in page.locator("#dataset-table tbody tr:not([hidden]) td:first-child").all_inner_texts())
     assert visible_again == expected
     assert page.console_errors == []
+
+
+def catalog_ids(page) -> list[str]:
+    page.wait_for_function("!document.querySelector('.educat-status').textContent.startsWith('正在')")
+    return page.eval_on_selector_all(".educat-results li", "els => els.map(e => e.dataset.id)")
+
+
+def expected_ids(repo, **want) -> set[str]:
+    def ok(r):
+        d = r.data
+        for field, value in want.items():
+            have = d.get(field)
+            if isinstance(have, list) and value not in have or not isinstance(have, list) and have != value:
+                return False
+        return True
+
+    return {r.id for r in repo.records if ok(r)}
+
+
+def test_catalog_facets_narrow_to_exact_records_and_live_in_the_url(real_site, page):
+    repo, base = real_site
+    page.goto(base + "catalog/")
+    catalog_ids(page)
+    page.select_option("select[data-facet=stage]", "junior")
+    assert set(catalog_ids(page)) <= expected_ids(repo, stage="junior")
+    page.select_option("select[data-facet=grades]", "g7")
+    page.select_option("select[data-facet=subject]", "math")
+    want = expected_ids(repo, stage="junior", grades="g7", subject="math")
+    assert len(want) >= 4
+    assert set(catalog_ids(page)) == want
+    assert "stage=junior" in page.url and "grade=g7" in page.url and "subject=math" in page.url
+    # the grade list depends on the stage: only grades that junior records have
+    grades = page.eval_on_selector_all("select[data-facet=grades] option", "os => os.map(o => o.value).filter(Boolean)")
+    assert set(grades) == {g for r in repo.records if r.data["stage"] == "junior" for g in r.data.get("grades") or []}
+    url = page.url
+    page.goto(url)
+    assert set(catalog_ids(page)) == want
+    assert page.locator("select[data-facet=subject]").input_value() == "math"
+    # a keyword narrows further
+    word = "有理数"
+    page.fill("input[data-facet=q]", word)
+    page.wait_for_function("location.search.includes('q=')")
+    narrowed = {i for i in want if word in next(r for r in repo.records if r.id == i).title or word in " ".join(next(r for r in repo.records if r.id == i).data.get("keywords") or [])}
+    assert narrowed and set(catalog_ids(page)) == narrowed
+    assert page.console_errors == []
+
+
+def test_catalog_featured_filter_and_pages(real_site, page):
+    repo, base = real_site
+    page.goto(base + "catalog/?featured=1")
+    featured = {r.id for r in repo.records if r.data.get("featured") is True}
+    ids = catalog_ids(page)
+    assert set(ids) <= featured and len(ids) == min(20, len(featured))
+    assert page.locator(".educat-status").inner_text() == f"共 {len(featured)} 条符合条件"
+    page.goto(base + "catalog/?stage=primary")
+    first = catalog_ids(page)
+    primary = expected_ids(repo, stage="primary")
+    assert len(first) == min(20, len(primary))
+    if len(primary) > 20:
+        page.click("text=下一页")
+        second = catalog_ids(page)
+        assert not set(first) & set(second) and "page=2" in page.url
+    # keyboard: the facets are labelled form controls reachable with Tab
+    assert page.get_attribute("select[data-facet=stage]", "aria-label") == "按学段筛选"

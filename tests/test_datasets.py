@@ -118,7 +118,8 @@ def test_page_embeds_schema_org_dataset(orgs_site):
     assert node["@type"] == ["https://schema.org/Dataset"]
     for prop in ("name", "description", "license", "distribution", "publisher"):
         assert node.get(f"https://schema.org/{prop}"), prop
-    assert data["distribution"][0]["contentUrl"].endswith("datasets/orgs/downloads/orgs.csv")
+    assert data["distribution"][0]["contentUrl"] == "downloads/orgs.csv"  # relative to the page (no site_url)
+    assert (site / "datasets/orgs" / data["distribution"][0]["contentUrl"]).is_file()
 
 
 def test_json_ld_cannot_break_out_of_the_script(mini_repo):

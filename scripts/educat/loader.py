@@ -9,6 +9,7 @@ from pathlib import Path
 from .model import (
     Code,
     CodeList,
+    Collection,
     Dataset,
     DatasetResource,
     Entity,
@@ -64,6 +65,10 @@ class Loader:
         for ds in self.load_datasets():
             repo.datasets[ds.slug] = ds
         repo.records = self.load_records()
+        for path in sorted((self.root / "catalog" / "collections").glob("*.yaml")):
+            meta = self.yaml(path)
+            if meta is not None:
+                repo.collections[path.stem] = Collection(path.stem, path, meta)
         return repo
 
     # -- standards -------------------------------------------------------------------------

@@ -182,3 +182,14 @@ DATAPACKAGE = _object(
     },
     ["name", "title", "description", "licenses", "catalog", "resources"],
 )
+
+COLLECTION = _object(
+    {
+        "title": _TEXT,
+        "description": _TEXT,
+        "curator": _TEXT,
+        "example": {"type": "boolean"},
+        "items": {"type": "array", "minItems": 1, "uniqueItems": True, "items": _SLUG},
+    },
+    ["title", "description", "curator", "items"],
+)

@@ -146,11 +146,27 @@ class Record:
 
 
 @dataclass
+class Collection:
+    """A curated list (专题) of catalog records, e.g. 十大特色案例 or 金色学堂."""
+
+    slug: str
+    path: Path
+    meta: dict
+
+    title = property(lambda self: self.meta.get("title", self.slug))
+
+    @property
+    def items(self) -> list[str]:
+        return [str(i) for i in self.meta.get("items") or []]
+
+
+@dataclass
 class Repo:
     root: Path
     standards: dict[str, dict[str, Standard]] = field(default_factory=dict)
     datasets: dict[str, Dataset] = field(default_factory=dict)
     records: list[Record] = field(default_factory=list)
+    collections: dict[str, Collection] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)  # "slug" and "slug@version" of unreadable standards
 
     def is_broken(self, ref: str) -> bool:

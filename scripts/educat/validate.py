@@ -103,6 +103,7 @@ class Validator:
         for ds in self.repo.datasets.values():
             self.dataset(ds)
         self.catalog()
+        self.collections()
         records = self.repo.records
         self.report.stats.update(
             standards=len(self.repo.standards),
@@ -302,6 +303,18 @@ class Validator:
             self.add("missing-file", f"资源文件 {raw} 不存在", meta_path, line)
             return None
         return path
+
+    # -- collections -----------------------------------------------------------------------
+    def collections(self) -> None:
+        ids = {r.id for r in self.repo.records}
+        for collection in self.repo.collections.values():
+            meta = collection.meta
+            if not self.check_meta(meta, metaschemas.COLLECTION, collection.path):
+                continue
+            items = meta["items"]
+            for item, line in zip(items, items.item_lines):
+                if str(item) not in ids:
+                    self.add("dangling-reference", f"专题 {collection.slug} 列出的资源 “{item}” 不在课程资源目录中", collection.path, line, note="检查 id 拼写,或先把该资源加入 catalog/resources/")
 
     # -- catalog ---------------------------------------------------------------------------
     def catalog(self) -> None:

@@ -234,8 +234,8 @@ class DatasetPages:
         return {
             "@context": "https://schema.org",
             "@type": "Dataset",
-            "@id": self.absolute(dataset_url(ds)),
-            "url": self.absolute(dataset_url(ds)),
+            "@id": self.absolute(dataset_url(ds)) if self.site_url else "./",
+            "url": self.absolute(dataset_url(ds)) if self.site_url else "./",
             "name": ds.title,
             "description": meta.get("description", ""),
             "keywords": [str(k) for k in meta.get("keywords") or []],
@@ -247,7 +247,7 @@ class DatasetPages:
             "publisher": {"@type": "Organization", "name": c.get("provider")},
             "creator": {"@type": "Organization", "name": c.get("responsible_unit")},
             "distribution": [
-                {"@type": "DataDownload", "name": res.title, "encodingFormat": "text/csv", "contentUrl": self.absolute(dataset_url(ds) + download_name(res, "csv"))}
+                {"@type": "DataDownload", "name": res.title, "encodingFormat": "text/csv", "contentUrl": self.absolute(dataset_url(ds) + download_name(res, "csv")) if self.site_url else download_name(res, "csv")}
                 for res in ds.resources
             ],
             "variableMeasured": [f.title for res in ds.resources for f in res.fields],

@@ -16,9 +16,10 @@ from markupsafe import Markup
 
 from ..exports import example_rows, json_schema, sample_csv, template_bytes
 from ..formats import RULES
-from ..model import Entity, FieldDef, Record, Repo, Standard, semver_key
-from .common import Asset, Page, codelist_url, dataset_url, front, record_url, source_files, stage_url, std_url
-from .html import a, badge, block, dl, is_safe_url, md, rel_url, table, text
+from ..model import Entity, FieldDef, Repo, Standard, semver_key
+from .common import Asset, Page, codelist_url, dataset_url, front, record_url, source_files, std_url
+from .html import a, badge, block, dl, md, rel_url, table, text
+from .catalog_pages import CatalogPages, collection_url
 from .dataset_pages import DatasetPages
 from .standard_pages import api_page, check_section, codelist_page, registry, used_by_index, versions_page
 
@@ -36,10 +37,11 @@ class SiteContent:
     def __init__(self, repo: Repo, site_url: str = "", title: str = "教育数据标准与资源目录"):
         self.repo = repo
         self.title = title
-        self.datasets = DatasetPages(repo, site_url, self._field_rows, _example_badge)
         self.catalog_std = repo.catalog_standard
         self.catalog_entity: Entity | None = self.catalog_std.entities.get("resource") if self.catalog_std else None
         self._labels = self._catalog_labels()
+        self.datasets = DatasetPages(repo, site_url, self._field_rows, _example_badge)
+        self.catalog = CatalogPages(repo, self._labels, site_url, _example_badge, duration_text, bar_table)
 
     # -- code labels -------------------------------------------------------------------------
     def _catalog_labels(self) -> dict[str, dict[str, str]]:
@@ -79,11 +81,7 @@ class SiteContent:
         yield self.datasets.index()
         for ds in self.repo.datasets.values():
             yield self.datasets.page(ds)
-        yield self.catalog_index()
-        for code, records in self.records_by_stage().items():
-            yield self.stage_page(code, records)
-        for record in self.repo.records:
-            yield self.record_page(record)
+        yield from self.catalog.pages()
 
     def assets(self):
         for std in self.repo.all_standards():
@@ -107,6 +105,7 @@ class SiteContent:
         for ds in self.repo.datasets.values():
             yield from self.datasets.assets(ds)
         yield Asset("datasets.json", content=self.datasets.dcat(self.title))
+        yield from self.catalog.assets(self.title)
 
     @staticmethod
     def std_files(std: Standard) -> dict:
@@ -160,6 +159,13 @@ class SiteContent:
             ]
             out.append(block(table(["资源", "学段", "学科", "类型", "审核日期"], rows)))
             out.append(f"[查看全部 {len(records)} 条课程资源](catalog/index.md)\n")
+        if repo.collections:
+            out.append("## 专题\n")
+            items = Markup("").join(
+                Markup("<li>{} <small>{} 条 · {}</small></li>").format(a(rel_url("", collection_url(c)), c.title), len(c.items), c.meta.get("curator", ""))
+                for c in repo.collections.values()
+            )
+            out.append(block(Markup("<ul>{}</ul>").format(items)))
         out.append("## 数据标准\n")
         out.append(block(self._standards_table("")))
         out.append("## 数据集\n")
@@ -290,70 +296,6 @@ class SiteContent:
             c = ds.catalog
             rows.append([a(rel_url(here, dataset_url(ds)), ds.title), c.get("provider", ""), c.get("theme", ""), c.get("share_type", ""), c.get("open_type", ""), c.get("update_cycle", ""), c.get("published", "")])
         return table(["数据集", "提供方", "主题", "共享类型", "开放属性", "更新周期", "发布日期"], rows)
-
-    # -- catalog ------------------------------------------------------------------------------
-    def records_by_stage(self) -> dict[str, list[Record]]:
-        groups: dict[str, list[Record]] = {}
-        order = list(self._labels.get("stage", {}))
-        for record in self.repo.records:
-            groups.setdefault(str(record.data.get("stage", "")), []).append(record)
-        return dict(sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
-
-    def catalog_index(self) -> Page:
-        here = "catalog/"
-        records = self.repo.records
-        out = [front("课程资源"), "# 课程资源\n", f"经过遴选的 {len(records)} 条课程资源,按《教育资源元数据标准》编目。标注“精品”的资源满足公开的精品标准:许可清晰、免费免登录访问、近期复核并有署名审核人。\n"]
-        stage_rows = []
-        for code, group in self.records_by_stage().items():
-            stage_rows.append([a(rel_url(here, stage_url(code)), self.label("stage", code)), len(group), sum(1 for r in group if r.data.get("featured") is True)])
-        out.append("## 按学段浏览\n")
-        out.append(block(table(["学段", "资源数", "精品数"], stage_rows)))
-        subjects = Counter(self.label("subject", r.data.get("subject")) for r in records)
-        types = Counter(self.label("resource_type", r.data.get("resource_type")) for r in records)
-        out.append("## 学科分布\n")
-        out.append(block(bar_table("学科", subjects)))
-        out.append("## 资源类型分布\n")
-        out.append(block(bar_table("资源类型", types)))
-        return Page(here, "\n".join(out), in_nav=True)
-
-    def stage_page(self, code: str, records: list[Record]) -> Page:
-        here = stage_url(code)
-        name = self.label("stage", code)
-        out = [front(f"{name}课程资源"), f"# {md(name)}课程资源\n", f"共 {len(records)} 条。\n"]
-        records = sorted(records, key=lambda r: (str(r.data.get("subject", "")), str((r.data.get("grades") or [""])[0]), r.title))
-        rows = [
-            [a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("edition", r.data.get("edition")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""]
-            for r in records
-        ]
-        out.append(block(table(["资源", "年级", "学科", "教材版本", "类型", ""], rows)))
-        return Page(here, "\n".join(out))
-
-    def record_page(self, record: Record) -> Page:
-        d = record.data
-        here = record_url(record)
-        url = d.get("url", "")
-        link = a(url, url, external=True) if is_safe_url(url) else text(url)
-        out = [front(record.title, str(d.get("description", ""))), f"# {md(record.title)}{_example_badge(d.get('example'))}\n"]
-        if d.get("featured") is True:
-            out.append(block(Markup('<div class="educat-featured-box">{} <strong>入选理由:</strong>{}<br><strong>审核人:</strong>{} · <strong>审核日期:</strong>{}</div>').format(badge("精品", "educat-featured"), text(d.get("featured_reason", "")), text(d.get("reviewer", "")), text(d.get("review_date", "")))))
-        out.append(block(dl([
-            ("简介", d.get("description")),
-            ("学段", a(rel_url(here, stage_url(str(d.get("stage")))), self.label("stage", d.get("stage")))),
-            ("年级", self.label("grades", d.get("grades"))),
-            ("学科", self.label("subject", d.get("subject"))),
-            ("教材版本", self.label("edition", d.get("edition"))),
-            ("资源类型", self.label("resource_type", d.get("resource_type"))),
-            ("格式", self.label("format", d.get("format"))),
-            ("适用对象", self.label("audience", d.get("audience"))),
-            ("提供方", d.get("provider")),
-            ("作者", d.get("author")),
-            ("时长", duration_text(d.get("duration"))),
-            ("许可", self.label("license", d.get("license"))),
-            ("关键词", "、".join(map(str, d.get("keywords") or []))),
-            ("发布日期", d.get("published")),
-            ("访问地址", link),
-        ])))
-        return Page(here, "\n".join(out))
 
 
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")

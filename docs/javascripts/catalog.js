@@ -1,0 +1,183 @@
+// The course-resource browser: facets (学段 → 年级, 学科, 教材版本, 资源类型, 受众, 许可, 精品),
+// keyword, sort and pages over the sharded JSON index built by educat. Only the shards that the
+// chosen 学段 needs are fetched. The state lives in the URL, so a filtered list can be shared.
+// All text is inserted with textContent: nothing from the index is parsed as HTML.
+(function () {
+  "use strict";
+  var PAGE_SIZE = 20;
+  var PARAMS = { stage: "stage", grades: "grade", subject: "subject", edition: "edition", resource_type: "type", audience: "audience", license: "license" };
+  var FIELDS = Object.keys(PARAMS);
+
+  function setup() {
+    var app = document.getElementById("catalog-app");
+    if (!app) return;
+    var metaUrl = new URL(app.getAttribute("data-index"), window.location.href);
+    var statusEl = app.querySelector(".educat-status");
+    var list = app.querySelector(".educat-results");
+    var pager = app.querySelector(".educat-pager");
+    var selects = {};
+    Array.prototype.forEach.call(app.querySelectorAll("select[data-facet]"), function (s) { selects[s.getAttribute("data-facet")] = s; });
+    var keyword = app.querySelector("input[data-facet=q]");
+    var featured = app.querySelector("input[data-facet=featured]");
+    var meta = null, col = {}, names = {}, records = [], loaded = {};
+    var st = { q: "", featured: false, sort: "newest", page: 1 };
+
+    function fromUrl() {
+      var p = new URLSearchParams(window.location.search);
+      FIELDS.forEach(function (f) { st[f] = p.get(PARAMS[f]) || ""; });
+      st.q = p.get("q") || "";
+      st.featured = p.get("featured") === "1";
+      st.sort = p.get("sort") === "title" ? "title" : "newest";
+      st.page = Math.max(1, parseInt(p.get("page") || "1", 10) || 1);
+    }
+    function fromForm() {
+      FIELDS.forEach(function (f) { st[f] = selects[f].value; });
+      st.q = keyword.value.trim();
+      st.featured = featured.checked;
+      st.sort = selects.sort.value;
+    }
+    function toUrl() {
+      var p = new URLSearchParams();
+      FIELDS.forEach(function (f) { if (st[f]) p.set(PARAMS[f], st[f]); });
+      if (st.q) p.set("q", st.q);
+      if (st.featured) p.set("featured", "1");
+      if (st.sort !== "newest") p.set("sort", st.sort);
+      if (st.page > 1) p.set("page", String(st.page));
+      var query = p.toString();
+      window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : "") + window.location.hash);
+    }
+    function gradeFits(grade, stage) {
+      // a grade belongs to its stage, and under 五四制 a grade may also appear one stage up
+      return records.some(function (r) { return r[col.stage] === stage && values(r, "grades").indexOf(grade) >= 0; });
+    }
+    function values(rec, f) {
+      var v = rec[col[f]];
+      return Array.isArray(v) ? v : (v ? [v] : []);
+    }
+    function matches(rec, except) {
+      for (var i = 0; i < FIELDS.length; i++) {
+        var f = FIELDS[i];
+        if (f !== except && st[f] && values(rec, f).indexOf(st[f]) < 0) return false;
+      }
+      if (st.featured && !rec[col.featured]) return false;
+      if (st.q) {
+        var hay = (rec[col.title] + " " + rec[col.keywords] + " " + rec[col.provider]).toLowerCase();
+        var terms = st.q.toLowerCase().split(/\s+/);
+        for (var j = 0; j < terms.length; j++) if (terms[j] && hay.indexOf(terms[j]) < 0) return false;
+      }
+      return true;
+    }
+    function needed() {
+      if (st.stage) return meta.shards.filter(function (s) { return s.stage === st.stage; });
+      var other = st.q || st.featured || FIELDS.some(function (f) { return st[f]; });
+      return other ? meta.shards : [];
+    }
+    function load() {
+      var todo = needed().filter(function (s) { return !loaded[s.file]; });
+      return Promise.all(todo.map(function (s) {
+        return fetch(new URL(s.file, metaUrl)).then(function (r) {
+          if (!r.ok) throw new Error(s.file + " " + r.status);
+          return r.json();
+        }).then(function (rows) { loaded[s.file] = true; records = records.concat(rows); });
+      }));
+    }
+    function fill(f, pool) {
+      var s = selects[f];
+      var counts = {};
+      if (f === "stage") counts = meta.counts.stage;  // every stage stays reachable
+      else pool.forEach(function (rec) { values(rec, f).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; }); });
+      while (s.options.length) s.remove(0);
+      s.add(new Option("全部", ""));
+      names[f].forEach(function (pair) {
+        var code = pair[0], n = counts[code] || 0;
+        if (n || code === st[f]) s.add(new Option(pair[1] + "(" + n + ")", code));
+      });
+      s.value = st[f];
+    }
+    function label(f, code) {
+      var pair = names[f].filter(function (p) { return p[0] === code; })[0];
+      return pair ? pair[1] : code;
+    }
+    function render() {
+      var source = needed().length ? records : meta.newest;
+      FIELDS.forEach(function (f) { fill(f, source.filter(function (r) { return matches(r, f); })); });
+      keyword.value = st.q;
+      featured.checked = st.featured;
+      selects.sort.value = st.sort;
+      var hits = source.filter(function (r) { return matches(r, null); });
+      hits.sort(st.sort === "title"
+        ? function (a, b) { return a[col.title].localeCompare(b[col.title], "zh"); }
+        : function (a, b) { return a[col.published] < b[col.published] ? 1 : a[col.published] > b[col.published] ? -1 : (a[col.id] < b[col.id] ? -1 : 1); });
+      var pages = Math.max(1, Math.ceil(hits.length / PAGE_SIZE));
+      st.page = Math.min(st.page, pages);
+      while (list.firstChild) list.removeChild(list.firstChild);
+      hits.slice((st.page - 1) * PAGE_SIZE, st.page * PAGE_SIZE).forEach(function (rec) {
+        var li = document.createElement("li");
+        li.setAttribute("data-id", rec[col.id]);
+        var link = document.createElement("a");
+        link.href = "r/" + encodeURIComponent(rec[col.id]) + "/";
+        link.textContent = rec[col.title];
+        li.appendChild(link);
+        if (rec[col.featured]) {
+          var b = document.createElement("span");
+          b.className = "educat-badge educat-featured";
+          b.textContent = "精品";
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(b);
+        }
+        var info = document.createElement("small");
+        info.textContent = " " + ["stage", "grades", "subject", "edition", "resource_type"].map(function (f) {
+          return values(rec, f).map(function (v) { return label(f, v); }).join("、");
+        }).filter(Boolean).join(" · ");
+        li.appendChild(info);
+        list.appendChild(li);
+      });
+      while (pager.firstChild) pager.removeChild(pager.firstChild);
+      if (pages > 1) {
+        var prev = document.createElement("button");
+        prev.type = "button"; prev.textContent = "上一页"; prev.disabled = st.page <= 1;
+        prev.addEventListener("click", function () { st.page -= 1; render(); });
+        var next = document.createElement("button");
+        next.type = "button"; next.textContent = "下一页"; next.disabled = st.page >= pages;
+        next.addEventListener("click", function () { st.page += 1; render(); });
+        var where = document.createElement("span");
+        where.textContent = " 第 " + st.page + " / " + pages + " 页 ";
+        pager.appendChild(prev); pager.appendChild(where); pager.appendChild(next);
+      }
+      var scope = needed().length ? "" : "(显示最新 " + meta.newest.length + " 条;选择学段或其他条件后检索全部 " + meta.total + " 条)";
+      statusEl.textContent = "共 " + hits.length + " 条符合条件" + scope;
+      toUrl();
+    }
+    function refresh() {
+      statusEl.textContent = "正在载入……";
+      return load().then(render).catch(function (e) { statusEl.textContent = "索引载入失败:" + e.message; });
+    }
+    function changed() {
+      fromForm();
+      st.page = 1;
+      refresh().then(function () {
+        // the grade list depends on the stage: drop a grade the new stage does not have
+        if (st.grades && st.stage && !gradeFits(st.grades, st.stage)) { st.grades = ""; render(); }
+      });
+    }
+    fetch(metaUrl).then(function (r) { return r.json(); }).then(function (m) {
+      meta = m;
+      m.columns.forEach(function (c, i) { col[c] = i; });
+      m.facets.forEach(function (f) { names[f.field] = f.names; });
+      fromUrl();
+      return refresh();
+    }).catch(function (e) { statusEl.textContent = "索引载入失败:" + e.message; });
+
+    FIELDS.concat(["sort"]).forEach(function (f) { selects[f].addEventListener("change", changed); });
+    featured.addEventListener("change", changed);
+    var timer = null;
+    keyword.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(changed, 200); });
+    app.querySelector("[data-action=reset]").addEventListener("click", function () {
+      FIELDS.forEach(function (f) { st[f] = ""; });
+      st.q = ""; st.featured = false; st.sort = "newest"; st.page = 1;
+      refresh();
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
+  else setup();
+})();

@@ -1,0 +1,522 @@
+"""Check the catalog's resource links and keep their state in a JSON file that diffs well in git.
+
+Standard library only. Each URL is checked in a thread pool; at most ``per_host`` requests are
+in flight per host, with an optional pause between requests to the same host. Redirects are
+followed by hand (up to ``MAX_REDIRECTS`` hops, each recorded, never to a scheme other than
+http/https). HEAD comes first; a 405/501 or another 4xx (except 429) is confirmed with a GET whose
+body is never downloaded. 5xx answers and network failures are retried with exponential backoff,
+a 429 after its Retry-After (capped). Nothing here touches the network until ``check_links`` runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import errno
+import http.client
+import json
+import re
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.request import (
+    HTTPDefaultErrorHandler,
+    HTTPErrorProcessor,
+    HTTPHandler,
+    HTTPSHandler,
+    OpenerDirector,
+    ProxyHandler,
+    Request,
+    UnknownHandler,
+)
+
+from . import __version__
+from .exports import write_atomic
+from .model import Record
+
+STATUS_FILE = Path("catalog") / "linkcheck.json"
+STATUSES = ("ok", "redirected", "broken", "error", "skipped")
+STATUS_NAMES = {"ok": "正常", "redirected": "已重定向", "broken": "失效", "error": "无法访问", "skipped": "未检查"}
+FAILED = ("broken", "error")
+SCHEMES = ("http", "https")
+MAX_REDIRECTS = 5
+PERMANENT_REDIRECTS = (301, 308)
+USER_AGENT = f"educat-linkcheck/{__version__}"
+# Characters left as they are when a URL with Chinese or spaces is percent-encoded for the request.
+_URL_SAFE = "/:@!$&'()*+,;=-._~%?#[]"
+# A scheme, and what follows its colon up to the next slash (digits there mean host:port, not a scheme).
+_SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):([^/]*)")
+HTTP_PHRASES = {
+    400: "请求无效",
+    401: "需要登录",
+    403: "禁止访问",
+    404: "找不到页面",
+    405: "不允许该请求方法",
+    408: "请求超时",
+    410: "页面已永久删除",
+    429: "请求过多(服务器限流)",
+    451: "因法律原因不可访问",
+    500: "服务器内部错误",
+    501: "服务器不支持该请求",
+    502: "网关错误",
+    503: "服务暂不可用",
+    504: "网关超时",
+}
+
+
+@dataclass
+class LinkResult:
+    """The outcome of checking one URL.
+
+    ``http_status`` and ``final_url`` describe the last response received (``final_url`` is the
+    URL that gave it, None when no response came). ``redirects`` lists every redirect answer as
+    (status, absolute Location). ``attempts`` counts tries of the whole check, 0 when skipped.
+    """
+
+    url: str
+    status: str  # one of STATUSES
+    http_status: int | None = None
+    final_url: str | None = None
+    redirects: list[tuple[int, str]] = field(default_factory=list)
+    error: str = ""
+    checked_at: str = ""
+    attempts: int = 0
+
+    @property
+    def permanent(self) -> bool | None:
+        """True when every redirect was permanent (301/308): the catalog should use final_url."""
+        if not self.redirects:
+            return None
+        return all(code in PERMANENT_REDIRECTS for code, _ in self.redirects)
+
+    def describe(self) -> str:
+        """One line in Chinese for the text report."""
+        if self.status == "ok":
+            return f"正常(HTTP {self.http_status})"
+        if self.status == "redirected":
+            codes = " → ".join(str(code) for code, _ in self.redirects)
+            if self.permanent:
+                return f"永久重定向({codes})到 {self.final_url};请把目录中的地址改为新地址"
+            return f"临时重定向({codes})到 {self.final_url};一般无需修改"
+        return self.error
+
+    def to_dict(self) -> dict:
+        """The entry written to the status file (the URL is its key there)."""
+        return {
+            "status": self.status,
+            "http_status": self.http_status,
+            "final_url": self.final_url,
+            "redirects": [[code, location] for code, location in self.redirects],
+            "permanent": self.permanent,
+            "error": self.error,
+            "checked_at": self.checked_at,
+            "attempts": self.attempts,
+        }
+
+
+# -- collecting the URLs ---------------------------------------------------------------------
+def urls_of(records: Iterable[Record]) -> dict[str, list[str]]:
+    """URL → ids of the records that link to it, in catalog order; records without a URL are left out."""
+    result: dict[str, list[str]] = {}
+    for record in records:
+        url = record.data.get("url")
+        if not isinstance(url, str) or not url.strip():
+            continue
+        ids = result.setdefault(url, [])
+        if record.id not in ids:
+            ids.append(record.id)
+    return result
+
+
+# -- checking --------------------------------------------------------------------------------
+def check_links(
+    urls: Iterable[str],
+    *,
+    timeout: float = 10,
+    retries: int = 2,
+    per_host: int = 2,
+    workers: int = 16,
+    host_delay: float = 0.0,
+    backoff: float = 0.5,
+    max_wait: float = 30.0,
+    progress: Callable[[int], None] | None = None,
+    user_agent: str = USER_AGENT,
+) -> dict[str, LinkResult]:
+    """Check each distinct URL once and return URL → LinkResult, in the order first given.
+
+    ``timeout`` applies to connecting and to each read; ``retries`` is how many times a 5xx, a
+    429 or a network failure is tried again, after ``backoff`` × 2^n seconds (a 429 waits its
+    Retry-After instead); no wait is longer than ``max_wait``. ``host_delay`` is the least time between the
+    starts of two requests to one host. ``progress(n)`` is called in the calling thread each
+    time n more URLs are done.
+    """
+    if timeout <= 0 or retries < 0 or per_host < 1 or workers < 1 or host_delay < 0 or backoff < 0 or max_wait < 0:
+        raise ValueError("timeout 须大于 0;retries、host_delay、backoff、max_wait 不能为负;per_host 和 workers 至少为 1")
+    checker = _Checker(timeout, retries, backoff, max_wait, user_agent, _Hosts(per_host, host_delay))
+    unique = list(dict.fromkeys(urls))
+    results: dict[str, LinkResult] = {}
+    todo = []
+    for url in unique:
+        skipped = _skip_reason(url)
+        if skipped is None:
+            todo.append(url)
+            continue
+        results[url] = LinkResult(url, "skipped", error=skipped, checked_at=_now())
+        if progress:
+            progress(1)
+    if todo:
+        pool = ThreadPoolExecutor(max_workers=min(workers, len(todo)), thread_name_prefix="linkcheck")
+        try:
+            futures = {pool.submit(checker.check, url): url for url in todo}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                if progress:
+                    progress(1)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+    return {url: results[url] for url in unique}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _skip_reason(url: str) -> str | None:
+    """Why a URL is not fetched at all, or None for an http(s) URL."""
+    match = _SCHEME.match(url)
+    if match and match.group(1).lower() in SCHEMES:
+        return None
+    if not match or match.group(2).isdigit():  # "www.example.org/x", "localhost:8080/x"
+        return "不是完整的网址(缺少 http:// 或 https://),未检查"
+    return f"不检查 {match.group(1).lower()}: 地址(只检查 http 和 https 链接)"
+
+
+def _malformed(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "地址格式错误:无法解析(检查方括号、空格等特殊字符)"
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return "地址格式错误:端口号无效"
+    if not parts.hostname:
+        return "地址格式错误:缺少主机名"
+    return None
+
+
+def _ascii_url(url: str) -> str:
+    """The URL as the request line needs it: IDNA host, percent-encoded path and query."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    try:
+        host.encode("ascii")
+    except UnicodeEncodeError:
+        host = host.encode("idna").decode("ascii")
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    if parts.username:
+        netloc = f"{quote(parts.username, safe='%')}{':' + quote(parts.password, safe='%') if parts.password else ''}@{netloc}"
+    return urlunsplit((parts.scheme.lower(), netloc, quote(parts.path, safe=_URL_SAFE), quote(parts.query, safe=_URL_SAFE), ""))
+
+
+def _host_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{(parts.hostname or '').lower()}:{parts.port or (443 if parts.scheme.lower() == 'https' else 80)}"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}"
+
+
+def http_message(code: int) -> str:
+    general = {3: "重定向", 4: "客户端错误", 5: "服务器错误"}
+    phrase = HTTP_PHRASES.get(code) or general.get(code // 100, "非标准状态码")
+    return f"HTTP {code} {phrase}"
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+
+
+class _Hosts:
+    """Per-host politeness: a semaphore of ``per_host`` slots and a minimum gap between request starts."""
+
+    def __init__(self, per_host: int, delay: float):
+        self.per_host = per_host
+        self.delay = delay
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._next_start: dict[str, float] = {}
+        # Host name → the error from a DNS lookup that said it does not exist; not asked again this run.
+        self.unresolvable: dict[str, str] = {}
+
+    @contextmanager
+    def slot(self, url: str):
+        key = _host_key(url)
+        with self._lock:
+            semaphore = self._slots.setdefault(key, threading.BoundedSemaphore(self.per_host))
+        with semaphore:
+            if self.delay:
+                with self._lock:
+                    now = time.monotonic()
+                    start = max(now, self._next_start.get(key, now))
+                    self._next_start[key] = start + self.delay
+                if start > now:
+                    time.sleep(start - now)
+            yield
+
+
+@dataclass
+class _Reply:
+    """One HTTP answer (code and headers) or a network failure (message, whether to retry)."""
+
+    code: int | None = None
+    headers: http.client.HTTPMessage | None = None
+    error: str = ""
+    retryable: bool = False
+    no_such_host: bool = False
+
+
+@dataclass
+class _Outcome:
+    status: str
+    http_status: int | None = None
+    final_url: str | None = None
+    redirects: list[tuple[int, str]] = field(default_factory=list)
+    error: str = ""
+    retry: bool = False
+    wait: float | None = None  # from Retry-After
+
+
+def _opener() -> OpenerDirector:
+    """An opener without redirect, file, ftp or data handlers: 3xx comes back as an HTTPError."""
+    opener = OpenerDirector()
+    for handler in (ProxyHandler(), UnknownHandler(), HTTPHandler(), HTTPSHandler(), HTTPDefaultErrorHandler(), HTTPErrorProcessor()):
+        opener.add_handler(handler)
+    return opener
+
+
+class _Checker:
+    def __init__(self, timeout: float, retries: int, backoff: float, max_wait: float, user_agent: str, hosts: _Hosts):
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.user_agent = user_agent
+        self.hosts = hosts
+
+    def check(self, url: str) -> LinkResult:
+        problem = _malformed(url)
+        if problem:
+            return LinkResult(url, "broken", error=problem, checked_at=_now())
+        attempts = 0
+        while True:
+            attempts += 1
+            outcome = self.follow(url)
+            if not outcome.retry or attempts > self.retries:
+                break
+            pause = self.backoff * 2 ** (attempts - 1) if outcome.wait is None else outcome.wait
+            time.sleep(min(pause, self.max_wait))
+        return LinkResult(
+            url=url,
+            status=outcome.status,
+            http_status=outcome.http_status,
+            final_url=outcome.final_url,
+            redirects=outcome.redirects,
+            error=outcome.error,
+            checked_at=_now(),
+            attempts=attempts,
+        )
+
+    def follow(self, url: str) -> _Outcome:
+        """One try: request the URL and follow its redirects."""
+        redirects: list[tuple[int, str]] = []
+        seen = {url}
+        current = url
+        while True:
+            reply = self.fetch(current)
+            code = reply.code
+            if code is None:
+                return _Outcome("error", redirects=redirects, error=reply.error, retry=reply.retryable)
+            done = dict(http_status=code, final_url=current, redirects=redirects)
+            if 300 <= code < 400 and code != 304:
+                location = _header_text(reply.headers.get("Location")) if reply.headers else None
+                if not location:
+                    return _Outcome("broken", error=f"{http_message(code)}:重定向缺少 Location 头", **done)
+                target = urljoin(current, location)
+                redirects.append((code, target))
+                scheme = urlsplit(target).scheme.lower()
+                if scheme not in SCHEMES:
+                    return _Outcome("broken", error=f"重定向到 {scheme or '非 http(s)'}: 地址,未跟随", **done)
+                if target in seen:
+                    return _Outcome("broken", error=f"重定向循环:又回到 {target}", **done)
+                if len(redirects) > MAX_REDIRECTS:
+                    return _Outcome("broken", error=f"重定向超过 {MAX_REDIRECTS} 次,未再跟随", **done)
+                problem = _malformed(target)
+                if problem:
+                    return _Outcome("broken", error=f"重定向到的{problem}", **done)
+                seen.add(target)
+                current = target
+                continue
+            if 200 <= code < 300:
+                return _Outcome("redirected" if redirects else "ok", **done)
+            if code == 429:
+                # Throttled: the link's state is unknown, so after the last retry this is an error, not broken.
+                return _Outcome("error", error=http_message(code) + ",未能确认链接状态", retry=True, wait=retry_after(reply.headers.get("Retry-After")), **done)
+            return _Outcome("broken", error=http_message(code), retry=500 <= code < 600, **done)
+
+    def fetch(self, url: str) -> _Reply:
+        """HEAD, then GET when the server refuses HEAD or answers it with a 4xx (other than 429)."""
+        reply = self.request(url, "HEAD")
+        if reply.code in (405, 501) or (reply.code is not None and 400 <= reply.code < 500 and reply.code != 429):
+            reply = self.request(url, "GET")
+        return reply
+
+    def request(self, url: str, method: str) -> _Reply:
+        """One request; the body is never read (the response is closed after its headers)."""
+        headers = {"User-Agent": self.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "Accept-Language": "zh-CN,zh;q=0.9"}
+        try:
+            request = Request(_ascii_url(url), method=method, headers=headers)
+        except ValueError as exc:
+            return _Reply(error=f"地址格式错误:{exc}")
+        host = urlsplit(url).hostname or ""
+        with self.hosts.slot(url):
+            if host in self.hosts.unresolvable:
+                return _Reply(error=self.hosts.unresolvable[host])
+            try:
+                with _opener().open(request, timeout=self.timeout) as response:
+                    return _Reply(response.status, response.headers)
+            except HTTPError as exc:
+                exc.close()
+                return _Reply(exc.code, exc.headers)
+            except URLError as exc:
+                reply = self.network_error(exc.reason, connecting=True)
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                reply = self.network_error(exc, connecting=False)
+            if reply.no_such_host:
+                self.hosts.unresolvable[host] = reply.error
+            return reply
+
+    def network_error(self, reason, *, connecting: bool) -> _Reply:
+        limit = _seconds(self.timeout)
+        if isinstance(reason, TimeoutError):
+            return _Reply(error=f"连接超时({limit} 秒)" if connecting else f"等待响应超时({limit} 秒)", retryable=True)
+        if isinstance(reason, socket.gaierror):
+            if reason.errno == socket.EAI_AGAIN:
+                return _Reply(error="暂时无法解析主机名(DNS 无响应)", retryable=True)
+            return _Reply(error="无法解析主机名(域名不存在,或本机连不上 DNS)", no_such_host=True)
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            return _Reply(error=f"HTTPS 证书验证失败:{reason.verify_message or reason}")
+        if isinstance(reason, ssl.SSLError):
+            return _Reply(error=f"HTTPS 连接失败:{reason.reason or reason}", retryable=True)
+        if isinstance(reason, ConnectionRefusedError):
+            return _Reply(error="连接被拒绝(该地址和端口上没有服务)", retryable=True)
+        if isinstance(reason, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
+            return _Reply(error="连接被服务器中断", retryable=True)
+        if isinstance(reason, http.client.HTTPException):
+            return _Reply(error=f"服务器的回答不是有效的 HTTP 响应({type(reason).__name__})", retryable=True)
+        if isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return _Reply(error="网络不可达(请检查本机网络或代理设置)", retryable=True)
+        if isinstance(reason, OSError):
+            return _Reply(error=f"网络错误:{reason.strerror or reason}", retryable=True)
+        return _Reply(error=f"地址无法访问:{reason}")
+
+
+def _header_text(value: str | None) -> str | None:
+    """http.client decodes headers as Latin-1; a UTF-8 Location (Chinese path) is decoded again."""
+    if value is None:
+        return None
+    try:
+        value = value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return value.strip()
+
+
+# -- the status file -------------------------------------------------------------------------
+def summarize(results: dict[str, LinkResult]) -> dict[str, int]:
+    """Status → number of links, every status present."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for result in results.values():
+        counts[result.status] += 1
+    return counts
+
+
+def status_document(results: dict[str, LinkResult], ids_by_url: dict[str, list[str]]) -> dict:
+    """What the status file holds, also printed by ``educat linkcheck --format json``."""
+    links = {url: {**result.to_dict(), "resources": sorted(set(ids_by_url.get(url, [])))} for url, result in results.items()}
+    checked_at = max((r.checked_at for r in results.values()), default=_now())
+    return {"checked_at": checked_at, "summary": summarize(results), "links": links}
+
+
+def write_status(path: Path, results: dict[str, LinkResult], ids_by_url: dict[str, list[str]]) -> None:
+    """Write the status file atomically, keys sorted and one value a line, so that it diffs well."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(status_document(results, ids_by_url), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    write_atomic(path, text.encode("utf-8"))
+
+
+def read_status(path: Path) -> dict:
+    """The status file as written by ``write_status``; {} when it does not exist yet."""
+    path = Path(path)
+    fix = "删除该文件后重新运行 educat linkcheck"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}:链接检查结果文件不是 UTF-8 文本;{fix}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}:{exc.lineno}:链接检查结果文件不是有效的 JSON({exc.msg});{fix}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("links"), dict):
+        raise ValueError(f"{path}:链接检查结果文件缺少 links 对象;{fix}")
+    return data
+
+
+# -- the text report -------------------------------------------------------------------------
+def render_text(results: dict[str, LinkResult], ids_by_url: dict[str, list[str]]) -> str:
+    """A summary line, then the links that need attention grouped by status, with their resource ids."""
+    counts = summarize(results)
+    parts = ",".join(f"{STATUS_NAMES[s]} {counts[s]}" for s in STATUSES)
+    lines = [f"检查了 {len(results)} 个链接:{parts}。"]
+    if counts["error"] and counts["error"] == len(results) - counts["skipped"]:
+        lines.append("所有链接都无法访问:可能是本机没有联网,或需要设置代理(环境变量 HTTPS_PROXY)。")
+    for status in ("broken", "error", "redirected", "skipped"):
+        group = sorted(url for url, result in results.items() if result.status == status)
+        if not group:
+            continue
+        lines += ["", f"{STATUS_NAMES[status]}({len(group)}):"]
+        for url in group:
+            ids = ids_by_url.get(url) or []
+            lines.append(f"  {url}")
+            lines.append(f"    {results[url].describe()}")
+            if ids:
+                lines.append(f"    资源:{'、'.join(ids)}")
+    return "\n".join(lines)

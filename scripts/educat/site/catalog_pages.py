@@ -1,0 +1,324 @@
+"""The course-resource catalog on the site: the faceted browse page and its sharded JSON index,
+one page per resource (related resources, LearningResource JSON-LD, link health), stage lists,
+collections (专题), the 精品 rubric and the link-health report.
+
+The browse index is split: ``catalog/index/meta.json`` holds the facet vocabularies, the counts
+and the newest records; records live in shards of at most SHARD_SIZE per 学段, so a teacher who
+picks a 学段 downloads only that part, and a page never grows with the catalog."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+
+from markupsafe import Markup
+
+from ..catalog import Rubric, load_rubric
+from ..export import FORMATS, learning_resource, newest
+from ..model import Collection, Record, Repo
+from .common import Asset, Page, front, record_url, stage_url
+from .html import a, badge, block, dl, is_safe_url, json_ld, md, rel_url, table, text
+
+SHARD_SIZE = 5000
+NEWEST = 40
+RELATED = 6
+FACETS = (  # (field, label, multi-valued)
+    ("stage", "学段", False),
+    ("grades", "年级", True),
+    ("subject", "学科", False),
+    ("edition", "教材版本", False),
+    ("resource_type", "资源类型", False),
+    ("audience", "受众", True),
+    ("license", "许可", False),
+)
+LINK_STATUS_NAMES = {"ok": "正常", "redirected": "已跳转", "broken": "失效", "error": "无法访问", "skipped": "未检查"}
+
+
+def collection_url(collection: Collection) -> str:
+    return f"catalog/collections/{collection.slug}/"
+
+
+class CatalogPages:
+    def __init__(self, repo: Repo, labels: dict[str, dict[str, str]], site_url: str, example_badge, duration_text, bar_table):
+        self.repo = repo
+        self.labels = labels
+        self.site_url = site_url
+        self.example_badge = example_badge
+        self.duration_text = duration_text
+        self.bar_table = bar_table
+        self.links = self._link_status()
+        self.rubric: Rubric = load_rubric(repo.root)[0]
+        order = list(labels.get("grades", {}))
+        self.grade_order = {code: i for i, code in enumerate(order)}
+        self._related = self._related_index()
+
+    def label(self, field: str, value) -> str:
+        if value is None or value == "":
+            return ""
+        names = self.labels.get(field, {})
+        if isinstance(value, list):
+            return "、".join(names.get(str(v), str(v)) for v in value)
+        return names.get(str(value), str(value))
+
+    def _link_status(self) -> dict:
+        from ..linkcheck import STATUS_FILE, read_status
+
+        try:
+            return (read_status(self.repo.root / STATUS_FILE) or {}).get("links", {})
+        except ValueError:
+            return {}  # validate reports a corrupt status file; the site simply shows no status
+
+    # -- all of it -------------------------------------------------------------------------
+    def pages(self):
+        yield self.browse()
+        for code, records in self.by_stage().items():
+            yield self.stage_page(code, records)
+        for record in self.repo.records:
+            yield self.record_page(record)
+        for collection in self.repo.collections.values():
+            yield self.collection_page(collection)
+        yield self.rubric_page()
+        yield self.link_report()
+
+    def assets(self, title: str):
+        meta, shards = self.index()
+        yield Asset("catalog/index/meta.json", content=json.dumps(meta, ensure_ascii=False, separators=(",", ":")))
+        for name, rows in shards.items():
+            yield Asset(f"catalog/index/{name}", content=json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
+        for fmt, (filename, make) in FORMATS.items():
+            yield Asset(filename, content=make(self.repo, self.site_url, title))
+
+    # -- the browse index ------------------------------------------------------------------
+    def by_stage(self) -> dict[str, list[Record]]:
+        groups: dict[str, list[Record]] = defaultdict(list)
+        for record in self.repo.records:
+            groups[str(record.data.get("stage", ""))].append(record)
+        order = list(self.labels.get("stage", {}))
+        return dict(sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+
+    def row(self, record: Record) -> list:
+        """A compact record for the browse index: codes as they are, names live in meta.json."""
+        d = record.data
+        return [
+            record.id, record.title, d.get("stage", ""), list(d.get("grades") or []), d.get("subject", ""), d.get("edition", "") or "",
+            d.get("resource_type", ""), list(d.get("audience") or []), d.get("license", ""), 1 if d.get("featured") is True else 0,
+            str(d.get("published", "")), str(d.get("provider", "")), " ".join(map(str, d.get("keywords") or [])),
+        ]
+
+    def index(self) -> tuple[dict, dict[str, list]]:
+        shards: dict[str, list] = {}
+        shard_list = []
+        for stage, records in self.by_stage().items():
+            for start in range(0, len(records), SHARD_SIZE):
+                name = f"{stage}-{start // SHARD_SIZE}.json"
+                shards[name] = [self.row(r) for r in records[start : start + SHARD_SIZE]]
+                shard_list.append({"stage": stage, "file": name, "count": len(shards[name])})
+        counts = {field: Counter() for field, _, _ in FACETS}
+        for record in self.repo.records:
+            for field, _, multi in FACETS:
+                values = record.data.get(field) or []
+                for value in values if multi else [values]:
+                    if value:
+                        counts[field][str(value)] += 1
+        meta = {
+            "columns": ["id", "title", "stage", "grades", "subject", "edition", "resource_type", "audience", "license", "featured", "published", "provider", "keywords"],
+            "facets": [{"field": f, "label": label, "multi": multi, "names": list(self.labels.get(f, {}).items())} for f, label, multi in FACETS],
+            "grade_parent": {c: p for c, p in self.grade_parents().items()},
+            "counts": {f: dict(c) for f, c in counts.items()},
+            "featured": sum(1 for r in self.repo.records if r.data.get("featured") is True),
+            "total": len(self.repo.records),
+            "shards": shard_list,
+            "newest": [self.row(r) for r in newest(self.repo.records)[:NEWEST]],
+        }
+        return meta, shards
+
+    def grade_parents(self) -> dict[str, str]:
+        std = self.repo.catalog_standard
+        codelist = std.codelists.get("grade") if std else None
+        return {c.code: c.parent for c in codelist.codes.values()} if codelist else {}
+
+    def browse(self) -> Page:
+        here = "catalog/"
+        records = self.repo.records
+        out = [front("课程资源"), "# 课程资源\n"]
+        out.append(f"经过遴选的 {len(records)} 条课程资源,按《教育资源元数据标准》编目。标“精品”的资源满足公开的[精品标准](rubric/)。\n")
+        selects = Markup("").join(
+            Markup('<label class="educat-facet">{label}<select data-facet="{field}" aria-label="按{label}筛选"><option value="">全部</option></select></label>').format(label=label, field=field)
+            for field, label, _ in FACETS
+        )
+        app = Markup(
+            '<form class="educat-catalog" id="catalog-app" role="search" aria-label="筛选课程资源" data-index="index/meta.json" onsubmit="return false">'
+            '<div class="educat-facets">{selects}'
+            '<label class="educat-facet">关键词<input type="search" data-facet="q" placeholder="如:有理数、微课" aria-label="关键词"></label>'
+            '<label class="educat-check"><input type="checkbox" data-facet="featured" value="1"> 只看精品</label>'
+            '<label class="educat-facet">排序<select data-facet="sort" aria-label="排序"><option value="newest">最新发布</option><option value="title">按标题</option></select></label>'
+            '<button type="button" data-action="reset">清除筛选</button></div>'
+            '<p class="educat-status" role="status" aria-live="polite">正在载入资源索引……</p>'
+            '<ol class="educat-results"></ol>'
+            '<nav class="educat-pager" aria-label="分页"></nav>'
+            "<noscript><p>浏览器未启用 JavaScript:请按下方学段列表浏览。</p></noscript>"
+            "</form>"
+        ).format(selects=selects)
+        out.append(block(app))
+        collections = [a(rel_url(here, collection_url(c)), c.title) for c in self.repo.collections.values()]
+        if collections:
+            out.append("## 专题\n")
+            out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(x) for x in collections))))
+        stage_rows = [[a(rel_url(here, stage_url(code)), self.label("stage", code)), len(group), sum(1 for r in group if r.data.get("featured") is True)] for code, group in self.by_stage().items()]
+        out.append("## 按学段浏览\n")
+        out.append(block(table(["学段", "资源数", "精品数"], stage_rows)))
+        out.append("## 学科分布\n")
+        out.append(block(self.bar_table("学科", Counter(self.label("subject", r.data.get("subject")) for r in records))))
+        out.append("## 资源类型分布\n")
+        out.append(block(self.bar_table("资源类型", Counter(self.label("resource_type", r.data.get("resource_type")) for r in records))))
+        out.append("## 下载与订阅\n")
+        out.append("[catalog.json](../catalog.json) · [catalog.csv](../catalog.csv)(UTF-8 BOM,Excel 可直接打开)· [catalog.jsonld](../catalog.jsonld)(schema.org)· [feed.xml](../feed.xml)(Atom,新增资源)· [链接检查报告](links/)\n")
+        return Page(here, "\n".join(out), in_nav=True)
+
+    def stage_page(self, code: str, records: list[Record]) -> Page:
+        here = stage_url(code)
+        name = self.label("stage", code)
+        out = [front(f"{name}课程资源"), f"# {md(name)}课程资源\n", f"共 {len(records)} 条。\n"]
+        records = sorted(records, key=lambda r: (str(r.data.get("subject", "")), self.grade_key(r), r.title))
+        rows = [
+            [a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("edition", r.data.get("edition")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""]
+            for r in records
+        ]
+        out.append(block(table(["资源", "年级", "学科", "教材版本", "类型", ""], rows)))
+        return Page(here, "\n".join(out))
+
+    # -- one resource ----------------------------------------------------------------------
+    def grade_key(self, record: Record) -> int:
+        grades = [self.grade_order.get(str(g), 99) for g in record.data.get("grades") or []]
+        return min(grades) if grades else 99
+
+    def _related_index(self) -> dict[tuple[str, str], list[Record]]:
+        index: dict[tuple[str, str], list[Record]] = defaultdict(list)
+        for record in self.repo.records:
+            for grade in record.data.get("grades") or [""]:
+                index[(str(record.data.get("subject", "")), str(grade))].append(record)
+        return index
+
+    def related(self, record: Record) -> list[Record]:
+        """Same subject and grade first, then the next grade; at most RELATED, never itself."""
+        subject = str(record.data.get("subject", ""))
+        grades = [str(g) for g in record.data.get("grades") or [""]]
+        order = sorted(self.grade_order, key=self.grade_order.get)
+        following = [order[self.grade_order[g] + 1] for g in grades if g in self.grade_order and self.grade_order[g] + 1 < len(order)]
+        seen, result = {record.id}, []
+        for grade in grades + following:
+            for other in self._related.get((subject, grade), []):
+                if other.id not in seen:
+                    seen.add(other.id)
+                    result.append(other)
+                if len(result) >= RELATED:
+                    return result
+        return result
+
+    def record_page(self, record: Record) -> Page:
+        d = record.data
+        here = record_url(record)
+        url = d.get("url", "")
+        link = a(url, Markup("{} ↗").format(url), external=True, cls="educat-linkout") if is_safe_url(url) else text(url)
+        health = self.links.get(url)
+        if health and health.get("status") in ("broken", "error", "redirected"):
+            kind = "educat-sensitive" if health["status"] != "redirected" else "educat-status"
+            detail = health.get("error") or (f"已跳转到 {health.get('final_url')}" if health.get("final_url") else "")
+            link = link + Markup(" {} <small>{}(检查于 {})</small>").format(badge(LINK_STATUS_NAMES[health["status"]], kind), detail, str(health.get("checked_at", ""))[:10])
+        out = [front(record.title, str(d.get("description", ""))), f"# {md(record.title)}{self.example_badge(d.get('example'))}\n"]
+        if d.get("featured") is True:
+            out.append(block(Markup('<div class="educat-featured-box">{} <strong>入选理由:</strong>{}<br><strong>审核人:</strong>{} · <strong>审核日期:</strong>{} · {}</div>').format(
+                badge("精品", "educat-featured"), text(d.get("featured_reason", "")), text(d.get("reviewer", "")), text(d.get("review_date", "")), a(rel_url(here, "catalog/rubric/"), "精品标准"))))
+        out.append(block(dl([
+            ("访问地址", link),
+            ("简介", d.get("description")),
+            ("学段", a(rel_url(here, stage_url(str(d.get("stage")))), self.label("stage", d.get("stage")))),
+            ("年级", self.label("grades", d.get("grades"))),
+            ("学科", self.label("subject", d.get("subject"))),
+            ("教材版本", self.label("edition", d.get("edition"))),
+            ("资源类型", self.label("resource_type", d.get("resource_type"))),
+            ("格式", self.label("format", d.get("format"))),
+            ("适用对象", self.label("audience", d.get("audience"))),
+            ("访问方式", self.label("access", d.get("access"))),
+            ("提供方", d.get("provider")),
+            ("作者(名师)", d.get("author")),
+            ("时长", self.duration_text(d.get("duration"))),
+            ("许可", self.label("license", d.get("license"))),
+            ("关键词", "、".join(map(str, d.get("keywords") or []))),
+            ("发布日期", d.get("published")),
+        ])))
+        related = self.related(record)
+        if related:
+            out.append("## 相关资源\n")
+            items = Markup("").join(
+                Markup("<li>{} <small>{} · {} · {}</small></li>").format(a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("resource_type", r.data.get("resource_type")))
+                for r in related
+            )
+            out.append(block(Markup("<ul>{}</ul>").format(items)))
+        data = learning_resource(record, self.labels, self.site_url)
+        if not self.site_url:  # relative IRIs resolve against this page
+            data["@id"] = data["url"] = "./"
+        out.append(block(json_ld(data)))
+        return Page(here, "\n".join(out))
+
+    # -- collections, rubric, link health --------------------------------------------------
+    def collection_page(self, collection: Collection) -> Page:
+        here = collection_url(collection)
+        by_id = {r.id: r for r in self.repo.records}
+        meta = collection.meta
+        out = [front(collection.title, str(meta.get("description", ""))), f"# {md(collection.title)}{self.example_badge(meta.get('example'))}\n"]
+        out.append(block(dl([("简介", meta.get("description")), ("编选", meta.get("curator")), ("资源数", str(len(collection.items)))])))
+        rows = []
+        for number, rid in enumerate(collection.items, start=1):
+            r = by_id.get(rid)
+            if r is not None:
+                rows.append([number, a(rel_url(here, record_url(r)), r.title), self.label("stage", r.data.get("stage")), self.label("subject", r.data.get("subject")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""])
+        out.append(block(table(["", "资源", "学段", "学科", "类型", ""], rows)))
+        return Page(here, "\n".join(out))
+
+    def rubric_page(self) -> Page:
+        here = "catalog/rubric/"
+        r = self.rubric
+        out = [front(r.title), f"# {md(r.title)}\n"]
+        if r.introduction:
+            out.append(block(Markup("<p>{}</p>").format(text(r.introduction))))
+        out.append("## 入选条件\n")
+        checks = [
+            f"许可不能是:{'、'.join(self.label('license', x) for x in r.excluded_licenses)}",
+            f"访问方式必须是:{self.label('access', r.required_access)}",
+            f"审核日期距今不超过 {r.review_max_age_months} 个月",
+            "必须写明入选理由、审核人和审核日期",
+        ]
+        out.append(block(Markup("<ol>{}</ol>").format(Markup("").join(Markup("<li>{}</li>").format(c) for c in r.criteria or checks))))
+        out.append("## 自动核对的规则\n")
+        out.append("`educat validate` 在每次发布前对每条精品资源核对以下规则,不满足的记录会让校验失败(错误类型 `rubric-error`):\n")
+        out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(c) for c in checks))))
+        featured = [x for x in self.repo.records if x.data.get("featured") is True]
+        out.append(f"## 当前精品资源({len(featured)} 条)\n")
+        rows = [[a(rel_url(here, record_url(x)), x.title), self.label("stage", x.data.get("stage")), self.label("subject", x.data.get("subject")), x.data.get("reviewer", ""), x.data.get("review_date", "")] for x in sorted(featured, key=lambda x: str(x.data.get("review_date", "")), reverse=True)]
+        out.append(block(table(["资源", "学段", "学科", "审核人", "审核日期"], rows)))
+        return Page(here, "\n".join(out))
+
+    def link_report(self) -> Page:
+        here = "catalog/links/"
+        out = [front("链接检查报告"), "# 链接检查报告\n"]
+        if not self.links:
+            out.append("尚未运行链接检查。维护人员运行 `educat linkcheck` 后,结果写入 `catalog/linkcheck.json`,下次构建时显示在这里和各资源页上。\n")
+            return Page(here, "\n".join(out))
+        ids_by_url: dict[str, list[Record]] = defaultdict(list)
+        for record in self.repo.records:
+            ids_by_url[str(record.data.get("url", ""))].append(record)
+        summary = Counter(v.get("status") for v in self.links.values())
+        checked = max((str(v.get("checked_at", "")) for v in self.links.values()), default="")
+        out.append(f"最近一次检查:{checked[:19].replace('T', ' ')}(UTC)。共 {len(self.links)} 个链接:" + ",".join(f"{LINK_STATUS_NAMES.get(k, k)} {n}" for k, n in sorted(summary.items())) + "。\n")
+        rows = []
+        for url, result in sorted(self.links.items(), key=lambda kv: (kv[1].get("status") == "ok", kv[0])):
+            if result.get("status") == "ok":
+                continue
+            resources = Markup("、").join(a(rel_url(here, record_url(r)), r.title) for r in ids_by_url.get(url, []))
+            rows.append([LINK_STATUS_NAMES.get(result.get("status"), result.get("status")), text(url), result.get("http_status") or "", result.get("error") or result.get("final_url") or "", resources])
+        if rows:
+            out.append(block(table(["状态", "链接", "HTTP", "说明", "资源"], rows)))
+        else:
+            out.append("全部链接正常。\n")
+        return Page(here, "\n".join(out))
