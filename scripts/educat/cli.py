@@ -289,6 +289,40 @@ def export(fmt, output, force, root):
     click.echo(f"已导出 {len(repo.records)} 条资源到 {output}")
 
 
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--collection", required=True, help="新资源写入的文件 catalog/resources/<NAME>.yaml 的名称(小写字母、数字和连字符),如 junior。")
+@click.option("--update", is_flag=True, help="允许用表中的行替换资源标识相同的已有记录(在它所在的文件中就地替换)。")
+@click.option("--dry-run", is_flag=True, help="只列出导入计划(新增、更新及字段变化、问题),不写入任何文件。")
+@root_option
+@format_option
+def import_(file, collection, update, dry_run, root, fmt):
+    """把编目人员填写的表格(XLSX 模板或 CSV)导入课程资源目录。
+
+    模板用 educat template resource-metadata --entity resource 生成;表头可以是字段名或中文名,
+    代码列可以填代码、“代码 名称”或名称。全部行整批校验:任何一行有错、与已有资源重复,
+    或资源标识已存在而没有加 --update,整个文件都不导入,逐条列出行号、字段和修改方法。
+    有问题时退出码为 1。
+
+    \b
+    Example:
+        educat import 资源.xlsx --collection junior --dry-run
+        educat import 资源.xlsx --collection junior
+        educat import 修订.csv --collection junior --update --format json
+    """
+    from .importer import CatalogImportError, import_file
+
+    try:
+        result = import_file(root, file, collection, update=update, dry_run=dry_run)
+    except CatalogImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.render())
+    sys.exit(int(not result.valid))
+
+
 @cli.command()
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10, show_default=True, help="连接和每次读取的超时秒数。")
 @click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True, help="遇到服务器错误(5xx)、限流(429)或网络故障时重试几次。")
