@@ -111,3 +111,15 @@ def test_root_must_be_a_content_repository(tmp_path):
     result = run("validate", "--root", tmp_path)
     assert result.exit_code == 2
     assert "不是内容仓库:其中没有 standards/、datasets/ 或 catalog/ 目录" in result.output
+
+
+def test_template_entity_defaults_only_for_single_entity_standards(tmp_path):
+    from .conftest import REPO
+
+    result = run("template", "resource-metadata", "--root", REPO, "-o", tmp_path / "r.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("已生成 ")
+    assert (tmp_path / "r.xlsx").is_file()
+    many = run("template", "edu-basic-data", "--root", REPO, "-o", tmp_path / "e.xlsx")
+    assert many.exit_code == 2
+    assert "请用 --entity 指定实体:equipment、school、student、teacher" in many.output

@@ -223,7 +223,7 @@ def diff(slug, old, new, root, fmt):
 
 @cli.command()
 @click.argument("standard")
-@click.option("--entity", "entity", required=True, help="实体名,如 student。")
+@click.option("--entity", "entity", default=None, help="实体名,如 student;标准只有一个实体时可省略。")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件,默认为 <实体>.xlsx。")
 @click.option("--force", is_flag=True, help="输出文件已存在时覆盖它。")
 @root_option
@@ -235,13 +235,20 @@ def template(standard, entity, output, force, root):
     \b
     Example:
         educat template edu-basic-data --entity student -o 学生模板.xlsx
-        educat template resource-metadata --entity resource -o 资源导入模板.xlsx
+        educat template resource-metadata -o 资源导入模板.xlsx
     """
     from .check import CheckError, find_entity
     from .exports import write_template
     from .loader import load_repo
 
     repo, _ = load_repo(root)
+    if entity is None:
+        slug, _, version = standard.partition("@")
+        only = repo.standard(slug, version or None)
+        if only is None or len(only.entities) != 1:
+            names = "、".join(only.entities) if only else ""
+            raise click.UsageError(f"请用 --entity 指定实体{(':' + names) if names else ''}")
+        entity = next(iter(only.entities))
     try:
         std, ent = find_entity(repo, standard, entity)
     except CheckError as exc:
