@@ -140,6 +140,8 @@ def test_parity_with_frictionless(tmp_path, repo):
     expected = {(e.row_number, getattr(e, "field_name", ""), e.type) for e in plain.tasks[0].errors}
     assert len(expected) >= 7
     report = check_file(path, repo, STANDARD, "student")
+    assert report.engine == "duckdb"
+    assert report.rows == len(body)
     found = {f.key for f in report.findings}
     assert {k for k in found if k[2] not in CUSTOM_TYPES} == expected
     assert {k for k in found if k[2] in CUSTOM_TYPES} == {(2, "gender", "code-error"), (6, "ethnicity", "code-error"), (7, "id_card", "id-card-error"), (11, "grade", "code-error")}
@@ -237,3 +239,33 @@ def test_xlsx_from_the_template_reports_excel_rows(tmp_path, repo):
     report = check_file(path, repo, STANDARD, "student")
     declared = next(ex for ex in repo.standard("edu-basic-data", "1.0.0").examples if ex.file == "student-invalid.csv")
     assert sorted(f.key for f in report.findings) == sorted(declared.expected)
+
+
+def test_ragged_csv_falls_back_to_frictionless(tmp_path, repo):
+    rows = example_rows("student-valid.csv")
+    text = "\n".join(",".join(r) for r in rows) + "\n"
+    text = text.replace("\n", ",extra\n", 2).replace(",extra\n", "\n", 1)  # one data row with an extra cell
+    path = tmp_path / "ragged.csv"
+    path.write_text(text, encoding="utf-8")
+    report = check_file(path, repo, STANDARD, "student")
+    assert report.engine == "frictionless"
+    assert [(f.row, f.type) for f in report.findings] == [(2, "extra-cell")]
+
+
+def test_listing_is_capped_but_counts_are_exact(tmp_path, repo):
+    rows = example_rows("student-valid.csv")
+    header, good = rows[0], rows[1]
+    gender = header.index("gender")
+    body = []
+    for i in range(500):
+        row = list(good)
+        row[header.index("student_id")] = f"{202500000000 + i}"
+        row[gender] = "7"
+        body.append(row)
+    path = tmp_path / "many.csv"
+    path.write_bytes(csv_bytes([header] + body, "utf-8"))
+    report = check_file(path, repo, STANDARD, "student", limit=10)
+    assert report.engine == "duckdb"
+    assert len(report.findings) == 10 and report.errors == 500
+    assert report.counts == {"code-error": 500}
+    assert [f.row for f in report.findings] == list(range(2, 12))

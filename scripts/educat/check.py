@@ -8,13 +8,19 @@ finding keeps the row number the user sees in their editor.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .model import Entity, FieldDef, Repo, Standard
-from .readers import ENCODING_NAMES, ReadError, Table, read_table
-from .tables import CellProblem, validate_table
+from .engine import EngineUnsupported, run_checks
+from .formats import RULES
+from .readers import ENCODING_NAMES, ReadError, Table, guess_format, read_table
+from .tables import TYPE_NAMES, CellProblem, detect_encoding, validate_table
+
+RULE_TYPES = {rule.error_type for rule in RULES.values()}
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -58,19 +64,30 @@ class CheckReport:
     standard: Standard
     entity: Entity
     table: Table | None = None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # listed findings (capped by the fast engine)
     mapping: dict[str, str] = field(default_factory=dict)  # header label -> field name
-
-    @property
-    def valid(self) -> bool:
-        return not self.findings
+    totals: Counter | None = None  # exact counts by type when ``findings`` is capped
+    row_count: int | None = None
+    format: str = ""
+    encoding: str = ""
+    engine: str = "frictionless"
 
     @property
     def counts(self) -> Counter:
-        return Counter(f.type for f in self.findings)
+        return self.totals if self.totals is not None else Counter(f.type for f in self.findings)
+
+    @property
+    def errors(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0
 
     @property
     def rows(self) -> int:
+        if self.row_count is not None:
+            return self.row_count
         return len(self.table.rows) if self.table else 0
 
     def to_dict(self, limit: int | None = None) -> dict:
@@ -78,15 +95,15 @@ class CheckReport:
         return {
             "valid": self.valid,
             "file": str(self.path),
-            "format": self.table.format if self.table else None,
-            "encoding": self.table.encoding if self.table else None,
+            "format": self.format or (self.table.format if self.table else None),
+            "encoding": self.encoding or (self.table.encoding if self.table else None),
             "standard": self.standard.ref,
             "entity": self.entity.name,
             "rows": self.rows,
-            "errors": len(self.findings),
+            "errors": self.errors,
             "counts": dict(sorted(self.counts.items())),
             "findings": [f.to_dict() for f in shown],
-            "truncated": len(shown) < len(self.findings),
+            "truncated": len(shown) < self.errors,
         }
 
 
@@ -167,25 +184,121 @@ def _present_key(entity: Entity, fields: list[FieldDef]):
     return keys if keys and all(k in names for k in keys) else None
 
 
-def check_file(path: Path, repo: Repo, standard: str, entity_name: str, *, encoding: str | None = None) -> CheckReport:
+def check_file(
+    path: Path,
+    repo: Repo,
+    standard: str,
+    entity_name: str,
+    *,
+    encoding: str | None = None,
+    engine: str = "auto",
+    limit: int | None = None,
+    progress=None,
+) -> CheckReport:
+    """Check a data file. CSV goes to the DuckDB engine unless ``engine="frictionless"``; a CSV
+    DuckDB cannot read (e.g. ragged rows) falls back to Frictionless under ``engine="auto"``."""
     std, entity = find_entity(repo, standard, entity_name)
     report = CheckReport(Path(path), std, entity)
+    try:
+        fmt = guess_format(Path(path))
+    except ReadError as exc:
+        report.findings.append(Finding(exc.row, "", "file-error", exc.message, exc.note))
+        return report
+    if fmt == "csv" and engine != "frictionless":
+        try:
+            return fast_check(report, repo, encoding, limit, progress)
+        except EngineUnsupported:
+            if engine == "duckdb":
+                raise
+        except ReadError as exc:
+            report.findings.append(Finding(exc.row, "", "file-error", exc.message, exc.note))
+            return report
     try:
         report.table = read_table(Path(path), encoding)
     except ReadError as exc:
         report.findings.append(Finding(exc.row, "", "file-error", exc.message, exc.note))
         return report
     report.findings, report.mapping = check_table(report.table, std, entity, repo)
+    report.format, report.encoding = report.table.format, report.table.encoding
     return report
+
+
+def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int | None, progress) -> CheckReport:
+    std, entity = report.standard, report.entity
+    header, used = read_csv_header(report.path, encoding)
+    columns, label_findings = match_header(header, entity.fields)
+    fields = [columns[i] for i in sorted(columns)]
+    codelists = repo.field_codelists(fields, std)
+    result = run_checks(report.path, columns, len(header), codelists, _present_key(entity, fields), encoding=used, limit=limit, progress=progress)
+    titles = {f.name: f.title for f in entity.fields}
+    listed = [engine_finding(row, name, kind, rule, value, titles, codelists, columns) for row, name, kind, rule, value in result.findings]
+    report.findings = label_findings + listed
+    report.totals = Counter(f.type for f in label_findings) + result.counts
+    report.row_count, report.format, report.encoding, report.engine = result.rows, "csv", used, "duckdb"
+    report.mapping = {str(header[i]): columns[i].name for i in sorted(columns)}
+    return report
+
+
+def read_csv_header(path: Path, encoding: str | None) -> tuple[list[str], str]:
+    """The header row and the encoding, reading only the start of the file."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if not head.strip(b"\xef\xbb\xbf\r\n "):
+        raise ReadError("文件为空,或第一行(表头)为空", 1, "第一行应为字段名或中文名")
+    # the 64 KB sample may end inside a multi-byte character: allow up to 3 bytes to be cut
+    used = encoding or next((e for e in (detect_encoding(head[: len(head) - k]) for k in range(4)) if e), "")
+    if not used:
+        raise ReadError("文件既不是 UTF-8 也不是 GB18030/GBK 文本,可能是二进制文件或已损坏", 1, "确认这是 CSV 文本文件;Excel 文件请保存为 .xlsx")
+    first = head.split(b"\n", 1)[0]
+    try:
+        text = first.decode(used)
+    except (UnicodeDecodeError, LookupError):
+        raise ReadError(f"无法按 {used} 解码表头", 1, "去掉 --encoding 让程序自动识别,或换成正确的编码") from None
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    if not header or not any(h.strip() for h in header):
+        raise ReadError("文件为空,或第一行(表头)为空", 1, "第一行应为字段名或中文名")
+    return [h.strip() for h in header], used
+
+
+def engine_finding(row, name, kind, rule, value, titles, codelists, columns) -> Finding:
+    """A Chinese message for a finding of the SQL engine, worded like the Frictionless path."""
+    f = next((c for c in columns.values() if c.name == name), None)
+    cons = f.constraints if f else {}
+    if kind == "type-error":
+        type_name = TYPE_NAMES.get(rule, rule)
+        message, note = f"值 “{value}” 不是有效的{type_name}", f"改为{type_name}格式"
+    elif kind == "constraint-error":
+        if rule == "required":
+            message, note = "必填字段为空", "填写该字段"
+        elif rule == "pattern":
+            message, note = f"值 “{value}” 不符合格式要求 {cons.get('pattern')}", "按字段说明的格式修改(Table Schema 的 pattern 必须匹配整个值)"
+        elif rule == "enum":
+            message, note = f"值 “{value}” 不在允许值中", f"改为以下之一:{cons.get('enum')}"
+        else:
+            labels = {"minimum": "最小值", "maximum": "最大值", "minLength": "最短长度", "maxLength": "最长长度"}
+            message, note = f"值 “{value}” 违反约束 {labels.get(rule, rule)} = {cons.get(rule)}", "修改为满足约束的值"
+    elif kind == "code-error":
+        codelist = codelists.get(name)
+        sample = "、".join(f"{c.code} {c.name}" for c in list(codelist.codes.values())[:6]) if codelist else ""
+        title = f"{codelist.name}({codelist.title or codelist.name})" if codelist else ""
+        message, note = f"“{value}” 不是代码表 {title}中的代码;可用代码如:{sample}{' 等' if codelist and len(codelist.codes) > 6 else ''}", "改为代码表或规则允许的值"
+    elif kind in RULE_TYPES:
+        reason = RULES[rule].check(str(value)) if rule in RULES else ""
+        message, note = f"“{value}”:{reason}", "核对原始证照或系统中的号码后重填"
+    elif kind == "unique-error":
+        message, note = f"值 “{value}” 与前面的行重复,但该字段要求唯一", "删除重复行或改正编号"
+    else:
+        message, note = "主键重复或为空", "保证主键各行唯一且不为空"
+    return Finding(row, name or "", kind, message, note, title=titles.get(name, ""), value=value)
 
 
 def render_text(report: CheckReport, limit: int | None = None) -> str:
     table = report.table
     lines = []
     what = f"{report.standard.title} {report.standard.version} / {report.entity.title}({report.entity.name})"
-    if table:
-        kind = table.format.upper() + (f",{ENCODING_NAMES.get(table.encoding, table.encoding)}" if table.format == "csv" else "")
-        if table.sheet:
+    if report.format:
+        kind = report.format.upper() + (f",{ENCODING_NAMES.get(report.encoding, report.encoding)}" if report.format == "csv" else "")
+        if table is not None and table.sheet:
             kind += f",工作表 “{table.sheet}”"
         lines.append(f"检查 {report.path.name}({kind},{report.rows} 行数据)是否符合 {what}")
     shown = report.findings if limit is None else report.findings[:limit]
@@ -195,12 +308,12 @@ def render_text(report: CheckReport, limit: int | None = None) -> str:
         lines.append(f"{where}{field}: [{f.type}] {f.message}")
         if f.note:
             lines.append(f"    → {f.note}")
-    if len(shown) < len(report.findings):
-        lines.append(f"…… 另有 {len(report.findings) - len(shown)} 个错误未列出(--limit {limit}),下面的统计包括全部错误。")
+    if len(shown) < report.errors:
+        lines.append(f"…… 另有 {report.errors - len(shown)} 个错误未列出(--limit {limit}),下面的统计包括全部错误。")
     if report.valid:
         lines.append("通过:没有发现错误。")
     else:
-        lines.append(f"不通过:共 {len(report.findings)} 个错误。")
+        lines.append(f"不通过:共 {report.errors} 个错误。")
         for kind, n in sorted(report.counts.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"  {kind}({TYPE_TITLES.get(kind, kind)}):{n}")
     return "\n".join(lines)

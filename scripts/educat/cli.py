@@ -126,9 +126,10 @@ def validate(paths, root, fmt):
 @click.option("--entity", "entity", required=True, help="实体名,如 student。")
 @click.option("--encoding", default=None, help="CSV 编码(默认自动识别 UTF-8、带 BOM 的 UTF-8、GB18030/GBK)。")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="最多列出多少个错误;统计总是覆盖整个文件。0 表示不限。")
+@click.option("--engine", type=click.Choice(["auto", "duckdb", "frictionless"]), default="auto", show_default=True, help="CSV 默认用 DuckDB 引擎(快,内存有界);无法按 CSV 读取的行结构自动改用 Frictionless。")
 @root_option
 @format_option
-def check(file, standard, entity, encoding, limit, root, fmt):
+def check(file, standard, entity, encoding, limit, engine, root, fmt):
     """检查一个数据文件是否符合某个标准实体(学校、厂商自查用)。
 
     支持 CSV(UTF-8、带 BOM 的 UTF-8、GB18030/GBK,自动识别)、XLSX、JSON、NDJSON;
@@ -141,14 +142,19 @@ def check(file, standard, entity, encoding, limit, root, fmt):
         educat check students.csv --standard edu-basic-data@1.0.0 --entity student --format json
     """
     from .check import CheckError, check_file, render_text
+    from .engine import EngineUnsupported
     from .loader import load_repo
 
     repo, _ = load_repo(root)
-    try:
-        report = check_file(file, repo, standard, entity, encoding=encoding)
-    except CheckError as exc:
-        raise click.ClickException(str(exc)) from None
     cap = limit or None
+    try:
+        if sys.stderr.isatty():
+            with click.progressbar(length=100, label="检查数据", file=sys.stderr) as bar:
+                report = check_file(file, repo, standard, entity, encoding=encoding, engine=engine, limit=cap, progress=bar.update)
+        else:
+            report = check_file(file, repo, standard, entity, encoding=encoding, engine=engine, limit=cap)
+    except (CheckError, EngineUnsupported) as exc:
+        raise click.ClickException(str(exc)) from None
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(cap), ensure_ascii=False, indent=2))
     else:
