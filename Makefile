@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: site test serve validate clean
+.PHONY: site test serve validate clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,7 @@ serve: $(STAMP)
 
 clean:
 	rm -rf site .pytest_cache
+
+# Benchmarks (not part of the tests): medians and ratios against the baselines, same run.
+bench: $(STAMP)
+	$(BIN)/python -m educat.bench

@@ -57,11 +57,13 @@ class Loader:
         return data
 
     # -- whole repository ------------------------------------------------------------------
-    def load(self) -> Repo:
+    def load(self, standards_only: bool = False) -> Repo:
         repo = Repo(self.root)
         self.broken = repo.broken
         for std in self.load_standards():
             repo.standards.setdefault(std.slug, {})[std.version] = std
+        if standards_only:  # enough for check, check-api, template, diff
+            return repo
         for ds in self.load_datasets():
             repo.datasets[ds.slug] = ds
         repo.records = self.load_records()
@@ -269,7 +271,7 @@ class Loader:
         return records
 
 
-def load_repo(root: Path) -> tuple[Repo, list[Problem]]:
+def load_repo(root: Path, standards_only: bool = False) -> tuple[Repo, list[Problem]]:
     loader = Loader(root)
-    repo = loader.load()
+    repo = loader.load(standards_only)
     return repo, loader.problems

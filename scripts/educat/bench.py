@@ -1,0 +1,176 @@
+"""`make bench`: educat against its baselines, measured side by side in one run.
+
+- check: ``educat check`` (DuckDB engine) vs ``frictionless validate`` on the same generated
+  student CSV (8 fields) and the same schema, with the code lists given to Frictionless as enums;
+- build: ``educat build`` vs a plain MkDocs build of the same pages with every page in the nav;
+- build and validate of a 10,000-resource catalog.
+
+Each figure is the median of RUNS runs (the Frictionless baseline on the full file runs once
+unless BENCH_BASELINE_RUNS is set, because it takes about a minute). Peak memory is the
+child's maximum resident set size. Sizes: BENCH_ROWS, BENCH_RESOURCES, BENCH_BIG_ROWS (0 = skip).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .generate import generate_resources, generate_rows
+from .loader import load_repo
+from .site.pages import SiteContent
+
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+ROWS = int(os.environ.get("BENCH_ROWS", "2000000"))
+RESOURCES = int(os.environ.get("BENCH_RESOURCES", "10000"))
+NAIVE_PAGES = int(os.environ.get("BENCH_NAIVE_PAGES", "1000"))
+BIG_ROWS = int(os.environ.get("BENCH_BIG_ROWS", "0"))
+BASELINE_RUNS = int(os.environ.get("BENCH_BASELINE_RUNS", "1"))
+FIELDS = ["student_id", "name", "gender", "birth_date", "id_card", "school_code", "grade", "status"]
+BIN = Path(sys.executable).parent
+
+
+def measure(cmd: list[str], cwd: Path | None = None, check=None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one run; ``check(stdout)`` proves the run did the work."""
+    out = tempfile.TemporaryFile()
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    out.seek(0)
+    text = out.read().decode("utf-8", "replace")
+    if code != 0 or (check is not None and not check(text)):
+        raise RuntimeError(f"{' '.join(cmd)} exited with {code} or did not do the work:\n{text[:2000]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def median_of(cmd: list[str], runs: int, cwd: Path | None = None, check=None) -> tuple[float, float, list[float]]:
+    results = [measure(cmd, cwd, check) for _ in range(runs)]
+    times = [t for t, _ in results]
+    return statistics.median(times), max(m for _, m in results), times
+
+
+def baseline_schema(repo, work: Path) -> Path:
+    std = repo.standard("edu-basic-data", "1.0.0")
+    entity = std.entities["student"]
+    fields = []
+    codelists = repo.field_codelists(entity.fields, std)
+    for f in entity.fields:
+        if f.name in FIELDS:
+            d = {k: v for k, v in f.descriptor.items() if k not in ("sensitivity", "codelist", "rule")}
+            if f.name in codelists:
+                d["constraints"] = {**(d.get("constraints") or {}), "enum": list(codelists[f.name].codes)}
+            fields.append(d)
+    path = work / "student.schema.json"
+    path.write_text(json.dumps({"fields": fields, "primaryKey": ["student_id"]}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def naive_site(repo, pages: int, work: Path) -> Path:
+    """The same resource pages as plain Markdown, every one in the nav (what people do by hand)."""
+    site = work / "naive"
+    shutil.rmtree(site, ignore_errors=True)
+    docs = site / "docs"
+    docs.mkdir(parents=True)
+    content = SiteContent(repo)
+    nav = []
+    (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
+    for record in repo.records[:pages]:
+        page = content.catalog.record_page(record)
+        name = f"r/{record.id}.md"
+        (docs / "r").mkdir(exist_ok=True)
+        (docs / name).write_text(page.markdown, encoding="utf-8")
+        nav.append({record.title: name})
+    config = {"site_name": "naive", "theme": {"name": "material", "language": "zh", "font": False}, "nav": [{"首页": "index.md"}, {"资源": nav}], "plugins": ["search"]}
+    (site / "mkdocs.yml").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+    return site
+
+
+def content_repo(root: Path, work: Path, resources: int, name: str) -> Path:
+    target = work / name
+    if not target.exists():
+        target.mkdir(parents=True)
+        for item in ("standards", "docs", "mkdocs.yml"):
+            source = root / item
+            (shutil.copytree if source.is_dir() else shutil.copy)(source, target / item)
+        generate_resources(load_repo(root)[0], resources, target / "catalog" / "resources")
+    return target
+
+
+def row(label: str, value: str, baseline: str = "", ratio: str = "", memory: str = "") -> str:
+    return f"| {label} | {value} | {baseline} | {ratio} | {memory} |"
+
+
+def main() -> int:
+    root = Path.cwd()
+    work = root / ".bench"
+    work.mkdir(exist_ok=True)
+    repo = load_repo(root)[0]
+    educat = str(BIN / "educat")
+    lines = ["| 测量 | educat | 基线 | 倍数 | 峰值内存 |", "| --- | --- | --- | --- | --- |"]
+
+    # -- check ---------------------------------------------------------------------------
+    data = work / f"students-{ROWS}.csv"
+    if not data.exists():
+        print(f"生成 {ROWS:,} 行学生数据……", flush=True)
+        std = repo.standard("edu-basic-data", "1.0.0")
+        generate_rows(std, std.entities["student"], ROWS, data, fields=FIELDS)
+    schema = baseline_schema(repo, work)
+    check_cmd = [educat, "check", str(data), "--root", str(root), "--standard", "edu-basic-data@1.0.0", "--entity", "student", "--engine", "duckdb", "--format", "json", "--limit", "10"]
+    def checked_all(text: str) -> bool:
+        report = json.loads(text)
+        return report["valid"] and report["rows"] == ROWS
+
+    t_check, m_check, times = median_of(check_cmd, RUNS, check=checked_all)
+    print(f"educat check: {times}", flush=True)
+    # Frictionless refuses absolute paths as unsafe: run it in the folder with relative names.
+    base_cmd = [str(BIN / "frictionless"), "validate", "--schema", schema.name, "--json", data.name]
+
+    def validated_all(text: str) -> bool:
+        report = json.loads(text)
+        return report["valid"] and report["tasks"][0]["stats"]["rows"] == ROWS
+
+    t_base, m_base, base_times = median_of(base_cmd, BASELINE_RUNS, cwd=work, check=validated_all)
+    print(f"frictionless validate: {base_times}", flush=True)
+    lines.append(row(f"check {ROWS:,} 行 × 8 字段(秒,中位数)", f"{t_check:.2f}", f"{t_base:.1f}(frictionless validate)", f"{t_base / t_check:.0f}×", f"{m_check:.0f} MB / {m_base:.0f} MB"))
+    lines.append(row("check 吞吐(行/秒)", f"{ROWS / t_check:,.0f}", f"{ROWS / t_base:,.0f}", "", ""))
+    if BIG_ROWS:
+        big = work / f"students-{BIG_ROWS}.csv"
+        if not big.exists():
+            std = repo.standard("edu-basic-data", "1.0.0")
+            generate_rows(std, std.entities["student"], BIG_ROWS, big, fields=FIELDS)
+        t_big, m_big = measure([*check_cmd[:2], str(big), *check_cmd[3:]])
+        lines.append(row(f"check {BIG_ROWS:,} 行(秒,1 次)", f"{t_big:.1f}", "", "", f"{m_big:.0f} MB"))
+
+    # -- build ---------------------------------------------------------------------------
+    small = content_repo(root, work, NAIVE_PAGES, f"repo-{NAIVE_PAGES}")
+    out = work / "out-small"
+    t_small, m_small, _ = median_of([educat, "build", "--root", str(small), "--out", str(out)], RUNS)
+    naive = naive_site(load_repo(small)[0], NAIVE_PAGES, work)
+    t_naive, m_naive, _ = median_of([str(BIN / "mkdocs"), "build", "-q", "-f", str(naive / "mkdocs.yml"), "-d", str(work / "naive-out")], RUNS)
+    size = sum(p.stat().st_size for p in (work / "naive-out").rglob("*") if p.is_file()) / 1e6
+    ours = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
+    lines.append(row(f"build {NAIVE_PAGES:,} 条资源(秒)", f"{t_small:.1f}", f"{t_naive:.1f}(全部进导航的 MkDocs)", f"{t_naive / t_small:.1f}×", f"{m_small:.0f} MB / {m_naive:.0f} MB"))
+    lines.append(row(f"build {NAIVE_PAGES:,} 条资源的输出(MB)", f"{ours:.0f}", f"{size:.0f}", "", ""))
+    big_repo = content_repo(root, work, RESOURCES, f"repo-{RESOURCES}")
+    t_build, m_build, _ = median_of([educat, "build", "--root", str(big_repo), "--out", str(work / "out-big")], RUNS)
+    lines.append(row(f"build {RESOURCES:,} 条资源(秒)", f"{t_build:.1f}", "目标 ≤ 60", "", f"{m_build:.0f} MB"))
+    page = next((work / "out-big" / "catalog" / "r").iterdir()) / "index.html"
+    lines.append(row("单个资源页 HTML(KB)", f"{page.stat().st_size / 1024:.1f}", "与目录规模无关", "", ""))
+    t_val, m_val, _ = median_of([educat, "validate", "--root", str(big_repo)], RUNS)
+    lines.append(row(f"validate {RESOURCES:,} 条资源(秒)", f"{t_val:.1f}", "目标 ≤ 15", "", f"{m_val:.0f} MB"))
+    print()
+    print(f"中位数取自 {RUNS} 次运行(frictionless 基线 {BASELINE_RUNS} 次);机器:{os.cpu_count()} 核。")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
