@@ -206,3 +206,37 @@ def test_catalog_featured_filter_and_pages(real_site, page):
         assert not set(first) & set(second) and "page=2" in page.url
     # keyboard: the facets are labelled form controls reachable with Tab
     assert page.get_attribute("select[data-facet=stage]", "aria-label") == "按学段筛选"
+
+
+def test_full_text_search_is_chunked_local_and_small(real_site, browser):
+    repo, base = real_site
+    context = browser.new_context()
+    pg = context.new_page()
+    sizes: dict[str, int] = {}
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    def record(response):
+        try:
+            sizes[response.url] = len(response.body())
+        except Exception:  # noqa: BLE001 - redirects have no body
+            sizes[response.url] = 0
+
+    pg.on("response", record)
+    pg.goto(base + "find/")
+    pg.wait_for_load_state("networkidle")
+    before = set(sizes)
+    pg.fill(".pagefind-ui__search-input", "数学 微课")
+    pg.wait_for_selector(".pagefind-ui__result", timeout=15000)
+    pg.wait_for_load_state("networkidle")
+    links = pg.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => new URL(e.href).pathname.replace(/^\\//, ''))")
+    expected = {f"catalog/r/{r.id}/" for r in repo.records if r.data.get("subject") == "math" and r.data.get("resource_type") == "weike"}
+    assert links and set(links[:5]) <= expected, links[:5]
+    query_bytes = sum(size for url, size in sizes.items() if url not in before)
+    total = sum(sizes.values())
+    assert all(url.startswith(base) for url in sizes), [u for u in sizes if not u.startswith(base)]
+    search_bytes = sum(size for url, size in sizes.items() if "/pagefind/" in url)
+    assert search_bytes <= 500 * 1024, f"{search_bytes} bytes of search code and index fetched for one query"
+    assert query_bytes > 0
+    assert errors == []
+    context.close()

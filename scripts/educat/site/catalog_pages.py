@@ -17,9 +17,12 @@ from ..catalog import Rubric, load_rubric
 from ..export import FORMATS, learning_resource, newest
 from ..model import Collection, Record, Repo
 from .common import Asset, Page, front, record_url, stage_url
-from .html import a, badge, block, dl, is_safe_url, json_ld, md, rel_url, table, text
+from .html import a, badge, block, dl, is_safe_url, json_ld, md, rel_url, table, text, unindexed
 
 SHARD_SIZE = 5000
+# Up to this many resources, resource pages are also in the theme's lunr index (its search box);
+# beyond it, only the chunked Pagefind index (/find/) holds them, which stays small at any size.
+LUNR_MAX_RESOURCES = 2000
 NEWEST = 40
 RELATED = 6
 FACETS = (  # (field, label, multi-valued)
@@ -71,6 +74,7 @@ class CatalogPages:
     # -- all of it -------------------------------------------------------------------------
     def pages(self):
         yield self.browse()
+        yield find_page()
         for code, records in self.by_stage().items():
             yield self.stage_page(code, records)
         for record in self.repo.records:
@@ -184,7 +188,7 @@ class CatalogPages:
             [a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("edition", r.data.get("edition")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""]
             for r in records
         ]
-        out.append(block(table(["资源", "年级", "学科", "教材版本", "类型", ""], rows)))
+        out.append(block(unindexed(table(["资源", "年级", "学科", "教材版本", "类型", ""], rows))))
         return Page(here, "\n".join(out))
 
     # -- one resource ----------------------------------------------------------------------
@@ -225,7 +229,7 @@ class CatalogPages:
             kind = "educat-sensitive" if health["status"] != "redirected" else "educat-status"
             detail = health.get("error") or (f"已跳转到 {health.get('final_url')}" if health.get("final_url") else "")
             link = link + Markup(" {} <small>{}(检查于 {})</small>").format(badge(LINK_STATUS_NAMES[health["status"]], kind), detail, str(health.get("checked_at", ""))[:10])
-        out = [front(record.title, str(d.get("description", ""))), f"# {md(record.title)}{self.example_badge(d.get('example'))}\n"]
+        out = [front(record.title, str(d.get("description", "")), lunr=len(self.repo.records) <= LUNR_MAX_RESOURCES), f"# {md(record.title)}{self.example_badge(d.get('example'))}\n"]
         if d.get("featured") is True:
             out.append(block(Markup('<div class="educat-featured-box">{} <strong>入选理由:</strong>{}<br><strong>审核人:</strong>{} · <strong>审核日期:</strong>{} · {}</div>').format(
                 badge("精品", "educat-featured"), text(d.get("featured_reason", "")), text(d.get("reviewer", "")), text(d.get("review_date", "")), a(rel_url(here, "catalog/rubric/"), "精品标准"))))
@@ -254,7 +258,7 @@ class CatalogPages:
                 Markup("<li>{} <small>{} · {} · {}</small></li>").format(a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("resource_type", r.data.get("resource_type")))
                 for r in related
             )
-            out.append(block(Markup("<ul>{}</ul>").format(items)))
+            out.append(block(unindexed(Markup("<ul>{}</ul>").format(items))))
         data = learning_resource(record, self.labels, self.site_url)
         if not self.site_url:  # relative IRIs resolve against this page
             data["@id"] = data["url"] = "./"
@@ -273,7 +277,7 @@ class CatalogPages:
             r = by_id.get(rid)
             if r is not None:
                 rows.append([number, a(rel_url(here, record_url(r)), r.title), self.label("stage", r.data.get("stage")), self.label("subject", r.data.get("subject")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""])
-        out.append(block(table(["", "资源", "学段", "学科", "类型", ""], rows)))
+        out.append(block(unindexed(table(["", "资源", "学段", "学科", "类型", ""], rows))))
         return Page(here, "\n".join(out))
 
     def rubric_page(self) -> Page:
@@ -296,7 +300,7 @@ class CatalogPages:
         featured = [x for x in self.repo.records if x.data.get("featured") is True]
         out.append(f"## 当前精品资源({len(featured)} 条)\n")
         rows = [[a(rel_url(here, record_url(x)), x.title), self.label("stage", x.data.get("stage")), self.label("subject", x.data.get("subject")), x.data.get("reviewer", ""), x.data.get("review_date", "")] for x in sorted(featured, key=lambda x: str(x.data.get("review_date", "")), reverse=True)]
-        out.append(block(table(["资源", "学段", "学科", "审核人", "审核日期"], rows)))
+        out.append(block(unindexed(table(["资源", "学段", "学科", "审核人", "审核日期"], rows))))
         return Page(here, "\n".join(out))
 
     def link_report(self) -> Page:
@@ -322,3 +326,21 @@ class CatalogPages:
         else:
             out.append("全部链接正常。\n")
         return Page(here, "\n".join(out))
+
+
+def find_page() -> Page:
+    """/find/: full-text search over every page with Pagefind's own UI, served from this site."""
+    here = "find/"
+    html = Markup(
+        '<link href="../pagefind/pagefind-ui.css" rel="stylesheet">'
+        '<div id="educat-find"></div>'
+        '<script src="../pagefind/pagefind-ui.js"></script>'
+        "<script>"
+        "window.addEventListener('DOMContentLoaded', function () {"
+        "var ui = new PagefindUI({element: '#educat-find', showSubResults: true, showImages: false, resetStyles: false});"
+        "var q = new URLSearchParams(window.location.search).get('q'); if (q) ui.triggerSearch(q);"
+        "});"
+        "</script>"
+    )
+    out = [front("全文搜索", lunr=False), "# 全文搜索\n", "搜索全部标准、数据集和课程资源页面。中文按词切分,例如输入“数学 微课”。索引分块存放,每次搜索只下载用到的部分。\n", block(html)]
+    return Page(here, "\n".join(out), in_nav=True)

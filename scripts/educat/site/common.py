@@ -57,11 +57,13 @@ def source_files(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and is_inside(p, folder))
 
 
-def front(title: str, description: str = "", wide: bool = False) -> str:
+def front(title: str, description: str = "", wide: bool = False, lunr: bool = True) -> str:
     """Front matter; the theme prints these values unescaped, so they are escaped here."""
     lines = ["---", f"title: {json.dumps(str(escape(title)), ensure_ascii=False)}"]
     if wide:  # wide tables: give them the width of the empty left sidebar
         lines.append("hide: [navigation]")
+    if not lunr:  # per-item pages are found through the chunked full-text index, not the lunr index
+        lines.append("search:\n  exclude: true")
     if description:
         lines.append(f"description: {json.dumps(str(escape(' '.join(description.split())[:160])), ensure_ascii=False)}")
     lines.append("---\n")

@@ -18,7 +18,7 @@ from ..exports import example_rows, json_schema, sample_csv, template_bytes
 from ..formats import RULES
 from ..model import Entity, FieldDef, Repo, Standard, semver_key
 from .common import Asset, Page, codelist_url, dataset_url, front, record_url, source_files, std_url
-from .html import a, badge, block, dl, md, rel_url, table, text
+from .html import a, badge, block, dl, md, rel_url, table, text, unindexed
 from .catalog_pages import CatalogPages, collection_url
 from .dataset_pages import DatasetPages
 from .standard_pages import api_page, check_section, codelist_page, registry, used_by_index, versions_page
@@ -157,7 +157,7 @@ class SiteContent:
                 [a(rel_url("", record_url(r)), r.title), self.label("stage", r.data.get("stage")), self.label("subject", r.data.get("subject")), self.label("resource_type", r.data.get("resource_type")), r.data.get("review_date", "")]
                 for r in featured[:FEATURED_ON_HOME]
             ]
-            out.append(block(table(["资源", "学段", "学科", "类型", "审核日期"], rows)))
+            out.append(block(unindexed(table(["资源", "学段", "学科", "类型", "审核日期"], rows))))
             out.append(f"[查看全部 {len(records)} 条课程资源](catalog/index.md)\n")
         if repo.collections:
             out.append("## 专题\n")
