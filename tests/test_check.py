@@ -269,3 +269,17 @@ def test_listing_is_capped_but_counts_are_exact(tmp_path, repo):
     assert len(report.findings) == 10 and report.errors == 500
     assert report.counts == {"code-error": 500}
     assert [f.row for f in report.findings] == list(range(2, 12))
+
+
+def test_printed_sql_finds_the_same_errors_on_a_plain_sql_table(repo):
+    """The rules printed by --print-sql run as plain SQL over a table named src (another engine)."""
+    import duckdb
+
+    path = REPO / "standards/edu-basic-data/1.0.0/examples/student-invalid.csv"
+    result = CliRunner().invoke(cli, ["check", str(path), "--root", str(REPO), "--standard", STANDARD, "--entity", "student", "--print-sql"])
+    assert result.exit_code == 0
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE src AS SELECT *, ordinality + 1 AS __row FROM read_csv('{path}', all_varchar = true) WITH ORDINALITY")
+    found = sorted((r[0], r[1], r[2]) for r in con.execute(result.output).fetchall())
+    declared = next(ex for ex in repo.standard("edu-basic-data", "1.0.0").examples if ex.file == "student-invalid.csv")
+    assert found == sorted(declared.expected)

@@ -127,9 +127,10 @@ def validate(paths, root, fmt):
 @click.option("--encoding", default=None, help="CSV 编码(默认自动识别 UTF-8、带 BOM 的 UTF-8、GB18030/GBK)。")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="最多列出多少个错误;统计总是覆盖整个文件。0 表示不限。")
 @click.option("--engine", type=click.Choice(["auto", "duckdb", "frictionless"]), default="auto", show_default=True, help="CSV 默认用 DuckDB 引擎(快,内存有界);无法按 CSV 读取的行结构自动改用 Frictionless。")
+@click.option("--print-sql", is_flag=True, help="不检查,只打印这些规则的 SQL(表 src,列名为字段名),用于在分布式 SQL 引擎上运行。")
 @root_option
 @format_option
-def check(file, standard, entity, encoding, limit, engine, root, fmt):
+def check(file, standard, entity, encoding, limit, engine, print_sql, root, fmt):
     """检查一个数据文件是否符合某个标准实体(学校、厂商自查用)。
 
     支持 CSV(UTF-8、带 BOM 的 UTF-8、GB18030/GBK,自动识别)、XLSX、JSON、NDJSON;
@@ -146,6 +147,16 @@ def check(file, standard, entity, encoding, limit, engine, root, fmt):
     from .loader import load_repo
 
     repo, _ = load_repo(root, standards_only=True)
+    if print_sql:
+        from .check import find_entity
+        from .engine import portable_sql
+
+        try:
+            std, ent = find_entity(repo, standard, entity)
+        except CheckError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(portable_sql(ent.fields, repo.field_codelists(ent.fields, std)), nl=False)
+        return
     cap = limit or None
     try:
         if sys.stderr.isatty():

@@ -272,3 +272,18 @@ def _poll(con, progress, done) -> None:
         if value is not None and value > last:
             progress(value - last)
             last = value
+
+
+def portable_sql(fields: list[FieldDef], codelists: dict[str, CodeList], table: str = "src") -> str:
+    """The cell rules as one SQL query over a table whose columns are the field names and which
+    has a ``__row`` column (the file row). Written for DuckDB; the functions used (regexp_full_match,
+    try_strptime, TRY_CAST, list_contains) have direct equivalents in Spark SQL, Trino and others."""
+    branches = []
+    for f in fields:
+        codes = list(codelists[f.name].codes) if f.name in codelists else None
+        for kind, detail, condition in sql_rules(f, f.name, codes):
+            source = rule_source(f.rule, q(f.name)) if detail == f.rule else table
+            if source != table:
+                source = source.replace("FROM src", f"FROM {table}")
+            branches.append(f"SELECT __row, {lit(f.name)} AS field, {lit(kind)} AS type, {lit(detail)} AS rule, {q(f.name)} AS value\nFROM {source}\nWHERE {condition}")
+    return "\nUNION ALL\n".join(branches) + "\nORDER BY __row;\n"
