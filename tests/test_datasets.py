@@ -17,7 +17,7 @@ from educat.site.build import build_site
 from educat.site.pages import SiteContent
 from educat.validate import validate_repo
 
-from .conftest import GOOD_USCC, write
+from .conftest import build_past_the_html_check, GOOD_USCC, write
 
 ORGS = [("0001", GOOD_USCC, "12"), ("0002", GOOD_USCC, "3"), ("0003", "", "7"), ("0004", GOOD_USCC, "")]
 
@@ -125,7 +125,7 @@ def test_page_embeds_schema_org_dataset(orgs_site):
 def test_json_ld_cannot_break_out_of_the_script(mini_repo):
     path = mini_repo / "datasets/orgs/datapackage.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("title: 机构名录(示例)", "title: '机构</script><script>alert(1)</script>'"), encoding="utf-8")
-    site = build_site(mini_repo, mini_repo / "site")
+    site = build_past_the_html_check(mini_repo)
     html = (site / "datasets/orgs/index.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in html
     [payload] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .model import Entity, Repo, Standard
+from .report import has_html
 from .tables import CellProblem, validate_table
 from .yamlio import LineDict, YamlError, load_yaml
 
@@ -101,9 +102,11 @@ def check_records(repo: Repo, records: list[dict], rubric: Rubric, today: dt.dat
     problems = []
     for index, data in enumerate(records):
         row = index + 2
-        for key in data:
+        for key, value in data.items():
             if key not in allowed:
                 problems.append(CellProblem(row, str(key), "unknown-field", f"未知字段 “{key}”", f"检查拼写;资源元数据字段:{'、'.join(names)}"))
+            elif key != "url" and any(has_html(v) for v in (value if isinstance(value, list) else [value])):
+                problems.append(CellProblem(row, str(key), "html-error", "含有 HTML 标记或 javascript: 地址", "资源元数据是纯文本:删除尖括号标记"))
         problems.extend(rubric_problems(data, row, rubric, today, allowed))
     rows = [{name: data.get(name) for name in names} for data in records]
     table_problems, _ = validate_table(entity.fields, repo.field_codelists(entity.fields, std), rows=rows)

@@ -17,7 +17,7 @@ from pathlib import Path
 from .model import Entity, FieldDef, Repo, Standard
 from .engine import EngineUnsupported, run_checks
 from .formats import RULES
-from .readers import ENCODING_NAMES, ReadError, Table, guess_format, read_table
+from .readers import ENCODING_NAMES, ReadError, Table, guess_format, mixed_encoding, read_table, structural_problem
 from .tables import TYPE_NAMES, CellProblem, detect_encoding, validate_table
 
 RULE_TYPES = {rule.error_type for rule in RULES.values()}
@@ -39,11 +39,12 @@ TYPE_TITLES = {
     "missing-cell": "缺少单元格",
     "blank-row": "空行",
     "file-error": "文件无法读取",
+    "no-data": "没有数据行",
 }
 
 
 class CheckError(Exception):
-    """The check cannot start: unknown standard or entity, or an unreadable file."""
+    """The check cannot start: unknown standard or entity."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ class Finding(CellProblem):
     def to_dict(self) -> dict:
         data = {"row": self.row, "field": self.field or None, "title": self.title or None, "value": self.value, "type": self.type, "message": self.message, "note": self.note}
         return {k: v for k, v in data.items() if v not in (None, "")}
+
+
+NO_DATA = Finding(1, "", "no-data", "文件只有表头,没有数据行", "确认导出时选中了数据;空文件无须检查")
 
 
 @dataclass
@@ -220,12 +224,19 @@ def check_file(
         return report
     report.findings, report.mapping = check_table(report.table, std, entity, repo)
     report.format, report.encoding = report.table.format, report.table.encoding
+    if not report.table.rows:
+        report.findings.append(NO_DATA)
     return report
 
 
 def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int | None, progress) -> CheckReport:
     std, entity = report.standard, report.entity
     header, used = read_csv_header(report.path, encoding)
+    data = report.path.read_bytes()  # one cheap pass for damage that DuckDB would read through
+    damage = structural_problem(data) or (mixed_encoding(data) if used == "gb18030" else None)
+    del data
+    if damage is not None:
+        raise damage
     columns, label_findings = match_header(header, entity.fields)
     fields = [columns[i] for i in sorted(columns)]
     codelists = repo.field_codelists(fields, std)
@@ -235,6 +246,9 @@ def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int
     report.findings = label_findings + listed
     report.totals = Counter(f.type for f in label_findings) + result.counts
     report.row_count, report.format, report.encoding, report.engine = result.rows, "csv", used, "duckdb"
+    if not result.rows:
+        report.findings.append(NO_DATA)
+        report.totals["no-data"] += 1
     report.mapping = {str(header[i]): columns[i].name for i in sorted(columns)}
     return report
 
@@ -246,7 +260,8 @@ def read_csv_header(path: Path, encoding: str | None) -> tuple[list[str], str]:
     if not head.strip(b"\xef\xbb\xbf\r\n "):
         raise ReadError("文件为空,或第一行(表头)为空", 1, "第一行应为字段名或中文名")
     # the 64 KB sample may end inside a multi-byte character: allow up to 3 bytes to be cut
-    used = encoding or next((e for e in (detect_encoding(head[: len(head) - k]) for k in range(4)) if e), "")
+    candidates = [detect_encoding(head[: len(head) - k]) for k in range(4)]
+    used = encoding or next((e for e in candidates if e in ("utf-8", "utf-8-sig")), next((e for e in candidates if e), ""))
     if not used:
         raise ReadError("文件既不是 UTF-8 也不是 GB18030/GBK 文本,可能是二进制文件或已损坏", 1, "确认这是 CSV 文本文件;Excel 文件请保存为 .xlsx")
     first = head.split(b"\n", 1)[0]

@@ -208,7 +208,7 @@ def run_checks(
             # every rule then scans only the columns it needs
             con.execute(
                 f"CREATE TEMP TABLE src AS SELECT *, ordinality + 1 AS __row FROM read_csv({lit(str(source))}, header = true, "
-                f"columns = {spec}, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true) WITH ORDINALITY"
+                f"columns = {spec}, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, max_line_size = 67108864) WITH ORDINALITY"
             )
             rows = con.execute("SELECT count(*) FROM src").fetchone()[0]
             con.execute("CREATE TEMP TABLE findings (row BIGINT, field VARCHAR, type VARCHAR, detail VARCHAR, value VARCHAR)")

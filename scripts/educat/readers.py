@@ -69,6 +69,30 @@ def read_table(path: Path, encoding: str | None = None, fmt: str | None = None) 
     raise ReadError(f"不支持的格式 {fmt}")
 
 
+def structural_problem(data: bytes) -> ReadError | None:
+    """Damage that makes a CSV unreadable as rows: NUL bytes, or a quote that is never closed."""
+    if b"\x00" in data:
+        row = data[: data.index(b"\x00")].count(b"\n") + 1
+        return ReadError("文件中含有 NUL 字符,不是文本 CSV", row, "确认这是 CSV 文本文件,而不是改了扩展名的其他文件")
+    if data.count(b'"') % 2:
+        row = data[: data.rindex(b'"')].count(b"\n") + 1
+        return ReadError("双引号不成对:某个以 \" 开头的单元格没有结束,其后的内容都被当成了同一个单元格", row, "检查该行附近的引号;单元格内的引号要写成两个 \"\"")
+    return None
+
+
+def mixed_encoding(data: bytes) -> ReadError | None:
+    """UTF-8 Chinese followed by bytes that are not UTF-8: two encodings in one file."""
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        prefix = data[: exc.start]
+        if any(b >= 0x80 for b in prefix):
+            row = prefix.count(b"\n") + 1
+            return ReadError(f"文件混用了 UTF-8 和 GB18030/GBK 两种编码(第 {row} 行起不再是 UTF-8)", row, "用同一种编码重新导出整个文件,推荐“CSV UTF-8”")
+    return None
+
+
 def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
     if encoding:
         try:
@@ -77,12 +101,21 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
             row = data[: getattr(exc, "start", 0)].count(b"\n") + 1 if isinstance(exc, UnicodeDecodeError) else None
             raise ReadError(f"无法按 {encoding} 解码", row, "去掉 --encoding 让程序自动识别,或换成正确的编码") from None
     detected = detect_encoding(data)
+    mixed = mixed_encoding(data) if detected == "gb18030" else None
+    if mixed is not None:
+        raise mixed
     if not detected:
         raise ReadError("文件既不是 UTF-8 也不是 GB18030/GBK 文本,可能是二进制文件或已损坏", 1, "确认这是 CSV 文本文件;Excel 文件请保存为 .xlsx")
     return data.decode(detected), detected
 
 
+csv.field_size_limit(64 * 1024 * 1024)  # a long text cell is a constraint problem, not a crash
+
+
 def _read_csv(data: bytes, encoding: str | None) -> Table:
+    damage = structural_problem(data)
+    if damage is not None:
+        raise damage
     text, used = _decode(data, encoding)
     if "\x00" in text:
         raise ReadError("文件中含有 NUL 字符,不是文本 CSV", 1, "确认这是 CSV 文本文件")
@@ -123,9 +156,17 @@ def _read_xlsx(data: bytes) -> Table:
 
     try:
         book = load_workbook(io.BytesIO(data), data_only=True)
+        formulas = load_workbook(io.BytesIO(data), data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ReadError(f"不是有效的 XLSX 文件:{exc}", note="用 Excel/WPS 重新另存为 .xlsx") from None
+    if DATA_SHEET not in book.sheetnames and len(book.worksheets) > 1:
+        names = "、".join(book.sheetnames)
+        raise ReadError(f"工作簿有多个工作表({names}),不知道检查哪一个", note=f"把数据放在名为“{DATA_SHEET}”的工作表中,或删除其他工作表")
     sheet = book[DATA_SHEET] if DATA_SHEET in book.sheetnames else book.worksheets[0]
+    for row in formulas[sheet.title].iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                raise ReadError(f"单元格 {cell.coordinate} 是公式({cell.value}),检查的是原始数据", cell.row, "复制后“选择性粘贴 → 数值”,把公式换成值再检查")
     merged = list(sheet.merged_cells.ranges)
     if merged:
         first = merged[0]

@@ -112,3 +112,11 @@ def is_inside(path: Path, folder: Path) -> bool:
         return True
     except ValueError:
         return False
+
+
+HTML_TAG = __import__("re").compile(r"<\s*[A-Za-z!/?][^>]*>|javascript\s*:", __import__("re").I)
+
+
+def has_html(text) -> bool:
+    """True when plain text carries HTML markup or a javascript: URL (content is plain text)."""
+    return isinstance(text, str) and bool(HTML_TAG.search(text))

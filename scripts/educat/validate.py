@@ -13,7 +13,7 @@ from .catalog import RUBRIC_FILE, catalog_entity, check_records, load_rubric
 from .formats import RULES
 from .loader import load_repo
 from .model import Dataset, Entity, FieldDef, Repo, Standard
-from .report import Problem, Report, is_inside, rel
+from .report import Problem, Report, has_html, is_inside, rel
 from .tables import CellProblem, validate_table
 from .privacy import scan_cells, small_cells
 from .openapi import load_openapi, validate_openapi
@@ -55,8 +55,21 @@ class Validator:
     def add(self, type_, message, path: Path, line=None, note="", **kw) -> None:
         self.report.add(Problem(type_, message, rel(path, self.root), line, note=note, **kw))
 
+    def html_in(self, data, path: Path, parts=()) -> None:
+        """Authored text is plain text: HTML markup anywhere is refused with the key's line."""
+        if isinstance(data, dict):
+            for key, value in data.items():
+                self.html_in(value, path, parts + (key,))
+        elif isinstance(data, list):
+            for index, value in enumerate(data):
+                self.html_in(value, path, parts + (index,))
+        elif has_html(data):
+            self.add("html-error", f"“{_pointer(parts)}” 含有 HTML 标记或 javascript: 地址", path, _line_for(self._root_doc, list(parts)), note="内容是纯文本:删除尖括号标记;网站会按原样显示文字")
+
     def check_meta(self, data, schema: dict, path: Path) -> bool:
         """JSON-Schema check of an authored YAML file; problems carry the key's line."""
+        self._root_doc = data
+        self.html_in(data, path)
         validator = self._validators.setdefault(id(schema), Draft202012Validator(schema))
         ok = True
         for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
@@ -142,6 +155,8 @@ class Validator:
                     continue
                 parents, where = owner.codes, f"代码表 {owner.name}"
             for code in codelist.codes.values():
+                if has_html(code.name) or has_html(code.description):
+                    self.add("html-error", f"代码 “{code.code}” 的名称或说明含有 HTML 标记", codelist.path, code.row, row=code.row, field="name", note="代码表是纯文本:删除尖括号标记")
                 if code.parent and code.parent not in parents:
                     self.add("dangling-reference", f"上级代码 “{code.parent}” 不存在", codelist.path, code.row, row=code.row, field="parent", note=f"parent 必须是{where}中的代码")
         for name in declared:
@@ -284,6 +299,8 @@ class Validator:
         codelists = self.repo.field_codelists(fields, res.standard)
         problems, stats = validate_table(fields, codelists, path=path, primary_key=schema.get("primaryKey"))
         self.cell_problems(problems, path)
+        if not problems and not stats["rows"]:
+            self.add("no-data", "数据文件只有表头,没有数据行", path, 1, row=1, note="补上数据,或从 datapackage.yaml 中删除该资源")
         if public and not any(p.type in ("encoding-error", "source-error") for p in problems):
             self.cell_problems(scan_cells(path, fields), path)
             self.cell_problems(small_cells(path, fields), path, severity="warning")

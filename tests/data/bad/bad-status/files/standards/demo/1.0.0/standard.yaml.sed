@@ -1,0 +1,1 @@
+status: 试行=>status: 已发布

@@ -1,0 +1,1 @@
+demo@1.0.0/org=>demo@1.0.0/organisation

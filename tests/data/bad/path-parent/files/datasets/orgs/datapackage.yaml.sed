@@ -1,0 +1,1 @@
+path: data/orgs.csv=>path: ../../../etc/passwd
