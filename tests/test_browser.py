@@ -233,7 +233,6 @@ def test_full_text_search_is_chunked_local_and_small(real_site, browser):
     expected = {f"catalog/r/{r.id}/" for r in repo.records if r.data.get("subject") == "math" and r.data.get("resource_type") == "weike"}
     assert links and set(links[:5]) <= expected, links[:5]
     query_bytes = sum(size for url, size in sizes.items() if url not in before)
-    total = sum(sizes.values())
     assert all(url.startswith(base) for url in sizes), [u for u in sizes if not u.startswith(base)]
     search_bytes = sum(size for url, size in sizes.items() if "/pagefind/" in url)
     assert search_bytes <= 500 * 1024, f"{search_bytes} bytes of search code and index fetched for one query"

@@ -86,9 +86,10 @@ def mixed_encoding(data: bytes) -> ReadError | None:
         data.decode("utf-8")
         return None
     except UnicodeDecodeError as exc:
-        prefix = data[: exc.start]
-        if any(b >= 0x80 for b in prefix):
-            row = prefix.count(b"\n") + 1
+        # whole lines of UTF-8 Chinese before the line that breaks: a GBK file never has those
+        prefix = data[: data.rfind(b"\n", 0, exc.start) + 1].decode("utf-8")
+        if sum(1 for ch in prefix if "\u4e00" <= ch <= "\u9fff") >= 2:
+            row = prefix.count("\n") + 1
             return ReadError(f"文件混用了 UTF-8 和 GB18030/GBK 两种编码(第 {row} 行起不再是 UTF-8)", row, "用同一种编码重新导出整个文件,推荐“CSV UTF-8”")
     return None
 
