@@ -17,6 +17,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# axe-core (accessibility checker) from the npm registry, for the browser tests
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix .cache/npm axe-core@4
+
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
@@ -27,7 +32,7 @@ validate: $(STAMP)
 site: $(STAMP)
 	$(BIN)/educat build --out site   # validates first; the old site stays if anything fails
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(AXE)
 	$(BIN)/pytest
 
 serve: $(STAMP)

@@ -101,6 +101,11 @@ PAGES = {
     "stage": "catalog/stage/junior/",
     "resource": "catalog/r/junior-math-g7-pep-rational-add-weike/",
     "latest": "standards/edu-basic-data/latest/",
+    "codelist-page": "standards/edu-basic-data/1.0.0/codelists/ethnicity/",
+    "api": "standards/app-access/1.0.0/api/",
+    "search": "find/?q=数学",
+    "collection": "catalog/collections/golden-school/",
+    "rubric": "catalog/rubric/",
 }
 
 
@@ -238,4 +243,66 @@ def test_full_text_search_is_chunked_local_and_small(real_site, browser):
     assert search_bytes <= 500 * 1024, f"{search_bytes} bytes of search code and index fetched for one query"
     assert query_bytes > 0
     assert errors == []
+    context.close()
+
+
+
+AXE = REPO / ".cache/npm/node_modules/axe-core/axe.min.js"
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.mark.parametrize("name", ["home", "standard", "dataset", "catalog", "resource", "codelist-page"])
+def test_accessibility_basics(real_site, page, name):
+    _, base = real_site
+    assert AXE.is_file(), "axe-core 未安装:make test 会用 npm 安装它"
+    page.goto(base + PAGES[name])
+    page.wait_for_load_state("networkidle")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter(el => {
+            if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.closest('label')) return false;
+            return !(el.id && document.querySelector(`label[for="${el.id}"]`));
+        }).map(el => el.outerHTML.slice(0, 80))"""
+    )
+    assert unlabelled == []
+    assert page.evaluate("[...document.querySelectorAll('svg[role=img]')].every(s => s.querySelector('title') && s.querySelector('title').textContent.trim())")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.length)")
+    assert result == [], result
+
+
+@pytest.mark.parametrize(
+    "url, content_type",
+    [
+        ("standards/edu-basic-data/1.0.0/files/codelists/gender.csv", "text/csv"),
+        ("standards/edu-basic-data/1.0.0/files/codelists/gender.json", "application/json"),
+        ("standards/edu-basic-data/1.0.0/files/templates/student.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("datasets/school-directory/downloads/schools.csv", "text/csv"),
+        ("datasets/school-directory/downloads/datapackage.json", "application/json"),
+        ("datasets.json", "application/json"),
+        ("feed.xml", "application/xml"),
+    ],
+)
+def test_downloads_have_the_right_content_type(real_site, page, url, content_type):
+    _, base = real_site
+    response = page.request.get(base + url)
+    assert response.ok
+    assert response.headers["content-type"].split(";")[0] == content_type
+    assert len(response.body()) > 0
+
+
+def test_mobile_screenshot_artifact(real_site, browser):
+    _, base = real_site
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    pg.goto(base + "catalog/r/junior-math-g7-pep-rational-add-weike/")
+    pg.wait_for_load_state("networkidle")
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / "mobile-resource.png"
+    pg.screenshot(path=str(target), full_page=False)
+    data = target.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (780, 1688)
+    assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")  # no sideways scrolling
     context.close()

@@ -47,3 +47,19 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
   else setup();
 })();
+
+// Accessibility: the theme wraps wide tables in scrollable boxes; make those reachable with the
+// keyboard so they can be scrolled without a mouse.
+(function () {
+  "use strict";
+  function focusable() {
+    Array.prototype.forEach.call(document.querySelectorAll(".md-typeset__scrollwrap:not([tabindex])"), function (el) {
+      el.setAttribute("tabindex", "0");
+      el.setAttribute("role", "region");
+      el.setAttribute("aria-label", "可滚动的表格");
+    });
+  }
+  new MutationObserver(focusable).observe(document.documentElement, { childList: true, subtree: true });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", focusable);
+  else focusable();
+})();

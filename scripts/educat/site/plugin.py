@@ -125,6 +125,12 @@ class EducatPlugin(BasePlugin[EducatConfig]):
                 server.watch(str(root / name))
         return server
 
+    def on_post_page(self, output: str, *, page, config) -> str:
+        # Material writes lang="zh"; the content is Simplified Chinese as used in mainland China
+        output = output.replace('<html lang="zh"', '<html lang="zh-CN"', 1)
+        # the theme's search dialog has no accessible name
+        return output.replace('data-md-component="search" role="dialog">', 'data-md-component="search" role="dialog" aria-label="站内搜索">', 1)
+
     def on_post_build(self, *, config) -> None:
         fix_query_segmentation(Path(config.site_dir))
         build_pagefind(Path(config.site_dir))
