@@ -121,3 +121,15 @@ def test_cli_export_writes_and_refuses_to_overwrite(tmp_path):
     again = runner.invoke(cli, ["export", "--root", str(REPO), "--format", "csv", "-o", str(target)])
     assert again.exit_code == 1
     assert "已存在,没有覆盖" in again.output
+
+
+def test_stage_lists_are_paged(monkeypatch):
+    import educat.site.catalog_pages as catalog_pages
+
+    monkeypatch.setattr(catalog_pages, "STAGE_PAGE_SIZE", 20)
+    repo, _ = load_repo(REPO)
+    pages = [p for p in SiteContent(repo).pages() if p.url.startswith("catalog/stage/junior/")]
+    junior = sum(1 for r in repo.records if r.data["stage"] == "junior")
+    assert [p.url for p in pages] == ["catalog/stage/junior/"] + [f"catalog/stage/junior/p{n}/" for n in range(2, -(-junior // 20) + 1)]
+    assert sum(p.markdown.count('<tr><td><a href="') for p in pages) == junior
+    assert 'href="../p2/"' not in pages[0].markdown and 'href="p2/"' in pages[0].markdown

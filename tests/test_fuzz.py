@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

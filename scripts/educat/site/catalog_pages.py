@@ -23,6 +23,7 @@ SHARD_SIZE = 5000
 # Up to this many resources, resource pages are also in the theme's lunr index (its search box);
 # beyond it, only the chunked Pagefind index (/find/) holds them, which stays small at any size.
 LUNR_MAX_RESOURCES = 2000
+STAGE_PAGE_SIZE = 200
 NEWEST = 40
 RELATED = 6
 FACETS = (  # (field, label, multi-valued)
@@ -76,7 +77,7 @@ class CatalogPages:
         yield self.browse()
         yield find_page()
         for code, records in self.by_stage().items():
-            yield self.stage_page(code, records)
+            yield from self.stage_pages(code, records)
         for record in self.repo.records:
             yield self.record_page(record)
         for collection in self.repo.collections.values():
@@ -179,17 +180,29 @@ class CatalogPages:
         out.append("[catalog.json](../catalog.json) · [catalog.csv](../catalog.csv)(UTF-8 BOM,Excel 可直接打开)· [catalog.jsonld](../catalog.jsonld)(schema.org)· [feed.xml](../feed.xml)(Atom,新增资源)· [链接检查报告](links/)\n")
         return Page(here, "\n".join(out), in_nav=True)
 
-    def stage_page(self, code: str, records: list[Record]) -> Page:
-        here = stage_url(code)
+    def stage_pages(self, code: str, records: list[Record]):
+        """The static list of a 学段, STAGE_PAGE_SIZE per page, so no page grows with the catalog."""
         name = self.label("stage", code)
-        out = [front(f"{name}课程资源"), f"# {md(name)}课程资源\n", f"共 {len(records)} 条。\n"]
         records = sorted(records, key=lambda r: (str(r.data.get("subject", "")), self.grade_key(r), r.title))
-        rows = [
-            [a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("edition", r.data.get("edition")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""]
-            for r in records
-        ]
-        out.append(block(unindexed(table(["资源", "年级", "学科", "教材版本", "类型", ""], rows))))
-        return Page(here, "\n".join(out))
+        pages = max(1, -(-len(records) // STAGE_PAGE_SIZE))
+        for number in range(1, pages + 1):
+            here = stage_url(code) + (f"p{number}/" if number > 1 else "")
+            chunk = records[(number - 1) * STAGE_PAGE_SIZE : number * STAGE_PAGE_SIZE]
+            title = f"{name}课程资源" + (f"(第 {number} 页)" if number > 1 else "")
+            out = [front(title, lunr=number == 1), f"# {md(title)}\n", f"共 {len(records)} 条,第 {number} / {pages} 页。按学科、年级排列;按条件筛选请用[课程资源](../{'../' if number > 1 else ''})页。\n"]
+            rows = [
+                [a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("edition", r.data.get("edition")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""]
+                for r in chunk
+            ]
+            out.append(block(unindexed(table(["资源", "年级", "学科", "教材版本", "类型", ""], rows))))
+            links = []
+            if number > 1:
+                links.append(a(rel_url(here, stage_url(code) + (f"p{number - 1}/" if number > 2 else "")), "上一页"))
+            if number < pages:
+                links.append(a(rel_url(here, stage_url(code) + f"p{number + 1}/"), "下一页"))
+            if links:
+                out.append(block(Markup('<nav class="educat-pager" aria-label="分页">{}</nav>').format(Markup(" · ").join(links))))
+            yield Page(here, "\n".join(out))
 
     # -- one resource ----------------------------------------------------------------------
     def grade_key(self, record: Record) -> int:
