@@ -83,6 +83,15 @@ def _print_report(report, fmt: str) -> None:
         click.echo(f"校验失败:{len(report.errors)} 个错误,{len(report.warnings)} 个警告({summary})。", err=True)
 
 
+def _finish(result, fmt: str) -> None:
+    """Print a result (``to_dict``/``render``/``valid``) as JSON or text and exit 1 when invalid."""
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.render())
+    sys.exit(int(not result.valid))
+
+
 def _rel_paths(root: Path, paths) -> list[str]:
     result = []
     for p in paths:
@@ -199,11 +208,7 @@ def check_api(payload, standard, operation, direction, status, root, fmt):
         result = check_api_file(root, payload, standard, operation, direction, status)
     except ApiCheckError as exc:
         raise click.ClickException(str(exc)) from None
-    if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(result.render())
-    sys.exit(int(not result.valid))
+    _finish(result, fmt)
 
 
 @cli.command()
@@ -340,11 +345,7 @@ def import_(file, collection, update, dry_run, root, fmt):
         result = import_file(root, file, collection, update=update, dry_run=dry_run)
     except CatalogImportError as exc:
         raise click.ClickException(str(exc)) from None
-    if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(result.render())
-    sys.exit(int(not result.valid))
+    _finish(result, fmt)
 
 
 @cli.command()

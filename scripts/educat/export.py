@@ -13,7 +13,8 @@ from .model import Record, Repo
 FEED_SIZE = 50
 
 
-def _labels(repo: Repo) -> dict[str, dict[str, str]]:
+def catalog_labels(repo: Repo) -> dict[str, dict[str, str]]:
+    """Field name -> {code: name} for every coded field of the catalog's resource entity."""
     std = repo.catalog_standard
     entity = std.entities.get("resource") if std else None
     if entity is None:
@@ -39,7 +40,7 @@ def catalog_json(repo: Repo) -> str:
 def catalog_csv(repo: Repo) -> bytes:
     """One row per resource; lists joined with 、; a 名称 column beside each coded column."""
     names = field_names(repo)
-    labels = _labels(repo)
+    labels = catalog_labels(repo)
     header = []
     for name in names:
         header.append(name)
@@ -109,7 +110,7 @@ def learning_resource(record: Record, labels: dict[str, dict[str, str]], site_ur
 
 
 def catalog_jsonld(repo: Repo, site_url: str = "") -> str:
-    labels = _labels(repo)
+    labels = catalog_labels(repo)
     graph = []
     for r in repo.records:
         item = learning_resource(r, labels, site_url)

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from ..catalog import Rubric, load_rubric
 from ..export import FORMATS, learning_resource, newest
 from ..model import Collection, Record, Repo
-from .common import Asset, Page, front, record_url, stage_url
+from .common import Asset, Page, code_label, front, record_url, stage_url
 from .html import a, badge, block, dl, is_safe_url, json_ld, md, rel_url, table, text, unindexed
 
 SHARD_SIZE = 5000
@@ -57,12 +57,7 @@ class CatalogPages:
         self._related = self._related_index()
 
     def label(self, field: str, value) -> str:
-        if value is None or value == "":
-            return ""
-        names = self.labels.get(field, {})
-        if isinstance(value, list):
-            return "、".join(names.get(str(v), str(v)) for v in value)
-        return names.get(str(value), str(value))
+        return code_label(self.labels, field, value)
 
     def _link_status(self) -> dict:
         from ..linkcheck import STATUS_FILE, read_status

@@ -70,3 +70,13 @@ def front(title: str, description: str = "", wide: bool = False, lunr: bool = Tr
     return "\n".join(lines)
 
 
+
+
+def code_label(labels: dict[str, dict[str, str]], field: str, value) -> str:
+    """The name of a code (or of each code in a list, joined with 、); unknown codes as written."""
+    if value is None or value == "":
+        return ""
+    names = labels.get(field, {})
+    if isinstance(value, list):
+        return "、".join(names.get(str(v), str(v)) for v in value)
+    return names.get(str(value), str(value))

@@ -17,7 +17,8 @@ from markupsafe import Markup
 from ..exports import example_rows, json_schema, sample_csv, template_bytes
 from ..formats import RULES
 from ..model import Entity, FieldDef, Repo, Standard, semver_key
-from .common import Asset, Page, codelist_url, dataset_url, front, record_url, source_files, std_url
+from ..export import catalog_labels
+from .common import Asset, Page, code_label, codelist_url, dataset_url, front, record_url, source_files, std_url
 from .html import a, badge, block, dl, md, rel_url, table, text, unindexed
 from .catalog_pages import CatalogPages, collection_url
 from .dataset_pages import DatasetPages
@@ -37,33 +38,12 @@ class SiteContent:
     def __init__(self, repo: Repo, site_url: str = "", title: str = "教育数据标准与资源目录"):
         self.repo = repo
         self.title = title
-        self.catalog_std = repo.catalog_standard
-        self.catalog_entity: Entity | None = self.catalog_std.entities.get("resource") if self.catalog_std else None
-        self._labels = self._catalog_labels()
+        self._labels = catalog_labels(repo)
         self.datasets = DatasetPages(repo, site_url, self._field_rows, _example_badge)
         self.catalog = CatalogPages(repo, self._labels, site_url, _example_badge, duration_text, bar_table)
 
-    # -- code labels -------------------------------------------------------------------------
-    def _catalog_labels(self) -> dict[str, dict[str, str]]:
-        labels: dict[str, dict[str, str]] = {}
-        if not self.catalog_entity:
-            return labels
-        for f in self.catalog_entity.fields:
-            if f.codelist:
-                try:
-                    _, codelist = self.repo.resolve(str(f.codelist), "codelist", self.catalog_std)
-                except LookupError:
-                    continue
-                labels[f.name] = {c.code: c.name for c in codelist.codes.values()}
-        return labels
-
     def label(self, field: str, value) -> str:
-        if value is None or value == "":
-            return ""
-        names = self._labels.get(field, {})
-        if isinstance(value, list):
-            return "、".join(names.get(str(v), str(v)) for v in value)
-        return names.get(str(value), str(value))
+        return code_label(self._labels, field, value)
 
     # -- everything --------------------------------------------------------------------------
     def pages(self):
