@@ -24,6 +24,7 @@ SHARD_SIZE = 5000
 # beyond it, only the chunked Pagefind index (/find/) holds them, which stays small at any size.
 LUNR_MAX_RESOURCES = 2000
 STAGE_PAGE_SIZE = 200
+RUBRIC_LIST = 100  # the rubric page lists the most recently reviewed 精品, never the whole catalog
 NEWEST = 40
 RELATED = 6
 FACETS = (  # (field, label, multi-valued)
@@ -305,9 +306,11 @@ class CatalogPages:
         out.append("## 自动核对的规则\n")
         out.append("`educat validate` 在每次发布前对每条精品资源核对以下规则,不满足的记录会让校验失败(错误类型 `rubric-error`):\n")
         out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(c) for c in checks))))
-        featured = [x for x in self.repo.records if x.data.get("featured") is True]
-        out.append(f"## 当前精品资源({len(featured)} 条)\n")
-        rows = [[a(rel_url(here, record_url(x)), x.title), self.label("stage", x.data.get("stage")), self.label("subject", x.data.get("subject")), x.data.get("reviewer", ""), x.data.get("review_date", "")] for x in sorted(featured, key=lambda x: str(x.data.get("review_date", "")), reverse=True)]
+        featured = sorted((x for x in self.repo.records if x.data.get("featured") is True), key=lambda x: str(x.data.get("review_date", "")), reverse=True)
+        shown = featured[:RUBRIC_LIST]
+        more = f",下面列出最近审核的 {len(shown)} 条;全部精品可在[课程资源](../)页勾选“只看精品”" if len(shown) < len(featured) else ""
+        out.append(f"## 当前精品资源\n\n共 {len(featured)} 条{more}。\n")
+        rows = [[a(rel_url(here, record_url(x)), x.title), self.label("stage", x.data.get("stage")), self.label("subject", x.data.get("subject")), x.data.get("reviewer", ""), x.data.get("review_date", "")] for x in shown]
         out.append(block(unindexed(table(["资源", "学段", "学科", "审核人", "审核日期"], rows))))
         return Page(here, "\n".join(out))
 
