@@ -232,9 +232,7 @@ def check_file(
 def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int | None, progress) -> CheckReport:
     std, entity = report.standard, report.entity
     header, used = read_csv_header(report.path, encoding)
-    data = report.path.read_bytes()  # one cheap pass for damage that DuckDB would read through
-    damage = structural_problem(data) or (mixed_encoding(data) if used == "gb18030" else None)
-    del data
+    damage = scan_damage(report.path, used)
     if damage is not None:
         raise damage
     columns, label_findings = match_header(header, entity.fields)
@@ -251,6 +249,28 @@ def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int
         report.totals["no-data"] += 1
     report.mapping = {str(header[i]): columns[i].name for i in sorted(columns)}
     return report
+
+
+def scan_damage(path: Path, encoding: str, chunk: int = 1 << 24) -> ReadError | None:
+    """One streaming pass (16 MB at a time) for damage DuckDB would read through: NUL bytes,
+    an unclosed quote, and for GBK files a UTF-8 part. Memory stays at one chunk."""
+    quotes, offset, lines = 0, 0, 0
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(chunk)
+            if not block:
+                break
+            if b"\x00" in block:
+                row = lines + block[: block.index(b"\x00")].count(b"\n") + 1
+                return ReadError("文件中含有 NUL 字符,不是文本 CSV", row, "确认这是 CSV 文本文件,而不是改了扩展名的其他文件")
+            quotes += block.count(b'"')
+            lines += block.count(b"\n")
+            offset += len(block)
+    if quotes % 2:
+        return structural_problem(path.read_bytes()) if offset <= chunk else ReadError("双引号不成对:某个以 \" 开头的单元格没有结束", None, "检查引号;单元格内的引号要写成两个 \"\"")
+    if encoding == "gb18030" and offset <= 4 * chunk:  # larger GBK files are not scanned for a UTF-8 part
+        return mixed_encoding(path.read_bytes())
+    return None
 
 
 def read_csv_header(path: Path, encoding: str | None) -> tuple[list[str], str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import shutil
 import tempfile
 import threading
 from collections import Counter
@@ -197,7 +198,8 @@ def run_checks(
     if encoding not in ("utf-8", "utf-8-sig"):
         temp = source = transcode_to_utf8(path, encoding)
     names = [f"c{i}" for i in range(width)]
-    con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True})
+    spill = tempfile.mkdtemp(prefix="educat-duckdb-")
+    con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True, "temp_directory": spill})
     try:
         spec = "{" + ",".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
         done = threading.Event()
@@ -246,6 +248,7 @@ def run_checks(
         return result
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
         if temp is not None:
             temp.unlink(missing_ok=True)
 
