@@ -199,7 +199,9 @@ def run_checks(
         temp = source = transcode_to_utf8(path, encoding)
     names = [f"c{i}" for i in range(width)]
     spill = tempfile.mkdtemp(prefix="educat-duckdb-")
-    con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True, "temp_directory": spill})
+    # an on-disk database in a private temp folder: the table is paged by DuckDB's buffer manager
+    # under memory_limit instead of living in memory, so a 20 M-row file does not need 20 M rows of RAM
+    con = duckdb.connect(str(Path(spill) / "check.duckdb"), config={"memory_limit": memory_limit, "preserve_insertion_order": True, "temp_directory": spill})
     try:
         spec = "{" + ",".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
         done = threading.Event()
@@ -208,12 +210,14 @@ def run_checks(
         try:
             # one streaming read into DuckDB's columnar storage (spilled to disk beyond memory_limit);
             # every rule then scans only the columns it needs
+            # insertion order is file order (preserve_insertion_order), so rowid + 2 is the file row
             con.execute(
-                f"CREATE TEMP TABLE src AS SELECT *, ordinality + 1 AS __row FROM read_csv({lit(str(source))}, header = true, "
-                f"columns = {spec}, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, max_line_size = 67108864) WITH ORDINALITY"
+                f"CREATE TABLE raw AS SELECT * FROM read_csv({lit(str(source))}, header = true, "
+                f"columns = {spec}, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true)"
             )
+            con.execute("CREATE VIEW src AS SELECT *, rowid + 2 AS __row FROM raw")
             rows = con.execute("SELECT count(*) FROM src").fetchone()[0]
-            con.execute("CREATE TEMP TABLE findings (row BIGINT, field VARCHAR, type VARCHAR, detail VARCHAR, value VARCHAR)")
+            con.execute("CREATE TABLE findings (row BIGINT, field VARCHAR, type VARCHAR, detail VARCHAR, value VARCHAR)")
             branches = []
             for index, f in columns.items():
                 codes = list(codelists[f.name].codes) if f.name in codelists else None
@@ -231,7 +235,7 @@ def run_checks(
                 branches.append(f"SELECT __row, '', 'primary-key', 'primaryKey', NULL FROM src WHERE {nulls}")
                 duplicate_sets.setdefault(tuple(key_columns), []).append("'', 'primary-key', 'primaryKey', NULL")
             for number, (keys, selects) in enumerate(duplicate_sets.items()):
-                con.execute(f"CREATE TEMP TABLE dup{number} AS {_duplicates(list(keys))}")
+                con.execute(f"CREATE TABLE dup{number} AS {_duplicates(list(keys))}")
                 branches.extend(f"SELECT s.__row, {select} FROM dup{number} s" for select in selects)
             for branch in branches:
                 con.execute(f"INSERT INTO findings {branch}")
