@@ -16,7 +16,7 @@ from markupsafe import Markup
 from ..catalog import Rubric, load_rubric
 from ..export import FORMATS, learning_resource, newest
 from ..model import Collection, Record, Repo
-from .common import Asset, Page, code_label, front, record_url, stage_url
+from .common import Asset, Page, bar_table, code_label, duration_text, example_badge, front, record_url, stage_url
 from .html import a, badge, block, dl, is_safe_url, json_ld, md, rel_url, table, text, unindexed
 
 SHARD_SIZE = 5000
@@ -44,13 +44,10 @@ def collection_url(collection: Collection) -> str:
 
 
 class CatalogPages:
-    def __init__(self, repo: Repo, labels: dict[str, dict[str, str]], site_url: str, example_badge, duration_text, bar_table):
+    def __init__(self, repo: Repo, labels: dict[str, dict[str, str]], site_url: str):
         self.repo = repo
         self.labels = labels
         self.site_url = site_url
-        self.example_badge = example_badge
-        self.duration_text = duration_text
-        self.bar_table = bar_table
         self.links = self._link_status()
         self.rubric: Rubric = load_rubric(repo.root)[0]
         order = list(labels.get("grades", {}))
@@ -169,9 +166,9 @@ class CatalogPages:
         out.append("## 按学段浏览\n")
         out.append(block(table(["学段", "资源数", "精品数"], stage_rows)))
         out.append("## 学科分布\n")
-        out.append(block(self.bar_table("学科", Counter(self.label("subject", r.data.get("subject")) for r in records))))
+        out.append(block(bar_table("学科", Counter(self.label("subject", r.data.get("subject")) for r in records))))
         out.append("## 资源类型分布\n")
-        out.append(block(self.bar_table("资源类型", Counter(self.label("resource_type", r.data.get("resource_type")) for r in records))))
+        out.append(block(bar_table("资源类型", Counter(self.label("resource_type", r.data.get("resource_type")) for r in records))))
         out.append("## 下载与订阅\n")
         out.append("[catalog.json](../catalog.json) · [catalog.csv](../catalog.csv)(UTF-8 BOM,Excel 可直接打开)· [catalog.jsonld](../catalog.jsonld)(schema.org)· [feed.xml](../feed.xml)(Atom,新增资源)· [链接检查报告](links/)\n")
         return Page(here, "\n".join(out), in_nav=True)
@@ -238,7 +235,7 @@ class CatalogPages:
             kind = "educat-sensitive" if health["status"] != "redirected" else "educat-status"
             detail = health.get("error") or (f"已跳转到 {health.get('final_url')}" if health.get("final_url") else "")
             link = link + Markup(" {} <small>{}(检查于 {})</small>").format(badge(LINK_STATUS_NAMES[health["status"]], kind), detail, str(health.get("checked_at", ""))[:10])
-        out = [front(record.title, str(d.get("description", "")), lunr=len(self.repo.records) <= LUNR_MAX_RESOURCES), f"# {md(record.title)}{self.example_badge(d.get('example'))}\n"]
+        out = [front(record.title, str(d.get("description", "")), lunr=len(self.repo.records) <= LUNR_MAX_RESOURCES), f"# {md(record.title)}{example_badge(d.get('example'))}\n"]
         if d.get("featured") is True:
             out.append(block(Markup('<div class="educat-featured-box">{} <strong>入选理由:</strong>{}<br><strong>审核人:</strong>{} · <strong>审核日期:</strong>{} · {}</div>').format(
                 badge("精品", "educat-featured"), text(d.get("featured_reason", "")), text(d.get("reviewer", "")), text(d.get("review_date", "")), a(rel_url(here, "catalog/rubric/"), "精品标准"))))
@@ -255,7 +252,7 @@ class CatalogPages:
             ("访问方式", self.label("access", d.get("access"))),
             ("提供方", d.get("provider")),
             ("作者(名师)", d.get("author")),
-            ("时长", self.duration_text(d.get("duration"))),
+            ("时长", duration_text(d.get("duration"))),
             ("许可", self.label("license", d.get("license"))),
             ("关键词", "、".join(map(str, d.get("keywords") or []))),
             ("发布日期", d.get("published")),
@@ -279,7 +276,7 @@ class CatalogPages:
         here = collection_url(collection)
         by_id = {r.id: r for r in self.repo.records}
         meta = collection.meta
-        out = [front(collection.title, str(meta.get("description", ""))), f"# {md(collection.title)}{self.example_badge(meta.get('example'))}\n"]
+        out = [front(collection.title, str(meta.get("description", ""))), f"# {md(collection.title)}{example_badge(meta.get('example'))}\n"]
         out.append(block(dl([("简介", meta.get("description")), ("编选", meta.get("curator")), ("资源数", str(len(collection.items)))])))
         rows = []
         for number, rid in enumerate(collection.items, start=1):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from ..model import Dataset, Record, Standard
 from ..report import is_inside
-from .html import rel_url
+from .html import badge, rel_url, table
 
 
 @dataclass
@@ -80,3 +82,30 @@ def code_label(labels: dict[str, dict[str, str]], field: str, value) -> str:
     if isinstance(value, list):
         return "、".join(names.get(str(v), str(v)) for v in value)
     return names.get(str(value), str(value))
+
+
+def example_badge(flag) -> str:
+    """The 示例 badge after a heading, for content that is not authoritative."""
+    return " " + str(badge("示例", "educat-example")) if flag else ""
+
+
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def duration_text(value) -> str:
+    """'PT1H5M' -> '1 小时 5 分钟'; anything else is shown as written."""
+    match = _DURATION.match(str(value or ""))
+    if not value or not match or not any(match.groups()):
+        return str(value or "")
+    units = ("天", "小时", "分钟", "秒")
+    return " ".join(f"{int(n)} {u}" for n, u in zip(match.groups(), units) if n)
+
+
+def bar_table(label: str, counts: Counter) -> Markup:
+    """A count table with a horizontal bar per row: the shape is read at a glance."""
+    top = max(counts.values(), default=1)
+    rows = [
+        [name, n, Markup('<span class="educat-bar" style="width:{}%"></span>').format(round(100 * n / top))]
+        for name, n in counts.most_common()
+    ]
+    return table([label, "资源数", ""], rows, "educat-bars")

@@ -17,7 +17,7 @@ from ..model import Dataset, DatasetResource, Repo
 from ..profile import is_numeric, numeric, profile_frame, read_frame
 from ..tables import frictionless_schema
 from .charts import bar_chart, histogram, line_chart
-from .common import Asset, Page, dataset_url, front, source_files, std_url
+from .common import Asset, Page, dataset_url, example_badge, front, source_files, std_url
 from .html import a, block, dl, json_ld, md, rel_url, table, text
 
 PREVIEW_ROWS = 20
@@ -47,11 +47,10 @@ def _year_field(res: DatasetResource):
 
 
 class DatasetPages:
-    def __init__(self, repo: Repo, site_url: str, field_rows, example_badge):
+    def __init__(self, repo: Repo, site_url: str, field_rows):
         self.repo = repo
         self.site_url = site_url
         self.field_rows = field_rows
-        self.example_badge = example_badge
         self._frames: dict[tuple[str, str], pd.DataFrame] = {}
 
     # -- data ------------------------------------------------------------------------------
@@ -130,7 +129,7 @@ class DatasetPages:
             for r in ds.resources
             if r.entity
         )
-        out = [front(ds.title, str(meta.get("description", "")), wide=True), f"# {md(ds.title)}{self.example_badge(meta.get('example'))}\n"]
+        out = [front(ds.title, str(meta.get("description", "")), wide=True), f"# {md(ds.title)}{example_badge(meta.get('example'))}\n"]
         out.append(block(dl([
             ("摘要", meta.get("description")),
             ("提供方", c.get("provider")),

@@ -9,8 +9,6 @@ the size of a page does not grow with the catalog.
 from __future__ import annotations
 
 import json
-import re
-from collections import Counter
 
 from markupsafe import Markup
 
@@ -18,7 +16,7 @@ from ..exports import example_rows, json_schema, sample_csv, template_bytes
 from ..formats import RULES
 from ..model import Entity, FieldDef, Repo, Standard, semver_key
 from ..export import catalog_labels
-from .common import Asset, Page, code_label, codelist_url, dataset_url, front, record_url, source_files, std_url
+from .common import Asset, Page, code_label, codelist_url, dataset_url, example_badge, front, record_url, source_files, std_url
 from .html import a, badge, block, dl, md, rel_url, table, text, unindexed
 from .catalog_pages import CatalogPages, collection_url
 from .dataset_pages import DatasetPages
@@ -28,10 +26,6 @@ FEATURED_ON_HOME = 12
 PREVIEW_ROWS = 20
 
 
-def _example_badge(flag) -> str:
-    return " " + str(badge("示例", "educat-example")) if flag else ""
-
-
 class SiteContent:
     """Builds every generated page and asset of the site from a validated repository."""
 
@@ -39,8 +33,8 @@ class SiteContent:
         self.repo = repo
         self.title = title
         self._labels = catalog_labels(repo)
-        self.datasets = DatasetPages(repo, site_url, self._field_rows, _example_badge)
-        self.catalog = CatalogPages(repo, self._labels, site_url, _example_badge, duration_text, bar_table)
+        self.datasets = DatasetPages(repo, site_url, self._field_rows)
+        self.catalog = CatalogPages(repo, self._labels, site_url)
 
     def label(self, field: str, value) -> str:
         return code_label(self._labels, field, value)
@@ -177,7 +171,7 @@ class SiteContent:
     def standard_page(self, std: Standard) -> Page:
         here = std_url(std)
         meta = std.meta
-        out = [front(f"{std.title} {std.version}", str(meta.get("scope", "")), wide=True), f"# {md(std.title)}{_example_badge(meta.get('example'))}\n"]
+        out = [front(f"{std.title} {std.version}", str(meta.get("scope", "")), wide=True), f"# {md(std.title)}{example_badge(meta.get('example'))}\n"]
         refs = Markup("<br>").join(Markup("{} {}").format(r.get("code", ""), r.get("title", "")) for r in meta.get("references") or [] if isinstance(r, dict))
         versions = sorted(self.repo.standards[std.slug], key=semver_key)
         others = Markup(" ").join(a(rel_url(here, std_url(std, v)), v) for v in versions if v != std.version)
@@ -276,28 +270,6 @@ class SiteContent:
             c = ds.catalog
             rows.append([a(rel_url(here, dataset_url(ds)), ds.title), c.get("provider", ""), c.get("theme", ""), c.get("share_type", ""), c.get("open_type", ""), c.get("update_cycle", ""), c.get("published", "")])
         return table(["数据集", "提供方", "主题", "共享类型", "开放属性", "更新周期", "发布日期"], rows)
-
-
-_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
-
-
-def duration_text(value) -> str:
-    """'PT1H5M' -> '1 小时 5 分钟'; anything else is shown as written."""
-    match = _DURATION.match(str(value or ""))
-    if not value or not match or not any(match.groups()):
-        return str(value or "")
-    units = ("天", "小时", "分钟", "秒")
-    return " ".join(f"{int(n)} {u}" for n, u in zip(match.groups(), units) if n)
-
-
-def bar_table(label: str, counts: Counter) -> Markup:
-    """A count table with a horizontal bar per row: the shape is read at a glance."""
-    top = max(counts.values(), default=1)
-    rows = [
-        [name, n, Markup('<span class="educat-bar" style="width:{}%"></span>').format(round(100 * n / top))]
-        for name, n in counts.most_common()
-    ]
-    return table([label, "资源数", ""], rows, "educat-bars")
 
 
 def _redirect(target: str) -> str:
