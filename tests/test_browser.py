@@ -103,7 +103,7 @@ PAGES = {
     "latest": "standards/edu-basic-data/latest/",
     "codelist-page": "standards/edu-basic-data/1.0.0/codelists/ethnicity/",
     "api": "standards/app-access/1.0.0/api/",
-    "search": "find/?q=数学",
+    "search": "find/?text=数学",
     "collection": "catalog/collections/golden-school/",
     "rubric": "catalog/rubric/",
 }

@@ -346,9 +346,9 @@ def find_page() -> Page:
         "<script>"
         "window.addEventListener('DOMContentLoaded', function () {"
         "var ui = new PagefindUI({element: '#educat-find', showSubResults: true, showImages: false, resetStyles: false});"
-        "var q = new URLSearchParams(window.location.search).get('q'); if (q) ui.triggerSearch(q);"
+        "var q = new URLSearchParams(window.location.search).get('text'); if (q) ui.triggerSearch(q);"
         "});"
         "</script>"
     )
-    out = [front("全文搜索", lunr=False), "# 全文搜索\n", "搜索全部标准、数据集和课程资源页面。中文按词切分,例如输入“数学 微课”。索引分块存放,每次搜索只下载用到的部分。\n", block(html)]
+    out = [front("全文搜索", lunr=False), "# 全文搜索\n", "搜索全部标准、数据集和课程资源页面。中文按词切分,例如输入“数学 微课”;也可以把检索词写在地址里分享,如 `find/?text=勾股定理`。索引分块存放,每次搜索只下载用到的部分。\n", block(html)]
     return Page(here, "\n".join(out), in_nav=True)
