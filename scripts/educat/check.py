@@ -17,10 +17,8 @@ from pathlib import Path
 from .model import Entity, FieldDef, Repo, Standard
 from .engine import EngineUnsupported, run_checks
 from .formats import RULES
-from .readers import ENCODING_NAMES, ReadError, Table, guess_format, mixed_encoding, read_table, structural_problem
-from .tables import TYPE_NAMES, CellProblem, detect_encoding, validate_table
-
-RULE_TYPES = {rule.error_type for rule in RULES.values()}
+from .readers import ENCODING_NAMES, ReadError, Table, guess_format, mixed_encoding, nul_error, quote_error, read_table
+from .tables import CODE_FIX, RULE_FIX, RULE_TYPES, CellProblem, cell_message, code_message, detect_encoding, rule_message, validate_table
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -254,21 +252,20 @@ def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int
 def scan_damage(path: Path, encoding: str, chunk: int = 1 << 24) -> ReadError | None:
     """One streaming pass (16 MB at a time) for damage DuckDB would read through: NUL bytes,
     an unclosed quote, and for GBK files a UTF-8 part. Memory stays at one chunk."""
-    quotes, offset, lines = 0, 0, 0
+    quotes, size, lines, last_quote_line = 0, 0, 0, None
     with path.open("rb") as handle:
-        while True:
-            block = handle.read(chunk)
-            if not block:
-                break
+        while block := handle.read(chunk):
             if b"\x00" in block:
-                row = lines + block[: block.index(b"\x00")].count(b"\n") + 1
-                return ReadError("文件中含有 NUL 字符,不是文本 CSV", row, "确认这是 CSV 文本文件,而不是改了扩展名的其他文件")
-            quotes += block.count(b'"')
+                return nul_error(lines + block[: block.index(b"\x00")].count(b"\n") + 1)
+            found = block.count(b'"')
+            if found:
+                quotes += found
+                last_quote_line = lines + block[: block.rindex(b'"')].count(b"\n") + 1
             lines += block.count(b"\n")
-            offset += len(block)
+            size += len(block)
     if quotes % 2:
-        return structural_problem(path.read_bytes()) if offset <= chunk else ReadError("双引号不成对:某个以 \" 开头的单元格没有结束", None, "检查引号;单元格内的引号要写成两个 \"\"")
-    if encoding == "gb18030" and offset <= 4 * chunk:  # larger GBK files are not scanned for a UTF-8 part
+        return quote_error(last_quote_line)
+    if encoding == "gb18030" and size <= 4 * chunk:  # larger GBK files are not scanned for a UTF-8 part
         return mixed_encoding(path.read_bytes())
     return None
 
@@ -297,33 +294,15 @@ def read_csv_header(path: Path, encoding: str | None) -> tuple[list[str], str]:
 
 def engine_finding(row, name, kind, rule, value, titles, codelists, columns) -> Finding:
     """A Chinese message for a finding of the SQL engine, worded like the Frictionless path."""
-    f = next((c for c in columns.values() if c.name == name), None)
-    cons = f.constraints if f else {}
-    if kind == "type-error":
-        type_name = TYPE_NAMES.get(rule, rule)
-        message, note = f"值 “{value}” 不是有效的{type_name}", f"改为{type_name}格式"
-    elif kind == "constraint-error":
-        if rule == "required":
-            message, note = "必填字段为空", "填写该字段"
-        elif rule == "pattern":
-            message, note = f"值 “{value}” 不符合格式要求 {cons.get('pattern')}", "按字段说明的格式修改(Table Schema 的 pattern 必须匹配整个值)"
-        elif rule == "enum":
-            message, note = f"值 “{value}” 不在允许值中", f"改为以下之一:{cons.get('enum')}"
-        else:
-            labels = {"minimum": "最小值", "maximum": "最大值", "minLength": "最短长度", "maxLength": "最长长度"}
-            message, note = f"值 “{value}” 违反约束 {labels.get(rule, rule)} = {cons.get(rule)}", "修改为满足约束的值"
-    elif kind == "code-error":
+    if kind == "code-error":
         codelist = codelists.get(name)
-        sample = "、".join(f"{c.code} {c.name}" for c in list(codelist.codes.values())[:6]) if codelist else ""
-        title = f"{codelist.name}({codelist.title or codelist.name})" if codelist else ""
-        message, note = f"“{value}” 不是代码表 {title}中的代码;可用代码如:{sample}{' 等' if codelist and len(codelist.codes) > 6 else ''}", "改为代码表或规则允许的值"
+        message, note = (code_message(codelist, value) if codelist else f"“{value}” 不是代码表中的代码"), CODE_FIX
     elif kind in RULE_TYPES:
-        reason = RULES[rule].check(str(value)) if rule in RULES else ""
-        message, note = f"“{value}”:{reason}", "核对原始证照或系统中的号码后重填"
-    elif kind == "unique-error":
-        message, note = f"值 “{value}” 与前面的行重复,但该字段要求唯一", "删除重复行或改正编号"
+        message, note = (rule_message(rule, value) if rule in RULES else f"“{value}”"), RULE_FIX
     else:
-        message, note = "主键重复或为空", "保证主键各行唯一且不为空"
+        f = next((c for c in columns.values() if c.name == name), None)
+        limit = (f.constraints if f else {}).get(rule)
+        message, note = cell_message(kind, rule, value, limit)
     return Finding(row, name or "", kind, message, note, title=titles.get(name, ""), value=value)
 
 

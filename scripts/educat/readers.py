@@ -69,14 +69,20 @@ def read_table(path: Path, encoding: str | None = None, fmt: str | None = None) 
     raise ReadError(f"不支持的格式 {fmt}")
 
 
+def nul_error(row: int | None) -> ReadError:
+    return ReadError("文件中含有 NUL 字符,不是文本 CSV", row, "确认这是 CSV 文本文件,而不是改了扩展名的其他文件")
+
+
+def quote_error(row: int | None) -> ReadError:
+    return ReadError("双引号不成对:某个以 \" 开头的单元格没有结束,其后的内容都被当成了同一个单元格", row, "检查该行附近的引号;单元格内的引号要写成两个 \"\"")
+
+
 def structural_problem(data: bytes) -> ReadError | None:
     """Damage that makes a CSV unreadable as rows: NUL bytes, or a quote that is never closed."""
     if b"\x00" in data:
-        row = data[: data.index(b"\x00")].count(b"\n") + 1
-        return ReadError("文件中含有 NUL 字符,不是文本 CSV", row, "确认这是 CSV 文本文件,而不是改了扩展名的其他文件")
+        return nul_error(data[: data.index(b"\x00")].count(b"\n") + 1)
     if data.count(b'"') % 2:
-        row = data[: data.rindex(b'"')].count(b"\n") + 1
-        return ReadError("双引号不成对:某个以 \" 开头的单元格没有结束,其后的内容都被当成了同一个单元格", row, "检查该行附近的引号;单元格内的引号要写成两个 \"\"")
+        return quote_error(data[: data.rindex(b'"')].count(b"\n") + 1)
     return None
 
 

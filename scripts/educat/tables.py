@@ -44,6 +44,47 @@ class CellProblem:
         return (self.row, self.field, self.type)
 
 
+RULE_TYPES = {rule.error_type for rule in RULES.values()}
+CONSTRAINT_LABELS = {"minimum": "最小值", "maximum": "最大值", "minLength": "最短长度", "maxLength": "最长长度"}
+
+
+def code_message(codelist: CodeList, item) -> str:
+    sample = "、".join(f"{c.code} {c.name}" for c in list(codelist.codes.values())[:6])
+    more = " 等" if len(codelist.codes) > 6 else ""
+    return f"“{item}” 不是代码表 {codelist.name}({codelist.title or codelist.name})中的代码;可用代码如:{sample}{more}"
+
+
+def rule_message(rule_name: str, value) -> str:
+    return f"“{value}”:{RULES[rule_name].check(str(value))}"
+
+
+def cell_message(kind: str, rule: str, cell, limit) -> tuple[str, str]:
+    """Message and fix for a cell finding, shared by the Frictionless path and the SQL engine.
+
+    ``rule`` is the type name for type errors and the constraint name for constraint errors.
+    """
+    if kind == "type-error":
+        type_name = TYPE_NAMES.get(rule, rule) if rule else "规定类型"
+        return f"值 “{cell}” 不是有效的{type_name}", f"改为{type_name}格式"
+    if kind == "constraint-error":
+        if rule == "required":
+            return "必填字段为空", "填写该字段"
+        if rule == "pattern":
+            return f"值 “{cell}” 不符合格式要求 {limit}", "按字段说明的格式修改(Table Schema 的 pattern 必须匹配整个值)"
+        if rule == "enum":
+            return f"值 “{cell}” 不在允许值中", f"改为以下之一:{limit}"
+        return f"值 “{cell}” 违反约束 {CONSTRAINT_LABELS.get(rule, rule)} = {limit}", "修改为满足约束的值"
+    if kind == "unique-error":
+        return f"值 “{cell}” 与前面的行重复,但该字段要求唯一", "删除重复行或改正编号"
+    if kind == "primary-key":
+        return "主键重复或为空", "保证主键各行唯一且不为空"
+    raise ValueError(kind)
+
+
+CODE_FIX = "改为代码表或规则允许的值"
+RULE_FIX = "核对原始证照或系统中的号码后重填"
+
+
 class CodeError(errors.CellError):
     type = "code-error"
     title = "Code Error"
@@ -78,12 +119,9 @@ class CodeListCheck(Check):
                 continue
             for item in value if isinstance(value, list) else [value]:
                 if str(item) not in codelist.codes:
-                    sample = "、".join(f"{c.code} {c.name}" for c in list(codelist.codes.values())[:6])
-                    more = " 等" if len(codelist.codes) > 6 else ""
                     yield CodeError.from_row(
                         row,
-                        note=f"“{item}” 不是代码表 {codelist.name}({codelist.title or codelist.name})中的代码;"
-                        f"可用代码如:{sample}{more}",
+                        note=code_message(codelist, item),
                         field_name=name,
                     )
 
@@ -104,7 +142,7 @@ class RuleCheck(Check):
                 continue
             reason = RULES[rule_name].check(str(value))
             if reason:
-                yield RULE_ERRORS[rule_name].from_row(row, note=f"“{value}”:{reason}", field_name=name)
+                yield RULE_ERRORS[rule_name].from_row(row, note=rule_message(rule_name, value), field_name=name)
 
 
 def frictionless_schema(fields: list[FieldDef], primary_key=None) -> Schema:
@@ -119,27 +157,17 @@ def explain(error) -> tuple[str, str]:
     kind = error.type
     cell = getattr(error, "cell", None)
     note = getattr(error, "note", "") or ""
-    if kind in ("code-error",) or kind in {r.error_type for r in RULES.values()}:
-        return note, "改为代码表或规则允许的值" if kind == "code-error" else "核对原始证照或系统中的号码后重填"
+    if kind == "code-error" or kind in RULE_TYPES:
+        return note, CODE_FIX if kind == "code-error" else RULE_FIX
     if kind == "type-error":
         match = re.search(r'type is "(\w+)', error.message)
-        type_name = TYPE_NAMES.get(match.group(1), match.group(1)) if match else "规定类型"
-        return f"值 “{cell}” 不是有效的{type_name}", f"改为{type_name}格式"
+        return cell_message(kind, match.group(1) if match else "", cell, None)
     if kind == "constraint-error":
         match = re.search(r'constraint "(\w+)" is "(.*)"', note, re.S)
         name, limit = (match.group(1), match.group(2)) if match else ("", "")
-        if name == "required":
-            return "必填字段为空", "填写该字段"
-        if name == "pattern":
-            return f"值 “{cell}” 不符合格式要求 {limit}", "按字段说明的格式修改(Table Schema 的 pattern 必须匹配整个值)"
-        if name == "enum":
-            return f"值 “{cell}” 不在允许值中", f"改为以下之一:{limit}"
-        labels = {"minimum": "最小值", "maximum": "最大值", "minLength": "最短长度", "maxLength": "最长长度"}
-        return f"值 “{cell}” 违反约束 {labels.get(name, name)} = {limit}", "修改为满足约束的值"
-    if kind == "unique-error":
-        return f"值 “{cell}” 与前面的行重复,但该字段要求唯一", "删除重复行或改正编号"
-    if kind == "primary-key":
-        return "主键重复或为空", "保证主键各行唯一且不为空"
+        return cell_message(kind, name, cell, limit)
+    if kind in ("unique-error", "primary-key"):
+        return cell_message(kind, "", cell, None)
     if kind in ("extra-label", "missing-label", "incorrect-label", "duplicate-label", "blank-label"):
         label = getattr(error, "label", "")
         hints = {
