@@ -283,3 +283,31 @@ def test_printed_sql_finds_the_same_errors_on_a_plain_sql_table(repo):
     found = sorted((r[0], r[1], r[2]) for r in con.execute(result.output).fetchall())
     declared = next(ex for ex in repo.standard("edu-basic-data", "1.0.0").examples if ex.file == "student-invalid.csv")
     assert found == sorted(declared.expected)
+
+
+def test_rows_stay_exact_in_a_file_read_in_parallel(tmp_path, repo):
+    """A file of several DuckDB buffers (read by several threads): the rows of planted errors,
+    cell errors and repeated keys alike, are the file's rows, and the capped listing is the
+    first findings in file order."""
+    rows = example_rows("student-valid.csv")
+    header, good = rows[0], rows[1]
+    sid, gender = header.index("student_id"), header.index("gender")
+    count = 450_000  # about 45 MB, more than one 32 MB CSV buffer
+    template = ",".join("{}" if i == sid else ("{}" if i == gender else good[i]) for i in range(len(header)))
+    bad_gender = {3: "7", 150_001: "8", 449_999: "7"}  # file rows (header = 1)
+    repeated = {300_000: 2}  # file row -> the file row whose student_id it repeats
+    lines = [",".join(header)]
+    for row in range(2, count + 2):
+        key = 202500000000 + (repeated[row] if row in repeated else row)
+        lines.append(template.format(key, bad_gender.get(row, good[gender])) if sid < gender else template.format(bad_gender.get(row, good[gender]), key))
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 40_000_000
+    report = check_file(path, repo, STANDARD, "student", limit=None)
+    assert report.engine == "duckdb" and report.rows == count
+    assert [(f.row, f.type) for f in report.findings] == sorted(
+        [(r, "code-error") for r in bad_gender] + [(300_000, "unique-error"), (300_000, "primary-key")]
+    )
+    capped = check_file(path, repo, STANDARD, "student", limit=2)
+    assert [(f.row, f.type) for f in capped.findings] == [(3, "code-error"), (150_001, "code-error")]
+    assert capped.errors == 5

@@ -68,3 +68,42 @@ def test_division_and_school_code():
     assert check_division("31011") == "行政区划代码应为 6 位数字(GB/T 2260)"
     assert check_school_code("3101130001") is None
     assert check_school_code("310113000A") == "学校标识码应为 10 位数字"
+
+
+def _rule_samples(rng: random.Random) -> list[str]:
+    """Valid identifiers of every kind, every single-character change of some, lower-case x,
+    wrong lengths, signs, spaces and random text."""
+    from educat.formats import id_check_digit
+
+    values = []
+    for _ in range(300):
+        birth = f"{rng.randint(1900, 2024)}{rng.randint(1, 12):02d}{rng.randint(1, 31):02d}"
+        first = f"{rng.choice(['11', '31', '61', '51'])}{rng.randint(0, 9999):04d}{birth}{rng.randint(0, 999):03d}"
+        good = first + id_check_digit(first)
+        values += [good, good.lower(), good[:-1], good + "0", " " + good[1:], "+" + good[1:], good[:5] + "_" + good[6:]]
+        position = rng.randrange(18)
+        values += [good[:position] + c + good[position + 1 :] for c in "0123456789Xx" if c != good[position]]
+        u17 = "".join(rng.choice(USCC_CHARSET) for _ in range(2)) + f"{rng.randint(0, 999999):06d}" + "".join(rng.choice(USCC_CHARSET) for _ in range(9))
+        values += [u17 + uscc_check_char(u17), u17 + rng.choice(USCC_CHARSET), f"{rng.randint(0, 999999):06d}", first[:6], f"{rng.randint(0, 9999999999):010d}"]
+        values.append("".join(rng.choice("0123456789X -+abc") for _ in range(rng.choice([6, 10, 17, 18]))))
+    return values
+
+
+@pytest.mark.parametrize("rule", ["id-card", "uscc", "division", "school-code"])
+def test_sql_rules_agree_with_the_python_rules(rule):
+    """The check engine's SQL (engine.py) and the Frictionless check (formats.py) accept exactly
+    the same values."""
+    import duckdb
+
+    from educat.engine import _rule_sql, rule_helpers
+    from educat.formats import RULES
+
+    values = _rule_samples(random.Random(11643))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (v VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [(v,) for v in values])
+    helpers = "".join(f", {expr} AS {name}" for name, expr in rule_helpers(rule, '"v"').items())
+    rows = con.execute(f'SELECT v, coalesce({_rule_sql(rule, chr(34) + "v" + chr(34))}, false) FROM (SELECT *{helpers} FROM t)').fetchall()
+    disagree = [(v, ok) for v, ok in rows if ok != (RULES[rule].check(v) is None)]
+    assert disagree == []
+    assert sum(ok for _, ok in rows) >= 300  # the sample holds valid values of this kind

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .model import Entity, Repo, Standard
 from .report import has_html
-from .tables import CellProblem, validate_table
+from .messages import CellProblem
+from .tables import validate_table
 from .yamlio import LineDict, YamlError, load_yaml
 
 RUBRIC_FILE = Path("catalog") / "rubric.yaml"

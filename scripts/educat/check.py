@@ -18,7 +18,7 @@ from .model import Entity, FieldDef, Repo, Standard
 from .engine import EngineUnsupported, run_checks
 from .formats import RULES
 from .readers import ENCODING_NAMES, ReadError, Table, guess_format, mixed_encoding, nul_error, quote_error, read_table
-from .tables import CODE_FIX, RULE_FIX, RULE_TYPES, CellProblem, cell_message, code_message, detect_encoding, rule_message, validate_table
+from .messages import CODE_FIX, RULE_FIX, RULE_TYPES, CellProblem, cell_message, code_message, detect_encoding, rule_message
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -159,6 +159,8 @@ def check_table(table: Table, std: Standard, entity: Entity, repo: Repo) -> tupl
         extra = [c for i, c in enumerate(cells) if i >= len(table.header) and c not in ("", None)]
         data.append(row + extra)
     codelists = repo.field_codelists(fields, std)
+    from .tables import validate_table  # Frictionless loads only when this path runs
+
     problems, _ = validate_table(fields, codelists, rows=data, primary_key=_present_key(entity, fields))
     titles = {f.name: f.title for f in fields}
     for p in problems:
@@ -250,24 +252,37 @@ def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int
 
 
 def scan_damage(path: Path, encoding: str, chunk: int = 1 << 24) -> ReadError | None:
-    """One streaming pass (16 MB at a time) for damage DuckDB would read through: NUL bytes,
-    an unclosed quote, and for GBK files a UTF-8 part. Memory stays at one chunk."""
-    quotes, size, lines, last_quote_line = 0, 0, 0, None
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            if b"\x00" in block:
-                return nul_error(lines + block[: block.index(b"\x00")].count(b"\n") + 1)
+    """One streaming pass (16 MB at a time, into one reused buffer) for damage DuckDB would read
+    through: NUL bytes, an unclosed quote, and for GBK files a UTF-8 part. Line numbers are
+    counted only when something is found."""
+    quotes, offset, last_quote = 0, 0, None
+    buffer = bytearray(chunk)
+    with path.open("rb", buffering=0) as handle:
+        while size := handle.readinto(buffer):
+            block = buffer if size == chunk else buffer[:size]
+            nul = block.find(b"\x00")
+            if nul >= 0:
+                return nul_error(line_at(path, offset + nul))
             found = block.count(b'"')
             if found:
                 quotes += found
-                last_quote_line = lines + block[: block.rindex(b'"')].count(b"\n") + 1
-            lines += block.count(b"\n")
-            size += len(block)
+                last_quote = offset + block.rindex(b'"')
+            offset += size
     if quotes % 2:
-        return quote_error(last_quote_line)
-    if encoding == "gb18030" and size <= 4 * chunk:  # larger GBK files are not scanned for a UTF-8 part
+        return quote_error(line_at(path, last_quote))
+    if encoding == "gb18030" and offset <= 4 * chunk:  # larger GBK files are not scanned for a UTF-8 part
         return mixed_encoding(path.read_bytes())
     return None
+
+
+def line_at(path: Path, position: int, chunk: int = 1 << 24) -> int:
+    """The 1-based line of a byte position, counted as a stream."""
+    lines = 1
+    with path.open("rb") as handle:
+        while position > 0 and (block := handle.read(min(chunk, position))):
+            lines += block.count(b"\n")
+            position -= len(block)
+    return lines
 
 
 def read_csv_header(path: Path, encoding: str | None) -> tuple[list[str], str]:

@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .formats import ID_CHECK, ID_WEIGHTS, PROVINCE_PREFIXES, USCC_CHARSET, USCC_WEIGHTS
+from .formats import ID_WEIGHTS, PROVINCE_PREFIXES, USCC_CHARSET, USCC_WEIGHTS
 from .model import CodeList, FieldDef
 
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
@@ -50,20 +50,39 @@ def _uscc_sql(v: str) -> str:
     )
 
 
+def _id_card_coefficients() -> list[int]:
+    """c_k with sum(w_i * d_i) = sum(c_k * (n // 10**k)) (mod 11), n the first 17 digits.
+
+    With Q_k = n // 10**k, the digit at place 10**k is Q_k - 10 * Q_(k+1), so the weighted
+    sum regroups as sum(Q_k * (w_k - 10 * w_(k-1))): 16 divisions instead of 17 divisions,
+    17 remainders and 17 multiplications per row (the largest term stays below 2**63).
+    """
+    place = list(reversed(ID_WEIGHTS))  # weight of the digit at place 10**k
+    return [(place[k] - 10 * (place[k - 1] if k else 0)) % 11 for k in range(len(place))]
+
+
 def _id_card_sql(v: str) -> str:
-    """Uses ``__n``, the first 17 digits as an integer, which the rule's source computes once."""
-    total = " + ".join(f"((__n // {10 ** (16 - i)}) % 10) * {w}" for i, w in enumerate(ID_WEIGHTS))
+    """GB 11643: the 17 weighted digits plus the check value (X = 10) must be 1 modulo 11.
+    Uses the helper column ``__n_<column>`` (the first 17 digits as an integer) that
+    ``rule_helpers`` defines."""
+    n = helper_name(v)
+    total = " + ".join(f"({n} // {10 ** k}) * {c}" if k else f"{n} * {c}" for k, c in enumerate(_id_card_coefficients()) if c)
+    check_value = f"least(strpos('0123456789Xx', substr({v}, 18, 1)) - 1, 10)"
     return (
-        f"(regexp_full_match(upper({v}), '[0-9]{{17}}[0-9X]') AND try_strptime(substr({v}, 7, 8), '%Y%m%d') IS NOT NULL"
-        f" AND substr({lit(ID_CHECK)}, CAST((({total}) % 11) + 1 AS BIGINT), 1) = substr(upper({v}), 18, 1))"
+        f"(regexp_full_match({v}, '[0-9]{{17}}[0-9Xx]') AND try_strptime(substr({v}, 7, 8), '%Y%m%d') IS NOT NULL"
+        f" AND ({total} + {check_value}) % 11 = 1)"
     )
 
 
-def rule_source(rule: str | None, v: str) -> str:
-    """The table a rule's condition reads: ``src``, plus precomputed helpers for some rules."""
+def helper_name(v: str) -> str:
+    return q("__n_" + v.strip('"').replace('""', '"'))
+
+
+def rule_helpers(rule: str | None, v: str) -> dict[str, str]:
+    """Columns computed once per row before the rules run (name -> SQL expression)."""
     if rule == "id-card":
-        return f"(SELECT *, TRY_CAST(substr({v}, 1, 17) AS BIGINT) AS __n FROM src)"
-    return "src"
+        return {helper_name(v): f"TRY_CAST(substr({v}, 1, 17) AS BIGINT)"}
+    return {}
 
 
 def _rule_sql(rule: str, v: str) -> str | None:
@@ -178,6 +197,41 @@ def transcode_to_utf8(path: Path, encoding: str, chunk: int = 1 << 20) -> Path:
     return Path(name)
 
 
+@dataclass
+class Rule:
+    field: str  # the field's name ('' for the primary key)
+    kind: str  # error type, e.g. constraint-error
+    detail: str  # rule name, e.g. pattern
+    column: str | None  # the column whose value the finding shows
+    condition: str  # SQL, TRUE when the row breaks the rule
+
+
+@dataclass
+class KeySet:
+    columns: tuple[str, ...]
+    findings: list[tuple[str, str, str, str | None]]  # (field, kind, detail, value column) per repeated row
+
+
+def plan_rules(columns: dict[int, FieldDef], names: list[str], codelists: dict[str, CodeList], primary_key: list[str] | None):
+    """The cell rules, the helper columns they read and the key sets that must not repeat."""
+    rules: list[Rule] = []
+    helpers: dict[str, str] = {}
+    key_sets: dict[tuple, KeySet] = {}
+    for index, f in columns.items():
+        column = names[index]
+        codes = list(codelists[f.name].codes) if f.name in codelists else None
+        for kind, detail, condition in sql_rules(f, column, codes):
+            rules.append(Rule(f.name, kind, detail, column, condition))
+        helpers.update(rule_helpers(f.rule, q(column)))
+        if f.constraints.get("unique"):
+            key_sets.setdefault((column,), KeySet((column,), [])).findings.append((f.name, "unique-error", "unique", column))
+    key_columns = [names[i] for i, f in columns.items() if primary_key and f.name in primary_key]
+    if primary_key and len(key_columns) == len(primary_key):
+        rules.append(Rule("", "primary-key", "primaryKey", None, " OR ".join(f"{q(k)} IS NULL" for k in key_columns)))
+        key_sets.setdefault(tuple(key_columns), KeySet(tuple(key_columns), [])).findings.append(("", "primary-key", "primaryKey", None))
+    return rules, helpers, list(key_sets.values())
+
+
 def run_checks(
     path: Path,
     columns: dict[int, FieldDef],
@@ -190,7 +244,15 @@ def run_checks(
     progress=None,
     memory_limit: str = "1GB",
 ) -> EngineResult:
-    """Check a CSV whose header has ``width`` columns; ``columns`` maps a column index to its field."""
+    """Check a CSV whose header has ``width`` columns; ``columns`` maps a column index to its field.
+
+    1. One parallel streaming scan counts every rule's findings (``count_if``) and every key's
+       repeats (rows minus distinct keys): the counts are exact and nothing is stored.
+    2. Only when a count is not zero, an order-preserving scan numbers the rows
+       (``row_number() OVER ()`` = the file's record order, header = row 1) and stops as soon
+       as it has listed ``limit`` rows with findings; repeated keys are found by a hash
+       aggregate over the key columns and a join.
+    """
     import duckdb
 
     source = path
@@ -198,74 +260,78 @@ def run_checks(
     if encoding not in ("utf-8", "utf-8-sig"):
         temp = source = transcode_to_utf8(path, encoding)
     names = [f"c{i}" for i in range(width)]
+    rules, helpers, key_sets = plan_rules(columns, names, codelists, primary_key)
+    spec = "{" + ",".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
+    csv = (
+        f"read_csv({lit(str(source))}, header = true, columns = {spec}, auto_detect = false, "
+        "delim = ',', quote = '\"', escape = '\"', strict_mode = true)"
+    )
+    extra = "".join(f", {expr} AS {name}" for name, expr in helpers.items())
     spill = tempfile.mkdtemp(prefix="educat-duckdb-")
-    # an on-disk database in a private temp folder: the table is paged by DuckDB's buffer manager
-    # under memory_limit instead of living in memory, so a 20 M-row file does not need 20 M rows of RAM
-    con = duckdb.connect(str(Path(spill) / "check.duckdb"), config={"memory_limit": memory_limit, "preserve_insertion_order": True, "temp_directory": spill})
+    # in memory, but DuckDB spills hash tables to the private temp folder beyond memory_limit
+    con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True, "temp_directory": spill})
+    done = threading.Event()
+    if progress is not None:
+        threading.Thread(target=_poll, args=(con, progress, done), daemon=True).start()
     try:
-        spec = "{" + ",".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
-        done = threading.Event()
-        if progress is not None:
-            threading.Thread(target=_poll, args=(con, progress, done), daemon=True).start()
-        try:
-            # one streaming read into DuckDB's columnar storage (spilled to disk beyond memory_limit);
-            # every rule then scans only the columns it needs
-            # insertion order is file order (preserve_insertion_order), so rowid + 2 is the file row
-            con.execute(
-                f"CREATE TABLE raw AS SELECT * FROM read_csv({lit(str(source))}, header = true, "
-                f"columns = {spec}, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true)"
-            )
-            con.execute("CREATE VIEW src AS SELECT *, rowid + 2 AS __row FROM raw")
-            rows = con.execute("SELECT count(*) FROM src").fetchone()[0]
-            con.execute("CREATE TABLE findings (row BIGINT, field VARCHAR, type VARCHAR, detail VARCHAR, value VARCHAR)")
-            branches = []
-            for index, f in columns.items():
-                codes = list(codelists[f.name].codes) if f.name in codelists else None
-                for kind, detail, condition in sql_rules(f, names[index], codes):
-                    source = rule_source(f.rule, q(names[index])) if detail == f.rule else "src"
-                    branches.append(f"SELECT __row, {lit(f.name)}, {lit(kind)}, {lit(detail)}, {q(names[index])} FROM {source} WHERE {condition}")
-            # uniqueness: one hash aggregate per distinct key, shared by unique-error and primary-key
-            duplicate_sets: dict[tuple, list[str]] = {}
-            for index, f in columns.items():
-                if f.constraints.get("unique"):
-                    duplicate_sets.setdefault((names[index],), []).append(f"{lit(f.name)}, 'unique-error', 'unique', s.{q(names[index])}")
-            key_columns = [names[i] for i, f in columns.items() if primary_key and f.name in primary_key]
-            if primary_key and len(key_columns) == len(primary_key):
-                nulls = " OR ".join(f"{q(k)} IS NULL" for k in key_columns)
-                branches.append(f"SELECT __row, '', 'primary-key', 'primaryKey', NULL FROM src WHERE {nulls}")
-                duplicate_sets.setdefault(tuple(key_columns), []).append("'', 'primary-key', 'primaryKey', NULL")
-            for number, (keys, selects) in enumerate(duplicate_sets.items()):
-                con.execute(f"CREATE TABLE dup{number} AS {_duplicates(list(keys))}")
-                branches.extend(f"SELECT s.__row, {select} FROM dup{number} s" for select in selects)
-            for branch in branches:
-                con.execute(f"INSERT INTO findings {branch}")
-        except duckdb.Error as exc:
-            raise EngineUnsupported(str(exc).splitlines()[0]) from None
-        finally:
-            done.set()
-        result = EngineResult(rows=rows)
-        result.counts = Counter(dict(con.execute("SELECT type, count(*) FROM findings GROUP BY type").fetchall()))
-        order = {f.name: i for i, f in columns.items()}
-        field_rank = "CASE field " + " ".join(f"WHEN {lit(n)} THEN {i}" for n, i in order.items()) + " ELSE -1 END"
-        listing = f"SELECT row, field, type, detail, value FROM findings ORDER BY row, {field_rank}, type" + (f" LIMIT {int(limit)}" if limit else "")
-        result.findings = con.execute(listing).fetchall()
+        counts = [f"count_if({r.condition})" for r in rules]
+        for keys in key_sets:
+            present = " AND ".join(f"{q(c)} IS NOT NULL" for c in keys.columns)
+            key = q(keys.columns[0]) if len(keys.columns) == 1 else "row(" + ", ".join(q(c) for c in keys.columns) + ")"
+            counts.append(f"count(*) FILTER (WHERE {present}) - count(DISTINCT {key}) FILTER (WHERE {present})")
+        totals = con.execute(f"SELECT count(*){''.join(', ' + c for c in counts)} FROM (SELECT *{extra} FROM {csv})").fetchone()
+        result = EngineResult(rows=totals[0])
+        # count_if over an empty file is NULL
+        rule_counts, key_counts = [n or 0 for n in totals[1 : 1 + len(rules)]], [n or 0 for n in totals[1 + len(rules) :]]
+        for r, n in zip(rules, rule_counts):
+            result.counts[r.kind] += n
+        for keys, n in zip(key_sets, key_counts):
+            for _, kind, _, _ in keys.findings:
+                result.counts[kind] += n
+        result.counts = +result.counts
+        findings = []
+        failing = [r for r, n in zip(rules, rule_counts) if n]
+        if failing:
+            flags = ", ".join(f"coalesce({r.condition}, false)" for r in failing)
+            shown = sorted({r.column for r in failing if r.column})
+            values = "".join(f", {q(c)}" for c in shown)
+            where = " OR ".join(f"({r.condition})" for r in failing)
+            query = f"SELECT __row{values}, {flags} FROM (SELECT row_number() OVER () + 1 AS __row, *{extra} FROM {csv}) WHERE {where}"
+            for record in con.execute(query + (f" LIMIT {int(limit)}" if limit else "")).fetchall():
+                row, value_of = record[0], dict(zip(shown, record[1 : 1 + len(shown)]))
+                for r, hit in zip(failing, record[1 + len(shown) :]):
+                    if hit:
+                        findings.append((row, r.field, r.kind, r.detail, value_of.get(r.column)))
+        for keys, n in zip(key_sets, key_counts):
+            if n:
+                for row, value in con.execute(_duplicates(csv, list(keys.columns), limit)).fetchall():
+                    for name, kind, detail, column in keys.findings:
+                        findings.append((row, name, kind, detail, value if column else None))
+        rank = {f.name: i for i, f in columns.items()}
+        findings.sort(key=lambda x: (x[0], rank.get(x[1], -1), x[2]))
+        result.findings = findings[:limit] if limit else findings
         return result
+    except duckdb.Error as exc:
+        raise EngineUnsupported(str(exc).splitlines()[0]) from None
     finally:
+        done.set()
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
         if temp is not None:
             temp.unlink(missing_ok=True)
 
 
-def _duplicates(columns: list[str]) -> str:
-    """Rows whose key repeats an earlier row's key (NULL keys excluded): a hash aggregate finds the
-    repeated keys and a join finds their later rows, cheaper than sorting every row for a window."""
+def _duplicates(csv: str, columns: list[str], limit: int | None) -> str:
+    """Rows whose key repeats an earlier row's key (NULL keys excluded), first ``limit`` in file
+    order: the file row and the first key column's value. A hash aggregate finds the repeated
+    keys and a join finds their later rows, cheaper than sorting every row for a window."""
     keys = ", ".join(q(c) for c in columns)
     where = " AND ".join(f"{q(c)} IS NOT NULL" for c in columns)
     on = " AND ".join(f"s.{q(c)} = d.{q(c)}" for c in columns)
     return (
-        f"SELECT s.* FROM src s JOIN (SELECT {keys}, min(__row) AS first FROM src WHERE {where} GROUP BY {keys} HAVING count(*) > 1) d "
-        f"ON {on} WHERE s.__row > d.first"
+        f"WITH s AS MATERIALIZED (SELECT row_number() OVER () + 1 AS __row, {keys} FROM {csv}) "
+        f"SELECT s.__row, s.{q(columns[0])} FROM s JOIN (SELECT {keys}, min(__row) AS first FROM s WHERE {where} GROUP BY {keys} HAVING count(*) > 1) d "
+        f"ON {on} WHERE s.__row > d.first ORDER BY s.__row" + (f" LIMIT {int(limit)}" if limit else "")
     )
 
 
@@ -288,9 +354,8 @@ def portable_sql(fields: list[FieldDef], codelists: dict[str, CodeList], table: 
     branches = []
     for f in fields:
         codes = list(codelists[f.name].codes) if f.name in codelists else None
+        helpers = rule_helpers(f.rule, q(f.name))
+        source = f"(SELECT *{''.join(f', {e} AS {n}' for n, e in helpers.items())} FROM {table})" if helpers else table
         for kind, detail, condition in sql_rules(f, f.name, codes):
-            source = rule_source(f.rule, q(f.name)) if detail == f.rule else table
-            if source != table:
-                source = source.replace("FROM src", f"FROM {table}")
-            branches.append(f"SELECT __row, {lit(f.name)} AS field, {lit(kind)} AS type, {lit(detail)} AS rule, {q(f.name)} AS value\nFROM {source}\nWHERE {condition}")
+            branches.append(f"SELECT __row, {lit(f.name)} AS field, {lit(kind)} AS type, {lit(detail)} AS rule, {q(f.name)} AS value\nFROM {source if detail == f.rule else table}\nWHERE {condition}")
     return "\nUNION ALL\n".join(branches) + "\nORDER BY __row;\n"

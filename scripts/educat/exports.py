@@ -28,7 +28,7 @@ from .formats import RULES
 from .model import CodeList, Entity, FieldDef, Repo, Standard
 from .report import is_inside
 from .readers import DATA_SHEET
-from .tables import TYPE_NAMES
+from .messages import TYPE_NAMES
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

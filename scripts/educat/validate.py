@@ -14,7 +14,8 @@ from .formats import RULES
 from .loader import load_repo
 from .model import Dataset, Entity, FieldDef, Repo, Standard
 from .report import Problem, Report, has_html, is_inside, rel
-from .tables import CellProblem, validate_table
+from .messages import CellProblem
+from .tables import validate_table
 from .privacy import scan_cells, small_cells
 from .openapi import load_openapi, validate_openapi
 from .yamlio import LineDict, LineList, YamlError

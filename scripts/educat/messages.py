@@ -1,0 +1,106 @@
+"""Messages and small helpers shared by every table check (the Frictionless path in ``tables``
+and the SQL engine in ``engine``); no heavy imports, so ``educat check`` starts fast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .formats import RULES
+from .model import CodeList
+
+TYPE_NAMES = {
+    "string": "文本",
+    "integer": "整数",
+    "number": "数字",
+    "boolean": "布尔值(true/false)",
+    "date": "日期(YYYY-MM-DD)",
+    "datetime": "日期时间(YYYY-MM-DDThh:mm:ss)",
+    "year": "年份(四位数字)",
+    "duration": "ISO 8601 时长(如 PT15M)",
+    "array": "列表",
+}
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """One finding in a table: row is the spreadsheet row (header = 1)."""
+
+    row: int | None
+    field: str
+    type: str
+    message: str
+    note: str = ""
+
+    @property
+    def key(self) -> tuple:
+        return (self.row, self.field, self.type)
+
+
+RULE_TYPES = {rule.error_type for rule in RULES.values()}
+CONSTRAINT_LABELS = {"minimum": "最小值", "maximum": "最大值", "minLength": "最短长度", "maxLength": "最长长度"}
+
+
+def code_message(codelist: CodeList, item) -> str:
+    sample = "、".join(f"{c.code} {c.name}" for c in list(codelist.codes.values())[:6])
+    more = " 等" if len(codelist.codes) > 6 else ""
+    return f"“{item}” 不是代码表 {codelist.name}({codelist.title or codelist.name})中的代码;可用代码如:{sample}{more}"
+
+
+def rule_message(rule_name: str, value) -> str:
+    return f"“{value}”:{RULES[rule_name].check(str(value))}"
+
+
+def cell_message(kind: str, rule: str, cell, limit) -> tuple[str, str]:
+    """Message and fix for a cell finding, shared by the Frictionless path and the SQL engine.
+
+    ``rule`` is the type name for type errors and the constraint name for constraint errors.
+    """
+    if kind == "type-error":
+        type_name = TYPE_NAMES.get(rule, rule) if rule else "规定类型"
+        return f"值 “{cell}” 不是有效的{type_name}", f"改为{type_name}格式"
+    if kind == "constraint-error":
+        if rule == "required":
+            return "必填字段为空", "填写该字段"
+        if rule == "pattern":
+            return f"值 “{cell}” 不符合格式要求 {limit}", "按字段说明的格式修改(Table Schema 的 pattern 必须匹配整个值)"
+        if rule == "enum":
+            return f"值 “{cell}” 不在允许值中", f"改为以下之一:{limit}"
+        return f"值 “{cell}” 违反约束 {CONSTRAINT_LABELS.get(rule, rule)} = {limit}", "修改为满足约束的值"
+    if kind == "unique-error":
+        return f"值 “{cell}” 与前面的行重复,但该字段要求唯一", "删除重复行或改正编号"
+    if kind == "primary-key":
+        return "主键重复或为空", "保证主键各行唯一且不为空"
+    raise ValueError(kind)
+
+
+CODE_FIX = "改为代码表或规则允许的值"
+RULE_FIX = "核对原始证照或系统中的号码后重填"
+
+
+def detect_encoding(data: bytes) -> str:
+    """'utf-8-sig' (BOM), 'utf-8', 'gb18030' or '' when the bytes are none of these."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return ""
+
+
+def utf8_encoding(path: Path) -> tuple[str, CellProblem | None]:
+    """The UTF-8 flavour of a CSV, or a clear problem when a file that must be UTF-8 is not."""
+    data = path.read_bytes()
+    encoding = detect_encoding(data)
+    if encoding in ("utf-8", "utf-8-sig"):
+        return encoding, None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+    if encoding == "gb18030":
+        return "", CellProblem(row, "", "encoding-error", "文件是 GB18030/GBK 编码,仓库中的数据文件必须是 UTF-8", "用 Excel“另存为 → CSV UTF-8”或 iconv -f GB18030 -t UTF-8 转换后再提交")
+    return "", CellProblem(row, "", "encoding-error", "文件不是文本 CSV(无法按 UTF-8 或 GB18030 解码),可能是二进制文件或已损坏", "确认上传的是 CSV 文本文件,而不是改了扩展名的 Excel 或其他文件")
