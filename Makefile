@@ -42,5 +42,5 @@ clean:
 	rm -rf site .pytest_cache
 
 # Benchmarks (not part of the tests): medians and ratios against the baselines, same run.
-bench: $(STAMP)
+bench: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m educat.bench

@@ -7,7 +7,8 @@
 
 Each figure is the median of RUNS runs (the Frictionless baseline on the full file runs once
 unless BENCH_BASELINE_RUNS is set, because it takes about a minute). Peak memory is the
-child's maximum resident set size. Sizes: BENCH_ROWS, BENCH_RESOURCES, BENCH_BIG_ROWS (0 = skip).
+child's maximum resident set size. Sizes: BENCH_ROWS, BENCH_RESOURCES, BENCH_BIG_ROWS (0 = skip); BENCH_DIR is the work folder
+(default .bench/). CI runs a small smoke version (tests/test_bench.py).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ FIELDS = ["student_id", "name", "gender", "birth_date", "id_card", "school_code"
 BIN = Path(sys.executable).parent
 
 
-def measure(cmd: list[str], cwd: Path | None = None, check=None) -> tuple[float, float]:
+def measure(cmd: list[str], cwd: Path | None = None, check=None, code_ok=(0,)) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one run; ``check(stdout)`` proves the run did the work."""
     out = tempfile.TemporaryFile()
     start = time.perf_counter()
@@ -46,13 +47,13 @@ def measure(cmd: list[str], cwd: Path | None = None, check=None) -> tuple[float,
     code = os.waitstatus_to_exitcode(status)
     out.seek(0)
     text = out.read().decode("utf-8", "replace")
-    if code != 0 or (check is not None and not check(text)):
+    if code not in code_ok or (check is not None and not check(text)):
         raise RuntimeError(f"{' '.join(cmd)} exited with {code} or did not do the work:\n{text[:2000]}")
     return seconds, usage.ru_maxrss / 1024
 
 
-def median_of(cmd: list[str], runs: int, cwd: Path | None = None, check=None) -> tuple[float, float, list[float]]:
-    results = [measure(cmd, cwd, check) for _ in range(runs)]
+def median_of(cmd: list[str], runs: int, cwd: Path | None = None, check=None, code_ok=(0,)) -> tuple[float, float, list[float]]:
+    results = [measure(cmd, cwd, check, code_ok) for _ in range(runs)]
     times = [t for t, _ in results]
     return statistics.median(times), max(m for _, m in results), times
 
@@ -71,6 +72,76 @@ def baseline_schema(repo, work: Path) -> Path:
     path = work / "student.schema.json"
     path.write_text(json.dumps({"fields": fields, "primaryKey": ["student_id"]}, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def plant_errors(source: Path, target: Path) -> dict[str, int]:
+    """A copy of a generated student file with errors at known rows: a gender outside the code
+    list every 100 rows, a repeated student_id every 1,000 rows, an impossible birth date in the
+    id-card number every 5,000 rows. Returns the counts educat must report."""
+    counts = {"code-error": 0, "unique-error": 0, "primary-key": 0, "id-card-error": 0}
+    with source.open(encoding="utf-8") as src, target.open("w", encoding="utf-8", newline="") as out:
+        header = next(src)
+        out.write(header)
+        names = header.rstrip("\r\n").split(",")
+        gender, sid, id_card = names.index("gender"), names.index("student_id"), names.index("id_card")
+        previous = None
+        for i, line in enumerate(src):
+            cells = line.split(",")
+            if i % 100 == 7:
+                cells[gender] = "7"
+                counts["code-error"] += 1
+            if i % 1000 == 500 and previous is not None:
+                cells[sid] = previous
+                counts["unique-error"] += 1
+                counts["primary-key"] += 1
+            if i % 5000 == 9:
+                cells[id_card] = "310113201513019950"
+                counts["id-card-error"] += 1
+            previous = line.split(",")[sid]
+            out.write(",".join(cells))
+    return counts
+
+
+SEARCH_QUERIES = ["数学", "数学 微课", "语文 阅读", "勾股定理", "七年级 英语 听力"]
+
+
+def search_costs(site: Path, queries: list[str]) -> tuple[dict[str, tuple[int, int]], int]:
+    """Bytes the real /find/ page downloads for each query in Debian's chromium (index files and
+    find.js; the page and theme are the same for every search), the result count, and the size
+    of the theme's own search index, which every page loads."""
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}/"
+    costs = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=os.environ.get("EDUCAT_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox", "--disable-gpu"])
+            for query in queries:
+                page = browser.new_context().new_page()  # a fresh cache per query
+                sizes: dict[str, int] = {}
+                page.on("response", lambda r, sizes=sizes: sizes.__setitem__(r.url, len(r.body()) if r.ok else 0))
+                page.goto(base + "find/?text=" + query)
+                page.wait_for_function("(s => s && /共|没有/.test(s.textContent))(document.getElementById('educat-find-status'))", timeout=60000)
+                page.wait_for_load_state("networkidle")
+                status = page.locator("#educat-find-status").inner_text()
+                found = int(status.split("共 ")[1].split(" 条")[0]) if "共 " in status else 0
+                costs[query] = (sum(n for url, n in sizes.items() if "/find/idx/" in url or url.endswith("/find.js")), found)
+                page.context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    theme = site / "search" / "search_index.json"
+    return costs, theme.stat().st_size if theme.exists() else 0
 
 
 def naive_site(repo, pages: int, work: Path) -> Path:
@@ -110,7 +181,7 @@ def row(label: str, value: str, baseline: str = "", ratio: str = "", memory: str
 
 def main() -> int:
     root = Path.cwd()
-    work = root / ".bench"
+    work = Path(os.environ.get("BENCH_DIR") or root / ".bench")
     work.mkdir(exist_ok=True)
     repo = load_repo(root)[0]
     educat = str(BIN / "educat")
@@ -130,8 +201,9 @@ def main() -> int:
 
     t_check, m_check, times = median_of(check_cmd, RUNS, check=checked_all)
     print(f"educat check: {times}", flush=True)
-    # Frictionless refuses absolute paths as unsafe: run it in the folder with relative names.
-    base_cmd = [str(BIN / "frictionless"), "validate", "--schema", schema.name, "--json", data.name]
+    # Frictionless refuses absolute paths as unsafe: run it in the folder with relative names;
+    # --limit-errors so that it reads the whole file like educat does (its default stops at 1,000)
+    base_cmd = [str(BIN / "frictionless"), "validate", "--schema", schema.name, "--json", "--limit-errors", "1000000000", data.name]
 
     def validated_all(text: str) -> bool:
         report = json.loads(text)
@@ -139,8 +211,22 @@ def main() -> int:
 
     t_base, m_base, base_times = median_of(base_cmd, BASELINE_RUNS, cwd=work, check=validated_all)
     print(f"frictionless validate: {base_times}", flush=True)
-    lines.append(row(f"check {ROWS:,} 行 × 8 字段(秒,中位数)", f"{t_check:.2f}", f"{t_base:.1f}(frictionless validate)", f"{t_base / t_check:.0f}×", f"{m_check:.0f} MB / {m_base:.0f} MB"))
+    lines.append(row(f"check {ROWS:,} 行 × 8 字段,无错(秒,中位数)", f"{t_check:.2f}", f"{t_base:.1f}(frictionless validate)", f"{t_base / t_check:.0f}×", f"{m_check:.0f} MB / {m_base:.0f} MB"))
     lines.append(row("check 吞吐(行/秒)", f"{ROWS / t_check:,.0f}", f"{ROWS / t_base:,.0f}", "", ""))
+
+    # the same file with planted errors: the listing scans run too
+    bad = work / f"students-bad-{ROWS}.csv"
+    planted = plant_errors(data, bad)
+    bad_cmd = [*check_cmd[:2], str(bad), *check_cmd[3:]]
+    t_bad, m_bad, bad_times = median_of(bad_cmd, RUNS, check=lambda text: json.loads(text)["counts"] == planted, code_ok=(1,))
+    print(f"educat check (errors): {bad_times}", flush=True)
+    expected_base = planted["code-error"] + planted["unique-error"] + planted["primary-key"]  # no id-card rule in plain Frictionless
+    t_bbase, m_bbase, bbase_times = median_of(
+        [*base_cmd[:-1], bad.name], BASELINE_RUNS, cwd=work, check=lambda text: json.loads(text)["tasks"][0]["stats"]["errors"] == expected_base, code_ok=(1,)
+    )
+    print(f"frictionless validate (errors): {bbase_times}", flush=True)
+    total = sum(planted.values())
+    lines.append(row(f"check 同一文件含 {total:,} 个错误(秒,中位数)", f"{t_bad:.2f}", f"{t_bbase:.1f}", f"{t_bbase / t_bad:.0f}×", f"{m_bad:.0f} MB / {m_bbase:.0f} MB"))
     if BIG_ROWS:
         big = work / f"students-{BIG_ROWS}.csv"
         if not big.exists():
@@ -164,6 +250,11 @@ def main() -> int:
     lines.append(row(f"build {RESOURCES:,} 条资源(秒)", f"{t_build:.1f}", "目标 ≤ 60", "", f"{m_build:.0f} MB"))
     page = next((work / "out-big" / "catalog" / "r").iterdir()) / "index.html"
     lines.append(row("单个资源页 HTML(KB)", f"{page.stat().st_size / 1024:.1f}", "与目录规模无关", "", ""))
+    costs, theme = search_costs(work / "out-big", SEARCH_QUERIES)
+    for query, (size, found) in costs.items():
+        print(f"全文搜索 “{query}”:{size / 1024:.0f} KB,{found} 条结果", flush=True)
+    worst = max(costs, key=lambda q: costs[q][0])
+    lines.append(row(f"全文搜索,{RESOURCES:,} 条资源:一次查询下载(KB,{len(costs)} 个查询中最大)", f"{costs[worst][0] / 1024:.0f}(“{worst}”)", "目标 ≤ 500", "", f"主题索引 {theme / 1024:.0f} KB"))
     t_val, m_val, _ = median_of([educat, "validate", "--root", str(big_repo)], RUNS)
     lines.append(row(f"validate {RESOURCES:,} 条资源(秒)", f"{t_val:.1f}", "目标 ≤ 15", "", f"{m_val:.0f} MB"))
     print()

@@ -17,12 +17,13 @@ from ..catalog import Rubric, load_rubric
 from ..export import FORMATS, learning_resource, newest
 from ..model import Collection, Record, Repo
 from .common import Asset, Page, bar_table, code_label, duration_text, example_badge, front, record_url, stage_url
-from .html import a, badge, block, dl, is_safe_url, json_ld, md, rel_url, table, text, unindexed
+from .html import a, badge, block, dl, is_safe_url, json_ld, md, rel_url, table, text
 
 SHARD_SIZE = 5000
 # Up to this many resources, resource pages are also in the theme's lunr index (its search box);
-# beyond it, only the chunked Pagefind index (/find/) holds them, which stays small at any size.
-LUNR_MAX_RESOURCES = 2000
+# beyond it, only the split full-text index of /find/ (findindex.py) holds them, which stays small at
+# any size; listing pages (stage lists, the rubric) then leave the theme's index too.
+LUNR_MAX_RESOURCES = 200
 STAGE_PAGE_SIZE = 200
 RUBRIC_LIST = 100  # the rubric page lists the most recently reviewed 精品, never the whole catalog
 NEWEST = 40
@@ -178,16 +179,17 @@ class CatalogPages:
         name = self.label("stage", code)
         records = sorted(records, key=lambda r: (str(r.data.get("subject", "")), self.grade_key(r), r.title))
         pages = max(1, -(-len(records) // STAGE_PAGE_SIZE))
+        small = len(self.repo.records) <= LUNR_MAX_RESOURCES
         for number in range(1, pages + 1):
             here = stage_url(code) + (f"p{number}/" if number > 1 else "")
             chunk = records[(number - 1) * STAGE_PAGE_SIZE : number * STAGE_PAGE_SIZE]
             title = f"{name}课程资源" + (f"(第 {number} 页)" if number > 1 else "")
-            out = [front(title, lunr=number == 1), f"# {md(title)}\n", f"共 {len(records)} 条,第 {number} / {pages} 页。按学科、年级排列;按条件筛选请用[课程资源](../{'../' if number > 1 else ''})页。\n"]
+            out = [front(title, lunr=number == 1 and small), f"# {md(title)}\n", f"共 {len(records)} 条,第 {number} / {pages} 页。按学科、年级排列;按条件筛选请用[课程资源](../{'../' if number > 1 else ''})页。\n"]
             rows = [
                 [a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("edition", r.data.get("edition")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""]
                 for r in chunk
             ]
-            out.append(block(unindexed(table(["资源", "年级", "学科", "教材版本", "类型", ""], rows))))
+            out.append(block((table(["资源", "年级", "学科", "教材版本", "类型", ""], rows))))
             links = []
             if number > 1:
                 links.append(a(rel_url(here, stage_url(code) + (f"p{number - 1}/" if number > 2 else "")), "上一页"))
@@ -264,7 +266,7 @@ class CatalogPages:
                 Markup("<li>{} <small>{} · {} · {}</small></li>").format(a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("resource_type", r.data.get("resource_type")))
                 for r in related
             )
-            out.append(block(unindexed(Markup("<ul>{}</ul>").format(items))))
+            out.append(block((Markup("<ul>{}</ul>").format(items))))
         data = learning_resource(record, self.labels, self.site_url)
         if not self.site_url:  # relative IRIs resolve against this page
             data["@id"] = data["url"] = "./"
@@ -283,13 +285,13 @@ class CatalogPages:
             r = by_id.get(rid)
             if r is not None:
                 rows.append([number, a(rel_url(here, record_url(r)), r.title), self.label("stage", r.data.get("stage")), self.label("subject", r.data.get("subject")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""])
-        out.append(block(unindexed(table(["", "资源", "学段", "学科", "类型", ""], rows))))
+        out.append(block((table(["", "资源", "学段", "学科", "类型", ""], rows))))
         return Page(here, "\n".join(out))
 
     def rubric_page(self) -> Page:
         here = "catalog/rubric/"
         r = self.rubric
-        out = [front(r.title), f"# {md(r.title)}\n"]
+        out = [front(r.title, lunr=len(self.repo.records) <= LUNR_MAX_RESOURCES), f"# {md(r.title)}\n"]
         if r.introduction:
             out.append(block(Markup("<p>{}</p>").format(text(r.introduction))))
         out.append("## 入选条件\n")
@@ -308,7 +310,7 @@ class CatalogPages:
         more = f",下面列出最近审核的 {len(shown)} 条;全部精品可在[课程资源](../)页勾选“只看精品”" if len(shown) < len(featured) else ""
         out.append(f"## 当前精品资源\n\n共 {len(featured)} 条{more}。\n")
         rows = [[a(rel_url(here, record_url(x)), x.title), self.label("stage", x.data.get("stage")), self.label("subject", x.data.get("subject")), x.data.get("reviewer", ""), x.data.get("review_date", "")] for x in shown]
-        out.append(block(unindexed(table(["资源", "学段", "学科", "审核人", "审核日期"], rows))))
+        out.append(block((table(["资源", "学段", "学科", "审核人", "审核日期"], rows))))
         return Page(here, "\n".join(out))
 
     def link_report(self) -> Page:
@@ -337,18 +339,22 @@ class CatalogPages:
 
 
 def find_page() -> Page:
-    """/find/: full-text search over every page with Pagefind's own UI, served from this site."""
+    """/find/: full-text search over the split index of ``findindex`` (docs/javascripts/find.js)."""
     here = "find/"
     html = Markup(
-        '<link href="../pagefind/pagefind-ui.css" rel="stylesheet">'
-        '<div id="educat-find"></div>'
-        '<script src="../pagefind/pagefind-ui.js"></script>'
-        "<script>"
-        "window.addEventListener('DOMContentLoaded', function () {"
-        "var ui = new PagefindUI({element: '#educat-find', showSubResults: true, showImages: false, resetStyles: false});"
-        "var q = new URLSearchParams(window.location.search).get('text'); if (q) ui.triggerSearch(q);"
-        "});"
-        "</script>"
+        '<form id="educat-find" class="educat-find" role="search" data-index="idx/" data-root="../">'
+        '<label for="educat-find-text">检索词</label> '
+        '<input id="educat-find-text" name="text" type="search" autocomplete="off" placeholder="如:勾股定理、数学 微课"> '
+        '<button type="submit" class="md-button md-button--primary">搜索</button>'
+        "</form>"
+        '<p id="educat-find-status" class="educat-find-status" role="status" aria-live="polite"></p>'
+        '<ol id="educat-find-results" class="educat-find-results"></ol>'
+        '<button id="educat-find-more" type="button" class="md-button" hidden>更多结果</button>'
+        '<noscript>全文搜索需要启用 JavaScript;也可以在<a href="../catalog/">课程资源</a>页按条件浏览。</noscript>'
     )
-    out = [front("全文搜索", lunr=False), "# 全文搜索\n", "搜索全部标准、数据集和课程资源页面。中文按词切分,例如输入“数学 微课”;也可以把检索词写在地址里分享,如 `find/?text=勾股定理`。索引分块存放,每次搜索只下载用到的部分。\n", block(html)]
+    intro = (
+        "搜索全部课程资源,以及数据标准、数据集和专题。中文按词切分(构建时用 jieba),例如输入“数学 微课”;"
+        "检索词可以写在地址里分享,如 `find/?text=勾股定理`。索引分块存放,每次搜索只下载用到的词和结果,目录再大也一样。\n"
+    )
+    out = [front("全文搜索", lunr=False), "# 全文搜索\n", intro, block(html)]
     return Page(here, "\n".join(out), in_nav=True)

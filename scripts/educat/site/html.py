@@ -87,8 +87,3 @@ def json_ld(data: dict) -> Markup:
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True)
     payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup('<script type="application/ld+json">{}</script>').format(Markup(payload))
-
-
-def unindexed(html: Markup) -> Markup:
-    """Lists of other pages: kept out of the full-text index so searches land on the items."""
-    return Markup('<div data-pagefind-ignore="all">{}</div>').format(html)

@@ -17,9 +17,10 @@ from ..formats import RULES
 from ..model import Entity, FieldDef, Repo, Standard, semver_key
 from ..export import catalog_labels
 from .common import Asset, Page, code_label, codelist_url, dataset_url, example_badge, front, record_url, source_files, std_url
-from .html import a, badge, block, dl, md, rel_url, table, text, unindexed
+from .html import a, badge, block, dl, md, rel_url, table, text
 from .catalog_pages import CatalogPages, collection_url
 from .dataset_pages import DatasetPages
+from .findindex import Doc, snippet
 from .standard_pages import api_page, check_section, codelist_page, registry, used_by_index, versions_page
 
 FEATURED_ON_HOME = 12
@@ -56,6 +57,26 @@ class SiteContent:
         for ds in self.repo.datasets.values():
             yield self.datasets.page(ds)
         yield from self.catalog.pages()
+
+    def search_docs(self) -> list[Doc]:
+        """What /find/ searches: the latest version of each standard, the datasets, the
+        collections, then the resources (精品 first, so they win ties)."""
+        docs = []
+        for slug in sorted(self.repo.standards):
+            std = self.repo.latest(slug)
+            parts = [e.title for e in std.entities.values()] + [f.title for e in std.entities.values() for f in e.fields] + [c.title or c.name for c in std.codelists.values()]
+            docs.append(Doc(std.title, std_url(std), f"数据标准 · {std.version}", snippet(std.meta.get("description", "")), False, " ".join(map(str, parts))))
+        for ds in self.repo.datasets.values():
+            parts = [r.title for r in ds.resources] + [f.title for r in ds.resources for f in r.fields]
+            docs.append(Doc(ds.title, dataset_url(ds), "数据集", snippet(ds.meta.get("description", "")), False, " ".join(map(str, parts))))
+        for collection in self.repo.collections.values():
+            docs.append(Doc(collection.title, collection_url(collection), "专题", snippet(collection.meta.get("description", "")), False, ""))
+        for record in sorted(self.repo.records, key=lambda r: r.data.get("featured") is not True):
+            d = record.data
+            label = " · ".join(x for x in ["课程资源", self.label("stage", d.get("stage")), self.label("subject", d.get("subject")), self.label("resource_type", d.get("resource_type"))] if x)
+            text = " ".join(str(x) for x in [self.label("grades", d.get("grades")), self.label("edition", d.get("edition")), " ".join(map(str, d.get("keywords") or [])), d.get("provider", ""), d.get("author", ""), d.get("description", "")] if x)
+            docs.append(Doc(record.title, record_url(record), label, snippet(d.get("description", "")), d.get("featured") is True, text))
+        return docs
 
     def assets(self):
         for std in self.repo.all_standards():
@@ -131,7 +152,7 @@ class SiteContent:
                 [a(rel_url("", record_url(r)), r.title), self.label("stage", r.data.get("stage")), self.label("subject", r.data.get("subject")), self.label("resource_type", r.data.get("resource_type")), r.data.get("review_date", "")]
                 for r in featured[:FEATURED_ON_HOME]
             ]
-            out.append(block(unindexed(table(["资源", "学段", "学科", "类型", "审核日期"], rows))))
+            out.append(block((table(["资源", "学段", "学科", "类型", "审核日期"], rows))))
             out.append(f"[查看全部 {len(records)} 条课程资源](catalog/index.md)\n")
         if repo.collections:
             out.append("## 专题\n")

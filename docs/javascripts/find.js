@@ -1,0 +1,214 @@
+// Full-text search (/find/) over the split index that `educat build` writes to find/idx/.
+// A query fetches meta.json, the term file of each character a word starts with, the postings
+// of frequent words and the document chunks of the results shown: never the whole index.
+// On every other page, the theme's search box gets a link that runs the same query here.
+(function () {
+  "use strict";
+
+  var CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+  var RUNS = /[0-9a-z]+|[\u3400-\u9fff\uf900-\ufaff]+/g;
+  var PAGE = 20;
+
+  function loader(base) {
+    var cache = {};
+    return function (path) {
+      if (!cache[path]) {
+        cache[path] = fetch(new URL(path, base)).then(function (r) {
+          if (!r.ok) throw new Error(r.status + " " + path);
+          return r.json();
+        });
+      }
+      return cache[path];
+    };
+  }
+
+  function ids(gaps) {
+    var out = [], n = 0;
+    for (var i = 0; i < gaps.length; i++) { n += gaps[i]; out.push(n); }
+    return out;
+  }
+
+  // Split the query the way the index was split: longest known term first, as jieba's
+  // search mode indexed every long word together with its parts.
+  function segment(query, meta, get) {
+    var runs = query.toLowerCase().match(RUNS) || [];
+    var terms = [], missing = [];
+    var chain = Promise.resolve();
+    runs.forEach(function (run) {
+      chain = chain.then(function () {
+        if (!CJK.test(run)) return lookup(run, run);
+        var i = 0;
+        function step() {
+          if (i >= run.length) return;
+          var ch = run[i];
+          if (meta.first.indexOf(ch) < 0) { missing.push(ch); i++; return step(); }
+          return get("t/" + ch.codePointAt(0).toString(16) + ".json").then(function (dict) {
+            for (var len = Math.min(meta.longest, run.length - i); len > 0; len--) {
+              var word = run.substr(i, len);
+              if (dict[word]) { terms.push([word, dict[word]]); i += len; return step(); }
+            }
+            missing.push(ch); i++;
+            return step();
+          });
+        }
+        return step();
+      });
+    });
+    function lookup(word) {
+      var ch = word[0];
+      if (meta.first.indexOf(ch) < 0) { missing.push(word); return; }
+      return get("t/" + ch.codePointAt(0).toString(16) + ".json").then(function (dict) {
+        if (dict[word]) terms.push([word, dict[word]]); else missing.push(word);
+      });
+    }
+    return chain.then(function () { return { terms: terms, missing: missing }; });
+  }
+
+  function postings(entry, get) {
+    // [df, titleGaps, textGaps] inline, or [df, n] for p/<n>.json
+    if (entry.length === 3) return Promise.resolve([entry[1], entry[2]]);
+    return get("p/" + entry[1] + ".json");
+  }
+
+  function rank(meta, found, lists) {
+    var scores = {}, hits = {};
+    found.forEach(function (term, k) {
+      var idf = Math.log(1 + meta.docs / term[1][0]);
+      [ids(lists[k][0]), ids(lists[k][1])].forEach(function (list, field) {
+        list.forEach(function (doc) {
+          scores[doc] = (scores[doc] || 0) + idf * (field === 0 ? 2 : 1);
+          hits[doc] = (hits[doc] || 0) + 1;
+        });
+      });
+    });
+    var all = Object.keys(scores).map(Number);
+    var every = all.filter(function (d) { return hits[d] === found.length; });
+    var partial = every.length === 0 && found.length > 1;
+    var docs = partial ? all : every;
+    docs.sort(function (a, b) { return scores[b] - scores[a] || a - b; });
+    return { docs: docs, partial: partial };
+  }
+
+  function setupFind(form) {
+    var base = new URL(form.getAttribute("data-index"), window.location.href);
+    var root = new URL(form.getAttribute("data-root"), window.location.href);
+    var get = loader(base);
+    var input = form.querySelector("input");
+    var status = document.getElementById("educat-find-status");
+    var list = document.getElementById("educat-find-results");
+    var more = document.getElementById("educat-find-more");
+    var current = null, shown = 0, token = 0;
+
+    function show(meta) {
+      var slice = current.docs.slice(shown, shown + PAGE);
+      var chunks = {};
+      slice.forEach(function (d) { chunks[Math.floor(d / meta.chunk)] = true; });
+      var mine = token;
+      return Promise.all(Object.keys(chunks).map(function (c) {
+        return get("d/" + c + ".json").then(function (rows) { return [Number(c), rows]; });
+      })).then(function (loaded) {
+        if (mine !== token) return;
+        var rowsOf = {};
+        loaded.forEach(function (pair) { rowsOf[pair[0]] = pair[1]; });
+        slice.forEach(function (d) {
+          var row = rowsOf[Math.floor(d / meta.chunk)][d % meta.chunk];
+          var li = document.createElement("li");
+          li.className = "educat-find-result";
+          var link = document.createElement("a");
+          link.href = new URL(row[1], root).href;
+          link.textContent = row[0];
+          li.appendChild(link);
+          if (row[4]) {
+            var star = document.createElement("span");
+            star.className = "educat-badge educat-featured";
+            star.textContent = "精品";
+            li.appendChild(document.createTextNode(" "));
+            li.appendChild(star);
+          }
+          var label = document.createElement("div");
+          label.className = "educat-find-label";
+          label.textContent = row[2];
+          li.appendChild(label);
+          if (row[3]) {
+            var p = document.createElement("p");
+            p.textContent = row[3];
+            li.appendChild(p);
+          }
+          list.appendChild(li);
+        });
+        shown += slice.length;
+        more.hidden = shown >= current.docs.length;
+      });
+    }
+
+    function run(query) {
+      token++;
+      var mine = token;
+      list.textContent = "";
+      more.hidden = true;
+      query = query.trim();
+      if (!query) { status.textContent = ""; return Promise.resolve(); }
+      status.textContent = "正在搜索……";
+      return get("meta.json").then(function (meta) {
+        return segment(query, meta, get).then(function (seg) {
+          return Promise.all(seg.terms.map(function (t) { return postings(t[1], get); })).then(function (lists) {
+            if (mine !== token) return;
+            current = seg.terms.length ? rank(meta, seg.terms, lists) : { docs: [], partial: false };
+            shown = 0;
+            var words = seg.terms.map(function (t) { return t[0]; }).join(" / ");
+            var text = current.docs.length ? "共 " + current.docs.length + " 条结果" : "没有找到结果";
+            if (words) text += "(按词检索:" + words + ")";
+            if (current.partial) text += ";没有同时包含全部词的页面,以下为包含部分词的结果";
+            if (seg.missing.length) text += ";索引中没有:" + seg.missing.join("、");
+            status.textContent = text + "。";
+            if (current.docs.length) return show(meta);
+          });
+        });
+      }).catch(function (err) {
+        status.textContent = "搜索索引无法读取(" + err.message + "),请稍后重试或在课程资源页按条件浏览。";
+      });
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var url = new URL(window.location.href);
+      if (input.value.trim()) url.searchParams.set("text", input.value.trim()); else url.searchParams.delete("text");
+      window.history.replaceState(null, "", url);
+      run(input.value);
+    });
+    more.addEventListener("click", function () { get("meta.json").then(show); });
+    var initial = new URLSearchParams(window.location.search).get("text");
+    if (initial) { input.value = initial; run(initial); }
+  }
+
+  // The theme's search box: offer the same words on the full-text page, which also covers
+  // every resource page (the theme's own index holds only the standards, datasets and docs
+  // once the catalog is large).
+  function setupHeaderLink() {
+    var input = document.querySelector("input.md-search__input");
+    var meta = document.querySelector(".md-search-result__meta");
+    var config = document.getElementById("__config");
+    if (!input || !meta || !config) return;
+    var base = new URL(JSON.parse(config.textContent).base + "/", window.location.href);
+    var link = document.createElement("a");
+    link.className = "educat-find-link";
+    meta.parentNode.insertBefore(link, meta.nextSibling);
+    function update() {
+      var q = input.value.trim();
+      link.hidden = !q;
+      link.href = new URL("find/?text=" + encodeURIComponent(q), base).href;
+      link.textContent = "在全文搜索中查找“" + q + "”(含全部课程资源)→";
+    }
+    input.addEventListener("input", update);
+    update();
+  }
+
+  function setup() {
+    var form = document.getElementById("educat-find");
+    if (form) setupFind(form);
+    setupHeaderLink();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
+  else setup();
+})();

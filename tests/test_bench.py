@@ -1,0 +1,24 @@
+"""`make bench` smoke run: tiny sizes, so CI proves the benchmark still runs end to end (each
+measured command must exit as expected and report the work it was given, or the bench fails)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+from .conftest import REPO
+
+
+def test_bench_smoke(tmp_path):
+    env = dict(os.environ, BENCH_DIR=str(tmp_path), BENCH_ROWS="3000", BENCH_RESOURCES="30", BENCH_NAIVE_PAGES="20", BENCH_RUNS="1")
+    result = subprocess.run([sys.executable, "-m", "educat.bench"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    labels = [line.split("|")[1].strip() for line in table[2:]]
+    labels = [label.split(" ")[0] for label in labels]
+    assert labels == ["check", "check", "check", "build", "build", "build", "单个资源页", "全文搜索,30", "validate"]
+    check_row = table[2].split("|")
+    assert re.fullmatch(r"\d+×", check_row[4].strip()) and re.fullmatch(r"\d+ MB / \d+ MB", check_row[5].strip())
+    assert "含 37 个错误" in table[4]  # 30 code errors, 3 repeated ids (unique + primary key), 1 id card
