@@ -249,6 +249,11 @@ def test_full_text_search_is_chunked_local_and_small(real_site, browser):
     first = pg.eval_on_selector_all(".educat-find-result > a", "els => els.map(e => e.textContent)")
     assert first and "勾股定理" in first[0], first[:3]
     assert "text=%E5%8B%BE%E8%82%A1%E5%AE%9A%E7%90%86" in pg.url  # the query is in the address, ready to share
+    # a word typed in part stands for the indexed words it begins
+    pg.fill("#educat-find-text", "勾股")
+    pg.click("#educat-find button[type=submit]")
+    pg.wait_for_function("document.querySelector('#educat-find-status').textContent.indexOf('勾股…') >= 0")
+    assert "勾股定理" in pg.eval_on_selector_all(".educat-find-result > a", "els => els.map(e => e.textContent)")[0]
     # the theme's search box offers the same words on the full-text page
     pg.goto(base)
     pg.click("label.md-search__icon, .md-search__input", timeout=5000)

@@ -29,23 +29,47 @@
   }
 
   // Split the query the way the index was split: longest known term first, as jieba's
-  // search mode indexed every long word together with its parts.
+  // search mode indexed every long word together with its parts. A piece that is no term but
+  // begins some terms (a word typed in part, e.g. 勾股 for 勾股定理) stands for up to
+  // PREFIX_TERMS of them, the most frequent first. Each result item is [label, entries].
+  var PREFIX_TERMS = 8;
+
+  function match(dict, piece) {
+    if (dict[piece]) return [dict[piece]];
+    var longer = Object.keys(dict).filter(function (k) { return k.length > piece.length && k.lastIndexOf(piece, 0) === 0; });
+    longer.sort(function (a, b) { return dict[b][0] - dict[a][0]; });
+    return longer.slice(0, PREFIX_TERMS).map(function (k) { return dict[k]; });
+  }
+
   function segment(query, meta, get) {
     var runs = query.toLowerCase().match(RUNS) || [];
     var terms = [], missing = [];
+    function dictFor(ch) { return get("t/" + ch.codePointAt(0).toString(16) + ".json"); }
     var chain = Promise.resolve();
     runs.forEach(function (run) {
       chain = chain.then(function () {
-        if (!CJK.test(run)) return lookup(run, run);
+        if (!CJK.test(run)) {
+          if (meta.first.indexOf(run[0]) < 0) { missing.push(run); return; }
+          return dictFor(run[0]).then(function (dict) {
+            var entries = match(dict, run);
+            if (entries.length) terms.push([run, entries]); else missing.push(run);
+          });
+        }
         var i = 0;
         function step() {
           if (i >= run.length) return;
           var ch = run[i];
           if (meta.first.indexOf(ch) < 0) { missing.push(ch); i++; return step(); }
-          return get("t/" + ch.codePointAt(0).toString(16) + ".json").then(function (dict) {
-            for (var len = Math.min(meta.longest, run.length - i); len > 0; len--) {
-              var word = run.substr(i, len);
-              if (dict[word]) { terms.push([word, dict[word]]); i += len; return step(); }
+          return dictFor(ch).then(function (dict) {
+            var len, word;
+            for (len = Math.min(meta.longest, run.length - i); len > 0; len--) {
+              word = run.substr(i, len);
+              if (dict[word]) { terms.push([word, [dict[word]]]); i += len; return step(); }
+            }
+            for (len = run.length - i; len > 1; len--) {
+              word = run.substr(i, len);
+              var entries = match(dict, word);
+              if (entries.length) { terms.push([word + "…", entries]); i += len; return step(); }
             }
             missing.push(ch); i++;
             return step();
@@ -54,13 +78,6 @@
         return step();
       });
     });
-    function lookup(word) {
-      var ch = word[0];
-      if (meta.first.indexOf(ch) < 0) { missing.push(word); return; }
-      return get("t/" + ch.codePointAt(0).toString(16) + ".json").then(function (dict) {
-        if (dict[word]) terms.push([word, dict[word]]); else missing.push(word);
-      });
-    }
     return chain.then(function () { return { terms: terms, missing: missing }; });
   }
 
@@ -70,20 +87,32 @@
     return get("p/" + entry[1] + ".json");
   }
 
-  function rank(meta, found, lists) {
+  // One query word (or prefix group): the documents with a title hit and those with any hit.
+  function hitsOf(entries, get) {
+    return Promise.all(entries.map(function (e) { return postings(e, get); })).then(function (lists) {
+      var title = {}, any = {};
+      lists.forEach(function (pair) {
+        ids(pair[0]).forEach(function (d) { title[d] = true; any[d] = true; });
+        ids(pair[1]).forEach(function (d) { any[d] = true; });
+      });
+      var df = entries.reduce(function (n, e) { return n + e[0]; }, 0);
+      return { title: title, any: any, df: df };
+    });
+  }
+
+  function rank(meta, groups) {
     var scores = {}, hits = {};
-    found.forEach(function (term, k) {
-      var idf = Math.log(1 + meta.docs / term[1][0]);
-      [ids(lists[k][0]), ids(lists[k][1])].forEach(function (list, field) {
-        list.forEach(function (doc) {
-          scores[doc] = (scores[doc] || 0) + idf * (field === 0 ? 2 : 1);
-          hits[doc] = (hits[doc] || 0) + 1;
-        });
+    groups.forEach(function (g) {
+      var idf = Math.log(1 + meta.docs / Math.min(g.df, meta.docs));
+      Object.keys(g.any).forEach(function (key) {
+        var doc = Number(key);
+        scores[doc] = (scores[doc] || 0) + idf * (g.title[key] ? 2 : 1);
+        hits[doc] = (hits[doc] || 0) + 1;
       });
     });
     var all = Object.keys(scores).map(Number);
-    var every = all.filter(function (d) { return hits[d] === found.length; });
-    var partial = every.length === 0 && found.length > 1;
+    var every = all.filter(function (d) { return hits[d] === groups.length; });
+    var partial = every.length === 0 && groups.length > 1;
     var docs = partial ? all : every;
     docs.sort(function (a, b) { return scores[b] - scores[a] || a - b; });
     return { docs: docs, partial: partial };
@@ -151,9 +180,9 @@
       status.textContent = "正在搜索……";
       return get("meta.json").then(function (meta) {
         return segment(query, meta, get).then(function (seg) {
-          return Promise.all(seg.terms.map(function (t) { return postings(t[1], get); })).then(function (lists) {
+          return Promise.all(seg.terms.map(function (t) { return hitsOf(t[1], get); })).then(function (groups) {
             if (mine !== token) return;
-            current = seg.terms.length ? rank(meta, seg.terms, lists) : { docs: [], partial: false };
+            current = groups.length ? rank(meta, groups) : { docs: [], partial: false };
             shown = 0;
             var words = seg.terms.map(function (t) { return t[0]; }).join(" / ");
             var text = current.docs.length ? "共 " + current.docs.length + " 条结果" : "没有找到结果";
