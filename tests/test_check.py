@@ -311,3 +311,11 @@ def test_rows_stay_exact_in_a_file_read_in_parallel(tmp_path, repo):
     capped = check_file(path, repo, STANDARD, "student", limit=2)
     assert [(f.row, f.type) for f in capped.findings] == [(3, "code-error"), (150_001, "code-error")]
     assert capped.errors == 5
+
+
+def test_progress_fills_once_and_only_moves_forward(tmp_path, repo):
+    path = write_sample(tmp_path, example_rows("student-invalid.csv"), "utf8.csv", repo)
+    steps: list[float] = []
+    report = check_file(path, repo, STANDARD, "student", progress=steps.append)
+    assert report.engine == "duckdb" and not report.valid
+    assert steps and all(s >= 0 for s in steps) and abs(sum(steps) - 100) < 1e-9

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from educat.site.findindex import CHUNK, INLINE_MAX, Doc, build_index, terms_of
+from educat.site.findindex import CHUNK, INLINE_MAX, TERM_FILE_MAX, Doc, build_index, decode_ids, encode_ids, term_file, terms_of
 
 
 def test_terms_are_words_and_their_parts_without_function_words():
@@ -14,12 +14,37 @@ def test_terms_are_words_and_their_parts_without_function_words():
     assert all(" " not in t and "(" not in t for t in terms)
 
 
-def _ids(gaps):
-    out, n = [], 0
-    for g in gaps:
-        n += g
-        out.append(n)
-    return out
+def _ids(text):
+    return decode_ids(text)
+
+
+def test_document_lists_round_trip_and_dense_lists_are_bitmaps():
+    import random
+
+    rng = random.Random(6)
+    for _ in range(300):
+        ids = sorted(rng.sample(range(4000), rng.randint(0, 4000)))
+        assert decode_ids(encode_ids(ids)) == ids
+    every = list(range(100_000))
+    assert encode_ids(every).startswith("~") and len(encode_ids(every)) <= 100_000 // 6 + 2
+    assert encode_ids([0, 1, 31, 32, 1000]) == "01U1" + "eU"  # gaps 0 1 30 1, then 968 = 8 + 30 * 32: "e" (32 + 8, more follows), "U" (30)
+
+
+def test_large_term_files_are_split_by_the_next_character(tmp_path):
+    numbers = [Doc(f"课{n}", f"r/{n}/", "", "", False, " ".join(f"{n}{k:05d}" for k in range(2000))) for n in range(1, 10)]
+    build_index(numbers, tmp_path)
+    idx = tmp_path / "find" / "idx"
+    meta = json.loads((idx / "meta.json").read_text(encoding="utf-8"))
+    assert "课" not in meta["split"] and "1" in meta["split"] and "10" in meta["split"]
+    found = {}
+    for path in (idx / "t").iterdir():
+        terms = json.loads(path.read_text(encoding="utf-8"))
+        assert path.stat().st_size <= TERM_FILE_MAX
+        for term in terms:
+            assert term not in found
+            found[term] = path.name
+    assert found["100001"] in {term_file("100001"[:k]) for k in range(2, 7)} and found["1"] == term_file("1", exact=True) and found["课"] == term_file("课")
+    assert len([t for t in found if t.startswith("1")]) == 2000 + 1
 
 
 def test_postings_separate_title_hits_and_split_frequent_words(tmp_path):
@@ -33,7 +58,7 @@ def test_postings_separate_title_hits_and_split_frequent_words(tmp_path):
     assert math[0] == len(docs) // 2  # document frequency
     assert len(math) == 2  # frequent: its postings live in their own file
     title_ids, text_ids = json.loads((idx / "p" / f"{math[1]}.json").read_text(encoding="utf-8"))
-    assert _ids(title_ids) == [i for i in range(len(docs)) if i % 2] and text_ids == []
+    assert _ids(title_ids) == [i for i in range(len(docs)) if i % 2] and _ids(text_ids) == []
     weike = json.loads((idx / "t" / f"{ord('微'):x}.json").read_text(encoding="utf-8"))["微课"]
     assert weike[0] == len(docs) // 3 + (1 if len(docs) % 3 else 0)
     chunk = json.loads((idx / "d" / "0.json").read_text(encoding="utf-8"))
@@ -47,4 +72,4 @@ def test_rare_words_are_inline_and_rebuilds_start_clean(tmp_path):
     build_index([Doc("有理数", "b/", "", "", False, "勾股定理 应用")], tmp_path)
     assert not stale.exists()
     entry = json.loads((tmp_path / "find" / "idx" / "t" / f"{ord('勾'):x}.json").read_text(encoding="utf-8"))["勾股定理"]
-    assert entry == [1, [], [0]]  # df 1, no title hit, body hit in document 0
+    assert entry == [1, "", "0"]  # df 1, no title hit, body hit in document 0

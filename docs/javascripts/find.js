@@ -22,9 +22,27 @@
     };
   }
 
-  function ids(gaps) {
-    var out = [], n = 0;
-    for (var i = 0; i < gaps.length; i++) { n += gaps[i]; out.push(n); }
+  // Document numbers from findindex.encode_ids: "~" + a bitmap (6 documents per character),
+  // or gaps in a 5-bit code (characters 32-63 carry low bits and continue, 0-31 end a gap).
+  var DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+  var VALUE = {};
+  for (var k = 0; k < DIGITS.length; k++) VALUE[DIGITS.charAt(k)] = k;
+
+  function ids(text) {
+    var out = [], i, bit, v;
+    if (text.charAt(0) === "~") {
+      for (i = 1; i < text.length; i++) {
+        v = VALUE[text.charAt(i)];
+        for (bit = 0; bit < 6; bit++) if (v >> bit & 1) out.push((i - 1) * 6 + bit);
+      }
+      return out;
+    }
+    var n = 0, value = 0, shift = 0;
+    for (i = 0; i < text.length; i++) {
+      v = VALUE[text.charAt(i)];
+      if (v >= 32) { value += (v - 32) * Math.pow(2, shift); shift += 5; }
+      else { n += value + v * Math.pow(2, shift); out.push(n); value = 0; shift = 0; }
+    }
     return out;
   }
 
@@ -32,46 +50,76 @@
   // search mode indexed every long word together with its parts. A piece that is no term but
   // begins some terms (a word typed in part, e.g. 勾股 for 勾股定理) stands for up to
   // PREFIX_TERMS of them, the most frequent first. Each result item is [label, entries].
-  var PREFIX_TERMS = 8;
-
-  function match(dict, piece) {
-    if (dict[piece]) return [dict[piece]];
-    var longer = Object.keys(dict).filter(function (k) { return k.length > piece.length && k.lastIndexOf(piece, 0) === 0; });
-    longer.sort(function (a, b) { return dict[b][0] - dict[a][0]; });
-    return longer.slice(0, PREFIX_TERMS).map(function (k) { return dict[k]; });
-  }
+  var PREFIX_TERMS = 4;
 
   function segment(query, meta, get) {
     var runs = query.toLowerCase().match(RUNS) || [];
     var terms = [], missing = [];
-    function dictFor(ch) { return get("t/" + ch.codePointAt(0).toString(16) + ".json"); }
+    function hex(ch) { return ch.codePointAt(0).toString(16); }
+    function has(prefix) { return Object.prototype.hasOwnProperty.call(meta.split, prefix); }
+    // the t/ file that holds `word` (findindex.term_file), or null when no file can
+    function fileFor(word) {
+      if (meta.first.indexOf(word[0]) < 0) return null;
+      var prefix = word[0];
+      while (has(prefix)) {
+        if (prefix.length === word.length) return Array.from(prefix).map(hex).join("-") + "-";
+        var next = word[prefix.length];
+        if (meta.split[prefix].indexOf(next) < 0) return null;
+        prefix += next;
+      }
+      return Array.from(prefix).map(hex).join("-");
+    }
+    function dictOf(word) {
+      var file = fileFor(word);
+      return file === null ? Promise.resolve({}) : get("t/" + file + ".json");
+    }
+    // the known term `word`, or the PREFIX_TERMS most frequent terms that begin with it
+    function known(word, allowPrefix) {
+      return dictOf(word).then(function (dict) {
+        if (dict[word]) return [dict[word]];
+        if (!allowPrefix || has(word)) return [];
+        var longer = Object.keys(dict).filter(function (k) { return k.length > word.length && k.lastIndexOf(word, 0) === 0; });
+        longer.sort(function (a, b) { return dict[b][0] - dict[a][0]; });
+        return longer.slice(0, PREFIX_TERMS).map(function (k) { return dict[k]; });
+      });
+    }
+    function longest(run, i) {
+      // longest known term at run[i]; then the longest piece that begins known terms
+      var len = Math.min(meta.longest, run.length - i);
+      function exact() {
+        if (len < 1) { len = run.length - i; return prefixed(); }
+        var word = run.substr(i, len);
+        return known(word, false).then(function (entries) {
+          if (entries.length) return [word, entries];
+          len--;
+          return exact();
+        });
+      }
+      function prefixed() {
+        if (len < 2) return null;
+        var word = run.substr(i, len);
+        return known(word, true).then(function (entries) {
+          if (entries.length) return [word + "…", entries];
+          len--;
+          return prefixed();
+        });
+      }
+      return exact();
+    }
     var chain = Promise.resolve();
     runs.forEach(function (run) {
       chain = chain.then(function () {
         if (!CJK.test(run)) {
-          if (meta.first.indexOf(run[0]) < 0) { missing.push(run); return; }
-          return dictFor(run[0]).then(function (dict) {
-            var entries = match(dict, run);
+          return known(run, true).then(function (entries) {
             if (entries.length) terms.push([run, entries]); else missing.push(run);
           });
         }
         var i = 0;
         function step() {
           if (i >= run.length) return;
-          var ch = run[i];
-          if (meta.first.indexOf(ch) < 0) { missing.push(ch); i++; return step(); }
-          return dictFor(ch).then(function (dict) {
-            var len, word;
-            for (len = Math.min(meta.longest, run.length - i); len > 0; len--) {
-              word = run.substr(i, len);
-              if (dict[word]) { terms.push([word, [dict[word]]]); i += len; return step(); }
-            }
-            for (len = run.length - i; len > 1; len--) {
-              word = run.substr(i, len);
-              var entries = match(dict, word);
-              if (entries.length) { terms.push([word + "…", entries]); i += len; return step(); }
-            }
-            missing.push(ch); i++;
+          return longest(run, i).then(function (found) {
+            if (found) { terms.push(found); i += found[0].replace("…", "").length; }
+            else { missing.push(run[i]); i++; }
             return step();
           });
         }

@@ -165,13 +165,17 @@ def naive_site(repo, pages: int, work: Path) -> Path:
 
 
 def content_repo(root: Path, work: Path, resources: int, name: str) -> Path:
+    """This repository's standards, docs and mkdocs.yml (copied afresh, so the bench builds the
+    current site) with ``resources`` generated records (generated once, then reused)."""
     target = work / name
-    if not target.exists():
-        target.mkdir(parents=True)
-        for item in ("standards", "docs", "mkdocs.yml"):
-            source = root / item
-            (shutil.copytree if source.is_dir() else shutil.copy)(source, target / item)
-        generate_resources(load_repo(root)[0], resources, target / "catalog" / "resources")
+    for item in ("standards", "docs", "mkdocs.yml"):
+        source, copy = root / item, target / item
+        if copy.is_dir():
+            shutil.rmtree(copy)
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, copy)
+    records = target / "catalog" / "resources"
+    if not records.is_dir():
+        generate_resources(load_repo(root)[0], resources, records)
     return target
 
 

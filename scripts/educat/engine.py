@@ -271,8 +271,13 @@ def run_checks(
     # in memory, but DuckDB spills hash tables to the private temp folder beyond memory_limit
     con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True, "temp_directory": spill})
     done = threading.Event()
+    poller = None
     if progress is not None:
-        threading.Thread(target=_poll, args=(con, progress, done), daemon=True).start()
+        # DuckDB reports progress only with its progress bar on; its own printing stays off
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
+        poller = threading.Thread(target=_poll, args=(con, progress, done), daemon=True)
+        poller.start()
     try:
         counts = [f"count_if({r.condition})" for r in rules]
         for keys in key_sets:
@@ -315,6 +320,8 @@ def run_checks(
         raise EngineUnsupported(str(exc).splitlines()[0]) from None
     finally:
         done.set()
+        if poller is not None:
+            poller.join()
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
         if temp is not None:
@@ -336,15 +343,18 @@ def _duplicates(csv: str, columns: list[str], limit: int | None) -> str:
 
 
 def _poll(con, progress, done) -> None:
+    """Move a 0-100 progress bar with the running query (the counting scan is nearly all the
+    work; later scans restart DuckDB's figure, so only increases count), then fill it."""
     last = 0.0
     while not done.wait(0.2):
         try:
             value = con.query_progress()
         except Exception:  # noqa: BLE001 - progress is best effort
-            return
-        if value is not None and value > last:
+            break
+        if value is not None and 0 <= value <= 100 and value > last:
             progress(value - last)
             last = value
+    progress(100 - last)
 
 
 def portable_sql(fields: list[FieldDef], codelists: dict[str, CodeList], table: str = "src") -> str:

@@ -6,12 +6,17 @@ Layout under ``find/idx/`` (all JSON):
 - ``meta.json``: the number of documents, the chunk size, the longest term and the first
   characters that start a term (the browser needs no dictionary of its own);
 - ``t/<hex code of the first character>.json``: the terms starting with that character, each
-  with its document frequency and, when it is rare, its postings inline;
+  with its document frequency and, when it is rare, its postings inline; a file that would
+  pass ``TERM_FILE_MAX`` is split by the next character (``t/31-30.json`` for terms starting
+  with "10", ``t/31-.json`` for the term "1" itself), recursively, and ``meta.json`` lists
+  the split prefixes;
 - ``p/<n>.json``: the postings of one frequent term (document frequency above ``INLINE_MAX``);
 - ``d/<n>.json``: ``CHUNK`` documents (title, address, label, snippet, 精品).
 
-Postings are two gap-encoded lists of document numbers: the documents whose title holds the
-term, and the others. The browser splits a query the way the index was split (forward maximum
+Postings are two lists of document numbers: the documents whose title holds the term, and the
+others. Each is a string: gaps in a 5-bit variable-length code over a 64-character alphabet,
+or, when shorter, a bitmap (``~`` then 6 documents per character), so even a word found in
+every document costs one bit per document. The browser splits a query the way the index was split (forward maximum
 matching against the terms of its first character), intersects the postings, ranks by idf with
 title matches counting double, and fetches only the document chunks of the results it shows.
 One query therefore costs a few small files: no part of the index grows with the page count
@@ -28,8 +33,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-CHUNK = 20
+CHUNK = 10
 INLINE_MAX = 64
+TERM_FILE_MAX = 32 * 1024
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"  # JSON-safe, 64
 MAX_TERM = 12
 INDEX_DIR = "find/idx"
 WORD = re.compile(r"[0-9a-z]+|[\u3400-\u9fff\uf900-\ufaff]+")
@@ -61,12 +68,62 @@ def terms_of(text: str) -> set[str]:
     return found
 
 
-def _gaps(ids: list[int]) -> list[int]:
-    return [b - a for a, b in zip([0, *ids], ids)]
+def encode_ids(ids: list[int]) -> str:
+    """Sorted document numbers as the shorter of a gap code and a bitmap (see the module doc)."""
+    out = []
+    for gap in (b - a for a, b in zip([0, *ids], ids)):
+        while gap >= 32:
+            out.append(DIGITS[32 + (gap & 31)])
+            gap >>= 5
+        out.append(DIGITS[gap])
+    if ids and len(out) > ids[-1] // 6 + 1:
+        cells = [0] * (ids[-1] // 6 + 1)
+        for i in ids:
+            cells[i // 6] |= 1 << (i % 6)
+        return "~" + "".join(DIGITS[c] for c in cells)
+    return "".join(out)
+
+
+def decode_ids(text: str) -> list[int]:
+    """The inverse of ``encode_ids`` (find.js has the same few lines)."""
+    if text.startswith("~"):
+        return [k * 6 + bit for k, ch in enumerate(text[1:]) for bit in range(6) if DIGITS.index(ch) >> bit & 1]
+    ids, n, value, shift = [], 0, 0, 0
+    for ch in text:
+        digit = DIGITS.index(ch)
+        if digit >= 32:
+            value += (digit - 32) << shift
+            shift += 5
+        else:
+            n += value + (digit << shift)
+            ids.append(n)
+            value = shift = 0
+    return ids
 
 
 def _dump(path: Path, data) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def term_file(prefix: str, exact: bool = False) -> str:
+    """``t/`` file name of the terms that start with ``prefix`` (``exact``: the term equal to a
+    prefix that was split)."""
+    return "-".join(f"{ord(ch):x}" for ch in prefix) + ("-" if exact else "") + ".json"
+
+
+def _write_terms(folder: Path, prefix: str, entries: dict, split: dict[str, str]) -> None:
+    """One file for the terms starting with ``prefix``; past TERM_FILE_MAX, one file per next
+    character (recursively) and one for the term equal to the prefix."""
+    if len(json.dumps(entries, ensure_ascii=False).encode("utf-8")) <= TERM_FILE_MAX or all(len(t) <= len(prefix) for t in entries):
+        _dump(folder / term_file(prefix), entries)
+        return
+    groups: dict[str, dict] = {}
+    for term, entry in entries.items():
+        groups.setdefault(term[len(prefix) : len(prefix) + 1], {})[term] = entry
+    _dump(folder / term_file(prefix, exact=True), groups.pop("", {}))
+    split[prefix] = "".join(sorted(groups))
+    for following, group in sorted(groups.items()):
+        _write_terms(folder, prefix + following, group, split)
 
 
 def build_index(docs: list[Doc], site_dir: Path) -> dict:
@@ -88,23 +145,24 @@ def build_index(docs: list[Doc], site_dir: Path) -> dict:
     for term in sorted(set(in_title) | set(in_text)):
         title_ids, text_ids = in_title.get(term, []), in_text.get(term, [])
         df = len(title_ids) + len(text_ids)
-        postings = [_gaps(title_ids), _gaps(text_ids)]
+        postings = [encode_ids(title_ids), encode_ids(text_ids)]
         if df <= INLINE_MAX:
             by_first[term[0]][term] = [df, *postings]
         else:
             _dump(out / "p" / f"{separate}.json", postings)
             by_first[term[0]][term] = [df, separate]
             separate += 1
-    for first, entries in by_first.items():
-        _dump(out / "t" / f"{ord(first):x}.json", entries)
+    split: dict[str, str] = {}  # split prefix -> the next characters that have their own file
+    for first, entries in sorted(by_first.items()):
+        _write_terms(out / "t", first, entries, split)
     for start in range(0, len(docs), CHUNK):
         _dump(out / "d" / f"{start // CHUNK}.json", [[d.title, d.url, d.label, d.snippet, 1 if d.featured else 0] for d in docs[start : start + CHUNK]])
     longest = max((len(t) for t in list(in_title) + list(in_text)), default=1)
-    meta = {"docs": len(docs), "chunk": CHUNK, "longest": longest, "first": "".join(sorted(by_first))}
+    meta = {"docs": len(docs), "chunk": CHUNK, "longest": longest, "first": "".join(sorted(by_first)), "split": split}
     _dump(out / "meta.json", meta)
     return {"docs": len(docs), "terms": sum(len(e) for e in by_first.values()), "separate": separate}
 
 
-def snippet(text: str, size: int = 80) -> str:
+def snippet(text: str, size: int = 60) -> str:
     text = re.sub(r"\s+", " ", str(text or "")).strip()
     return text if len(text) <= size else text[: size - 1] + "…"
