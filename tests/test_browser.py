@@ -269,7 +269,7 @@ AXE = REPO / ".cache/npm/node_modules/axe-core/axe.min.js"
 ARTIFACTS = REPO / "test-artifacts"
 
 
-@pytest.mark.parametrize("name", ["home", "standard", "dataset", "catalog", "resource", "codelist-page"])
+@pytest.mark.parametrize("name", ["home", "standard", "dataset", "catalog", "resource", "codelist-page", "search"])
 def test_accessibility_basics(real_site, page, name):
     _, base = real_site
     assert AXE.is_file(), "axe-core 未安装:make test 会用 npm 安装它"
@@ -278,6 +278,7 @@ def test_accessibility_basics(real_site, page, name):
     assert page.get_attribute("html", "lang") == "zh-CN"
     unlabelled = page.evaluate(
         """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter(el => {
+            if (getComputedStyle(el).display === 'none') return false;  // not exposed to assistive technology
             if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.closest('label')) return false;
             return !(el.id && document.querySelector(`label[for="${el.id}"]`));
         }).map(el => el.outerHTML.slice(0, 80))"""
