@@ -213,6 +213,54 @@ def test_catalog_featured_filter_and_pages(real_site, page):
     assert page.get_attribute("select[data-facet=stage]", "aria-label") == "按学段筛选"
 
 
+@pytest.fixture(scope="module")
+def narrow_site(tmp_path_factory):
+    """The same content with the browse page's load limit set to 50 records (plugin option
+    browse_max), as a big catalog would meet it."""
+    import yaml
+
+    folder = tmp_path_factory.mktemp("narrow")
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["docs_dir"] = str(REPO / "docs")
+    config["plugins"] = [p if p != "educat" else {"educat": {"root": str(REPO), "browse_max": 50}} for p in config["plugins"]]
+    (folder / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    site = build_site(folder, folder / "site")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+def test_catalog_never_loads_more_than_its_limit(real_site, narrow_site, page):
+    repo, _ = real_site
+    base = narrow_site
+    page.goto(base + "catalog/?q=数学")
+    catalog_ids(page)
+    status = page.locator(".educat-status").inner_text()
+    assert f"所选范围有 {len(repo.records)} 条资源,超过一次载入的上限 50 条" in status
+    link = page.locator("a.educat-catalog-find")
+    assert link.is_visible() and urlparse(link.get_attribute("href")).path.endswith("/find/")
+    assert not [u for u in page.requests if "/catalog/index/" in u and not u.endswith("meta.json")]  # no shard loaded
+    stages = {}
+    for r in repo.records:
+        stages[r.data.get("stage")] = stages.get(r.data.get("stage"), 0) + 1
+    small = min(stages, key=stages.get)
+    assert stages[small] <= 50
+    page.goto(base + f"catalog/?stage={small}")
+    ids = catalog_ids(page)
+    assert len(ids) == min(20, stages[small]) and set(ids) <= expected_ids(repo, stage=small)
+    assert page.locator(".educat-status").inner_text() == f"共 {stages[small]} 条符合条件"
+    assert not page.locator("a.educat-catalog-find").is_visible()
+    # a 学段 and a 学科 together always load, even where the 学段's shard passes the limit
+    big = max(stages, key=stages.get)
+    subject = max({r.data.get("subject") for r in repo.records if r.data.get("stage") == big}, key=lambda c: len(expected_ids(repo, stage=big, subject=c)))
+    want = expected_ids(repo, stage=big, subject=subject)
+    page.goto(base + f"catalog/?stage={big}&subject={subject}")
+    ids = catalog_ids(page)
+    assert len(ids) == min(20, len(want)) and set(ids) <= want
+    assert page.locator(".educat-status").inner_text() == f"共 {len(want)} 条符合条件"
+
+
 def test_full_text_search_is_chunked_local_and_small(real_site, browser):
     """/find/ over the split index: Chinese words are matched as words, one query downloads
     only a few small files, everything is local, and the theme's search box links to it."""

@@ -1,6 +1,7 @@
 // The course-resource browser: facets (学段 → 年级, 学科, 教材版本, 资源类型, 受众, 许可, 精品),
 // keyword, sort and pages over the sharded JSON index built by educat. Only the shards that the
-// chosen 学段 needs are fetched. The state lives in the URL, so a filtered list can be shared.
+// chosen 学段 and 学科 need are fetched, and no more than meta.browse_max records unless both are
+// chosen: a broader choice asks for a 学段 and 学科 (keywords can go to the full-text search). The state lives in the URL, so a filtered list can be shared.
 // All text is inserted with textContent: nothing from the index is parsed as HTML.
 (function () {
   "use strict";
@@ -20,6 +21,10 @@
     var keyword = app.querySelector("input[data-facet=q]");
     var featured = app.querySelector("input[data-facet=featured]");
     var meta = null, col = {}, names = {}, records = [], loaded = {};
+    var findLink = document.createElement("a");
+    findLink.className = "educat-find-link educat-catalog-find";
+    findLink.hidden = true;
+    statusEl.parentNode.insertBefore(findLink, statusEl.nextSibling);
     var st = { q: "", featured: false, sort: "newest", page: 1 };
 
     function fromUrl() {
@@ -67,11 +72,17 @@
       }
       return true;
     }
-    function needed() {
-      if (st.stage) return meta.shards.filter(function (s) { return s.stage === st.stage; });
+    function wanted() {
       var other = st.q || st.featured || FIELDS.some(function (f) { return st[f]; });
-      return other ? meta.shards : [];
+      if (!other) return [];
+      return meta.shards.filter(function (s) {
+        return (!st.stage || s.stage === st.stage) && (!st.subject || s.subjects.indexOf(st.subject) >= 0);
+      });
     }
+    function size(shards) { return shards.reduce(function (n, s) { return n + s.count; }, 0); }
+    // a 学段 and a 学科 together are the finest split of the index, so they always load
+    function tooBroad() { var n = size(wanted()); return n > meta.browse_max && !(st.stage && st.subject) ? n : 0; }
+    function needed() { return tooBroad() ? [] : wanted(); }
     function load() {
       var todo = needed().filter(function (s) { return !loaded[s.file]; });
       return Promise.all(todo.map(function (s) {
@@ -85,6 +96,7 @@
       var s = selects[f];
       var counts = {};
       if (f === "stage") counts = meta.counts.stage;  // every stage stays reachable
+      else if (f === "subject" && !needed().length) counts = st.stage ? meta.stage_subject[st.stage] || {} : meta.counts.subject;
       else pool.forEach(function (rec) { values(rec, f).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; }); });
       while (s.options.length) s.remove(0);
       s.add(new Option("全部", ""));
@@ -144,8 +156,13 @@
         where.textContent = " 第 " + st.page + " / " + pages + " 页 ";
         pager.appendChild(prev); pager.appendChild(where); pager.appendChild(next);
       }
+      var broad = tooBroad();
       var scope = needed().length ? "" : "(显示最新 " + meta.newest.length + " 条;选择学段或其他条件后检索全部 " + meta.total + " 条)";
+      if (broad) scope = "(所选范围有 " + broad + " 条资源,超过一次载入的上限 " + meta.browse_max + " 条:请再选择学段和学科;这里只在最新 " + meta.newest.length + " 条中筛选)";
       statusEl.textContent = "共 " + hits.length + " 条符合条件" + scope;
+      findLink.hidden = !(broad && st.q);
+      findLink.href = new URL("../../find/?text=" + encodeURIComponent(st.q), metaUrl).href;
+      findLink.textContent = "在全文搜索中查找“" + st.q + "”→";
       toUrl();
     }
     function refresh() {

@@ -3,8 +3,9 @@ one page per resource (related resources, LearningResource JSON-LD, link health)
 collections (专题), the 精品 rubric and the link-health report.
 
 The browse index is split: ``catalog/index/meta.json`` holds the facet vocabularies, the counts
-and the newest records; records live in shards of at most SHARD_SIZE per 学段, so a teacher who
-picks a 学段 downloads only that part, and a page never grows with the catalog."""
+(also per 学段 and 学科) and the newest records; records live in shards of at most SHARD_SIZE of
+one 学段, grouped by 学科, so a teacher who picks a 学段 and a 学科 downloads about that part only,
+and a choice that would load more than BROWSE_MAX records is refused with a hint instead."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from ..model import Collection, Record, Repo
 from .common import Asset, Page, bar_table, code_label, duration_text, example_badge, front, record_url, stage_url
 from .html import a, badge, block, dl, is_safe_url, json_ld, md, rel_url, table, text
 
-SHARD_SIZE = 5000
+SHARD_SIZE = 1000  # records per shard; the 学科 of one 学段 are packed in order, a large 学科 spans shards
+# The browse page loads the shards of the chosen 学段 (and 学科) and filters in the browser; a
+# choice broader than one 学段 and 学科 that would load more records than this asks the user to
+# narrow it (or to use the full-text search), so a phone never downloads much of a big catalog.
+BROWSE_MAX = 5000  # about 1.2 MB of index
 # Up to this many resources, resource pages are also in the theme's lunr index (its search box);
 # beyond it, only the split full-text index of /find/ (findindex.py) holds them, which stays small at
 # any size; listing pages (stage lists, the rubric) then leave the theme's index too.
@@ -45,8 +50,9 @@ def collection_url(collection: Collection) -> str:
 
 
 class CatalogPages:
-    def __init__(self, repo: Repo, labels: dict[str, dict[str, str]], site_url: str):
+    def __init__(self, repo: Repo, labels: dict[str, dict[str, str]], site_url: str, browse_max: int = BROWSE_MAX):
         self.repo = repo
+        self.browse_max = browse_max
         self.labels = labels
         self.site_url = site_url
         self.links = self._link_status()
@@ -107,11 +113,21 @@ class CatalogPages:
     def index(self) -> tuple[dict, dict[str, list]]:
         shards: dict[str, list] = {}
         shard_list = []
+        stage_subject: dict[str, dict[str, int]] = {}
+        subject_order = {code: i for i, code in enumerate(self.labels.get("subject", {}))}
         for stage, records in self.by_stage().items():
-            for start in range(0, len(records), SHARD_SIZE):
+            by_subject: dict[str, list[Record]] = defaultdict(list)
+            for record in records:
+                by_subject[str(record.data.get("subject", "") or "")].append(record)
+            ordered = sorted(by_subject.items(), key=lambda kv: (subject_order.get(kv[0], len(subject_order)), kv[0]))
+            stage_subject[stage] = {subject: len(group) for subject, group in ordered}
+            rows: list[Record] = [r for _, group in ordered for r in group]
+            for start in range(0, len(rows), SHARD_SIZE):
+                part = rows[start : start + SHARD_SIZE]
                 name = f"{stage}-{start // SHARD_SIZE}.json"
-                shards[name] = [self.row(r) for r in records[start : start + SHARD_SIZE]]
-                shard_list.append({"stage": stage, "file": name, "count": len(shards[name])})
+                shards[name] = [self.row(r) for r in part]
+                subjects = sorted({str(r.data.get("subject", "") or "") for r in part}, key=lambda c: (subject_order.get(c, len(subject_order)), c))
+                shard_list.append({"stage": stage, "subjects": subjects, "file": name, "count": len(part)})
         counts = {field: Counter() for field, _, _ in FACETS}
         for record in self.repo.records:
             for field, _, multi in FACETS:
@@ -127,6 +143,8 @@ class CatalogPages:
             "featured": sum(1 for r in self.repo.records if r.data.get("featured") is True),
             "total": len(self.repo.records),
             "shards": shard_list,
+            "stage_subject": stage_subject,
+            "browse_max": self.browse_max,
             "newest": [self.row(r) for r in newest(self.repo.records)[:NEWEST]],
         }
         return meta, shards

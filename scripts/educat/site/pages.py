@@ -18,7 +18,7 @@ from ..model import Entity, FieldDef, Repo, Standard, semver_key
 from ..export import catalog_labels
 from .common import Asset, Page, code_label, codelist_url, dataset_url, example_badge, front, record_url, source_files, std_url
 from .html import a, badge, block, dl, md, rel_url, table, text
-from .catalog_pages import CatalogPages, collection_url
+from .catalog_pages import BROWSE_MAX, CatalogPages, collection_url
 from .dataset_pages import DatasetPages
 from .findindex import Doc, snippet
 from .standard_pages import api_page, check_section, codelist_page, registry, used_by_index, versions_page
@@ -30,12 +30,12 @@ PREVIEW_ROWS = 20
 class SiteContent:
     """Builds every generated page and asset of the site from a validated repository."""
 
-    def __init__(self, repo: Repo, site_url: str = "", title: str = "教育数据标准与资源目录"):
+    def __init__(self, repo: Repo, site_url: str = "", title: str = "教育数据标准与资源目录", browse_max: int = BROWSE_MAX):
         self.repo = repo
         self.title = title
         self._labels = catalog_labels(repo)
         self.datasets = DatasetPages(repo, site_url, self._field_rows)
-        self.catalog = CatalogPages(repo, self._labels, site_url)
+        self.catalog = CatalogPages(repo, self._labels, site_url, browse_max)
 
     def label(self, field: str, value) -> str:
         return code_label(self._labels, field, value)

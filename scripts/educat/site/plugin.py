@@ -22,6 +22,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from ..model import Repo
 from ..report import Report
 from ..validate import validate_repo
+from .catalog_pages import BROWSE_MAX
 from .findindex import build_index
 from .pages import SiteContent
 
@@ -64,6 +65,8 @@ def fix_query_segmentation(site_dir: Path) -> bool:
 class EducatConfig(Config):
     root = c.Type(str, default="")
     """Content repository root, relative to mkdocs.yml; empty means the folder of mkdocs.yml."""
+    browse_max = c.Type(int, default=BROWSE_MAX)
+    """The most records the catalog browse page loads for one choice of 学段/学科."""
 
 
 class EducatPlugin(BasePlugin[EducatConfig]):
@@ -96,7 +99,7 @@ class EducatPlugin(BasePlugin[EducatConfig]):
                 if problem.severity == "error":
                     log.error(problem.render())
             raise PluginError(f"内容校验失败:{len(self.report.errors)} 个错误(见上)。请先运行 educat validate 并修正")
-        content = self.content = SiteContent(self.repo, config.site_url or "", config.site_name)
+        content = self.content = SiteContent(self.repo, config.site_url or "", config.site_name, self.config.browse_max)
         for page in content.pages():
             inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
             self._add(files, File.generated(config, page.src_uri, content=page.markdown, inclusion=inclusion))
