@@ -8,6 +8,7 @@ downloads a browser of its own.
 from __future__ import annotations
 
 import functools
+import json
 import http.server
 import os
 import threading
@@ -290,6 +291,17 @@ def test_full_text_search_is_chunked_local_and_small(real_site, browser):
     assert all(url.startswith(base) for url in sizes), [u for u in sizes if not u.startswith(base)]
     query_bytes = sum(size for url, size in sizes.items() if "/find/idx/" in url or url.endswith("/find.js"))
     assert 0 < query_bytes <= 500 * 1024, f"{query_bytes} bytes of search code and index fetched for one query"
+    # 更多结果: a double click adds the next page once
+    pg.fill("#educat-find-text", "数学")
+    pg.click("#educat-find button[type=submit]")
+    pg.wait_for_function("document.querySelector('#educat-find-status').textContent.indexOf('按词检索:数学)') >= 0")
+    total = int(pg.locator("#educat-find-status").inner_text().split("共 ")[1].split(" 条")[0])
+    assert total > 20
+    pg.dblclick("#educat-find-more")
+    pg.wait_for_function(f"document.querySelectorAll('.educat-find-result').length >= {min(40, total)}")
+    pg.wait_for_load_state("networkidle")
+    more = pg.eval_on_selector_all(".educat-find-result > a", "els => els.map(e => e.getAttribute('href'))")
+    assert len(more) == min(40, total) == len(set(more))
     # a four-character word is searched as that word, not as its characters
     pg.fill("#educat-find-text", "勾股定理")
     pg.click("#educat-find button[type=submit]")
@@ -373,3 +385,45 @@ def test_mobile_screenshot_artifact(real_site, browser):
     assert (width, height) == (780, 1688)
     assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")  # no sideways scrolling
     context.close()
+
+
+def test_find_script_on_a_split_index(browser, tmp_path, monkeypatch):
+    """find.js against an index whose term files are split (as a big catalog's are): partial
+    words of a split prefix, words that are object keys in JavaScript, and a very long query."""
+    import shutil
+
+    from educat.site import findindex
+    from educat.site.catalog_pages import FIND_FORM
+
+    monkeypatch.setattr(findindex, "TERM_FILE_MAX", 100)
+    docs = [findindex.Doc(f"xyz{i} 勾股定理", f"r/{i}/", "资源", "", False, "x" * i) for i in range(1, 9)]
+    findindex.build_index(docs, tmp_path)
+    meta = json.loads((tmp_path / "find/idx/meta.json").read_text(encoding="utf-8"))
+    assert "xy" in meta["split"]  # the case under test: the prefix typed has been split
+    (tmp_path / "javascripts").mkdir()
+    shutil.copy(REPO / "docs/javascripts/find.js", tmp_path / "javascripts/find.js")
+    (tmp_path / "find/index.html").write_text(f'<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><body>{FIND_FORM}<script src="../javascripts/find.js"></script>', encoding="utf-8")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}/find/"
+    pg = browser.new_context().new_page()
+    failures: list[str] = []
+    pg.on("console", lambda m: failures.append(m.text) if m.type == "error" else None)
+    pg.on("response", lambda r: failures.append(r.url) if r.status >= 400 else None)
+    try:
+        def status(query: str) -> str:
+            pg.goto(base + "?text=" + query)
+            pg.wait_for_function("/共|没有|无法/.test(document.getElementById('educat-find-status').textContent)", timeout=10000)
+            return pg.locator("#educat-find-status").inner_text()
+
+        assert status("xy").startswith(f"共 {findindex.PREFIX_TERMS} 条结果")  # the most frequent xyz* terms
+        assert status("xyz5").startswith("共 1 条结果")
+        assert status("constructor").startswith("没有找到结果")
+        mixed = status("勾股定理 constructor")  # a word the index lacks is named and left out
+        assert mixed.startswith("共 8 条结果") and "索引中没有:constructor" in mixed
+        long = status("勾股定理 " + "股" * 2000)  # cut to 100 characters, answered at once
+        assert long.startswith("共 8 条结果") and long.endswith("索引中没有:股。")
+        assert failures == []
+    finally:
+        pg.context.close()
+        server.shutdown()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from educat.site.findindex import CHUNK, INLINE_MAX, TERM_FILE_MAX, Doc, build_index, decode_ids, encode_ids, term_file, terms_of
+from educat.site.findindex import CHUNK, INLINE_MAX, PREFIX_TERMS, TERM_FILE_MAX, Doc, build_index, decode_ids, encode_ids, term_file, terms_of
 
 
 def test_terms_are_words_and_their_parts_without_function_words():
@@ -41,10 +41,15 @@ def test_large_term_files_are_split_by_the_next_character(tmp_path):
         terms = json.loads(path.read_text(encoding="utf-8"))
         assert path.stat().st_size <= TERM_FILE_MAX
         for term in terms:
+            if term == "":  # a split prefix's most frequent longer terms, for partial words
+                assert path.name.endswith("-.json") and 0 < len(terms[""]) <= PREFIX_TERMS
+                continue
             assert term not in found
             found[term] = path.name
     assert found["100001"] in {term_file("100001"[:k]) for k in range(2, 7)} and found["1"] == term_file("1", exact=True) and found["课"] == term_file("课")
     assert len([t for t in found if t.startswith("1")]) == 2000 + 1
+    top = json.loads((idx / "t" / term_file("1", exact=True)).read_text(encoding="utf-8"))[""]
+    assert len(top) == PREFIX_TERMS and all(t.startswith("1") and len(t) > 1 for t in top)
 
 
 def test_postings_separate_title_hits_and_split_frequent_words(tmp_path):

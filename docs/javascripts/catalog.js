@@ -84,12 +84,14 @@
     function tooBroad() { var n = size(wanted()); return n > meta.browse_max && !(st.stage && st.subject) ? n : 0; }
     function needed() { return tooBroad() ? [] : wanted(); }
     function load() {
+      // a shard is claimed before its fetch starts, so quick successive changes never load it twice
       var todo = needed().filter(function (s) { return !loaded[s.file]; });
+      todo.forEach(function (s) { loaded[s.file] = true; });
       return Promise.all(todo.map(function (s) {
         return fetch(new URL(s.file, metaUrl)).then(function (r) {
           if (!r.ok) throw new Error(s.file + " " + r.status);
           return r.json();
-        }).then(function (rows) { loaded[s.file] = true; records = records.concat(rows); });
+        }).then(function (rows) { records = records.concat(rows); }, function (e) { delete loaded[s.file]; throw e; });
       }));
     }
     function fill(f, pool) {
@@ -174,7 +176,8 @@
       st.page = 1;
       refresh().then(function () {
         // the grade list depends on the stage: drop a grade the new stage does not have
-        if (st.grades && st.stage && !gradeFits(st.grades, st.stage)) { st.grades = ""; render(); }
+        // (only when the stage's records are loaded: otherwise there is nothing to judge by)
+        if (st.grades && st.stage && needed().length && !gradeFits(st.grades, st.stage)) { st.grades = ""; render(); }
       });
     }
     fetch(metaUrl).then(function (r) { return r.json(); }).then(function (m) {

@@ -8,6 +8,7 @@
   var CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
   var RUNS = /[0-9a-z]+|[\u3400-\u9fff\uf900-\ufaff]+/g;
   var PAGE = 20;
+  var MAX_QUERY = 100;  // characters; a longer query is cut (a shared link cannot make the page work for long)
 
   function loader(base) {
     var cache = {};
@@ -73,21 +74,25 @@
       var file = fileFor(word);
       return file === null ? Promise.resolve({}) : get("t/" + file + ".json");
     }
-    // the known term `word`, or the PREFIX_TERMS most frequent terms that begin with it
+    function own(dict, key) { return Object.prototype.hasOwnProperty.call(dict, key) ? dict[key] : null; }
+    // the known term `word`, or the PREFIX_TERMS most frequent terms that begin with it (a
+    // split prefix keeps them under "" in its own file)
     function known(word, allowPrefix) {
       return dictOf(word).then(function (dict) {
-        if (dict[word]) return [dict[word]];
-        if (!allowPrefix || has(word)) return [];
-        var longer = Object.keys(dict).filter(function (k) { return k.length > word.length && k.lastIndexOf(word, 0) === 0; });
-        longer.sort(function (a, b) { return dict[b][0] - dict[a][0]; });
-        return longer.slice(0, PREFIX_TERMS).map(function (k) { return dict[k]; });
+        if (word && own(dict, word)) return [dict[word]];
+        if (!allowPrefix) return [];
+        var pool = has(word) ? own(dict, "") || {} : dict;
+        var longer = Object.keys(pool).filter(function (k) { return k.length > word.length && k.lastIndexOf(word, 0) === 0; });
+        longer.sort(function (a, b) { return pool[b][0] - pool[a][0]; });
+        return longer.slice(0, PREFIX_TERMS).map(function (k) { return pool[k]; });
       });
     }
     function longest(run, i) {
       // longest known term at run[i]; then the longest piece that begins known terms
       var len = Math.min(meta.longest, run.length - i);
       function exact() {
-        if (len < 1) { len = run.length - i; return prefixed(); }
+        // a prefix is shorter than the term it begins
+        if (len < 1) { len = Math.min(meta.longest - 1, run.length - i); return prefixed(); }
         var word = run.substr(i, len);
         return known(word, false).then(function (entries) {
           if (entries.length) return [word, entries];
@@ -223,7 +228,7 @@
       var mine = token;
       list.textContent = "";
       more.hidden = true;
-      query = query.trim();
+      query = query.trim().slice(0, MAX_QUERY);
       if (!query) { status.textContent = ""; return Promise.resolve(); }
       status.textContent = "正在搜索……";
       return get("meta.json").then(function (meta) {
@@ -236,12 +241,14 @@
             var text = current.docs.length ? "共 " + current.docs.length + " 条结果" : "没有找到结果";
             if (words) text += "(按词检索:" + words + ")";
             if (current.partial) text += ";没有同时包含全部词的页面,以下为包含部分词的结果";
-            if (seg.missing.length) text += ";索引中没有:" + seg.missing.join("、");
+            var absent = seg.missing.filter(function (w, k) { return seg.missing.indexOf(w) === k; });
+            if (absent.length) text += ";索引中没有:" + absent.join("、");
             status.textContent = text + "。";
             if (current.docs.length) return show(meta);
           });
         });
       }).catch(function (err) {
+        if (mine !== token) return;
         status.textContent = "搜索索引无法读取(" + err.message + "),请稍后重试或在课程资源页按条件浏览。";
       });
     }
@@ -253,7 +260,11 @@
       window.history.replaceState(null, "", url);
       run(input.value);
     });
-    more.addEventListener("click", function () { get("meta.json").then(show); });
+    more.addEventListener("click", function () {
+      if (more.disabled) return;
+      more.disabled = true;  // one page at a time: a second click waits for the first
+      get("meta.json").then(show).then(function () { more.disabled = false; }, function () { more.disabled = false; });
+    });
     var initial = new URLSearchParams(window.location.search).get("text");
     if (initial) { input.value = initial; run(initial); }
   }

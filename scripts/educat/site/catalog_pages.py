@@ -4,8 +4,9 @@ collections (专题), the 精品 rubric and the link-health report.
 
 The browse index is split: ``catalog/index/meta.json`` holds the facet vocabularies, the counts
 (also per 学段 and 学科) and the newest records; records live in shards of at most SHARD_SIZE of
-one 学段, grouped by 学科, so a teacher who picks a 学段 and a 学科 downloads about that part only,
-and a choice that would load more than BROWSE_MAX records is refused with a hint instead."""
+one 学段, grouped by 学科, so a teacher who picks a 学段 and a 学科 downloads about that part only.
+A 学段 and 学科 together always load; a broader choice that would load more than BROWSE_MAX
+records is refused with a hint instead."""
 
 from __future__ import annotations
 
@@ -356,23 +357,26 @@ class CatalogPages:
         return Page(here, "\n".join(out))
 
 
+# the /find/ page body; find.js runs it (also used on its own by the browser tests)
+FIND_FORM = Markup(
+    '<form id="educat-find" class="educat-find" role="search" data-index="idx/" data-root="../">'
+    '<label for="educat-find-text">检索词</label> '
+    '<input id="educat-find-text" name="text" type="search" autocomplete="off" placeholder="如:勾股定理、数学 微课"> '
+    '<button type="submit" class="md-button md-button--primary">搜索</button>'
+    "</form>"
+    '<p id="educat-find-status" class="educat-find-status" role="status" aria-live="polite"></p>'
+    '<ol id="educat-find-results" class="educat-find-results"></ol>'
+    '<button id="educat-find-more" type="button" class="md-button" hidden>更多结果</button>'
+    '<noscript>全文搜索需要启用 JavaScript;也可以在<a href="../catalog/">课程资源</a>页按条件浏览。</noscript>'
+)
+
+
 def find_page() -> Page:
     """/find/: full-text search over the split index of ``findindex`` (docs/javascripts/find.js)."""
     here = "find/"
-    html = Markup(
-        '<form id="educat-find" class="educat-find" role="search" data-index="idx/" data-root="../">'
-        '<label for="educat-find-text">检索词</label> '
-        '<input id="educat-find-text" name="text" type="search" autocomplete="off" placeholder="如:勾股定理、数学 微课"> '
-        '<button type="submit" class="md-button md-button--primary">搜索</button>'
-        "</form>"
-        '<p id="educat-find-status" class="educat-find-status" role="status" aria-live="polite"></p>'
-        '<ol id="educat-find-results" class="educat-find-results"></ol>'
-        '<button id="educat-find-more" type="button" class="md-button" hidden>更多结果</button>'
-        '<noscript>全文搜索需要启用 JavaScript;也可以在<a href="../catalog/">课程资源</a>页按条件浏览。</noscript>'
-    )
     intro = (
         "搜索全部课程资源,以及数据标准、数据集和专题。中文按词切分(构建时用 jieba),例如输入“数学 微课”;"
         "检索词可以写在地址里分享,如 `find/?text=勾股定理`。索引分块存放,每次搜索只下载用到的词和结果,目录再大也一样。\n"
     )
-    out = [front("全文搜索", lunr=False), "# 全文搜索\n", intro, block(html)]
+    out = [front("全文搜索", lunr=False), "# 全文搜索\n", intro, block(FIND_FORM)]
     return Page(here, "\n".join(out), in_nav=True)

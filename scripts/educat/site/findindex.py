@@ -8,8 +8,9 @@ Layout under ``find/idx/`` (all JSON):
 - ``t/<hex code of the first character>.json``: the terms starting with that character, each
   with its document frequency and, when it is rare, its postings inline; a file that would
   pass ``TERM_FILE_MAX`` is split by the next character (``t/31-30.json`` for terms starting
-  with "10", ``t/31-.json`` for the term "1" itself), recursively, and ``meta.json`` lists
-  the split prefixes;
+  with "10", ``t/31-.json`` for the term "1" itself and, under the key ``""``, the
+  PREFIX_TERMS most frequent terms that begin with "1"), recursively; ``meta.json`` lists the
+  split prefixes;
 - ``p/<n>.json``: the postings of one frequent term (document frequency above ``INLINE_MAX``);
 - ``d/<n>.json``: ``CHUNK`` documents (title, address, label, snippet, 精品).
 
@@ -36,6 +37,7 @@ from pathlib import Path
 CHUNK = 10
 INLINE_MAX = 64
 TERM_FILE_MAX = 32 * 1024
+PREFIX_TERMS = 4  # a word typed in part stands for this many of the terms it begins (find.js too)
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"  # JSON-safe, 64
 MAX_TERM = 12
 INDEX_DIR = "find/idx"
@@ -120,7 +122,12 @@ def _write_terms(folder: Path, prefix: str, entries: dict, split: dict[str, str]
     groups: dict[str, dict] = {}
     for term, entry in entries.items():
         groups.setdefault(term[len(prefix) : len(prefix) + 1], {})[term] = entry
-    _dump(folder / term_file(prefix, exact=True), groups.pop("", {}))
+    exact = groups.pop("", {})
+    # under the key "" (never a term): the most frequent longer terms, for a query that types
+    # only this prefix (a word in part) without fetching every file below it
+    longer = sorted((t for t in entries if len(t) > len(prefix)), key=lambda t: (-entries[t][0], t))[:PREFIX_TERMS]
+    exact[""] = {t: entries[t] for t in longer}
+    _dump(folder / term_file(prefix, exact=True), exact)
     split[prefix] = "".join(sorted(groups))
     for following, group in sorted(groups.items()):
         _write_terms(folder, prefix + following, group, split)
