@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,25 +254,23 @@ def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int
 
 
 def scan_damage(path: Path, encoding: str, chunk: int = 1 << 24) -> ReadError | None:
-    """One streaming pass (16 MB at a time, into one reused buffer) for damage DuckDB would read
-    through: NUL bytes, an unclosed quote, and for GBK files a UTF-8 part. Line numbers are
-    counted only when something is found."""
-    quotes, offset, last_quote = 0, 0, None
-    buffer = bytearray(chunk)
-    with path.open("rb", buffering=0) as handle:
-        while size := handle.readinto(buffer):
-            block = buffer if size == chunk else buffer[:size]
-            nul = block.find(b"\x00")
+    """Damage DuckDB would read through: NUL bytes, an unclosed quote, and for GBK files a
+    UTF-8 part. The file is memory-mapped and searched with memchr; quotes are counted (16 MB
+    at a time) only from the first one on, and line numbers only when something is found."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if not size:
+            return None
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            nul = data.find(b"\x00")
             if nul >= 0:
-                return nul_error(line_at(path, offset + nul))
-            found = block.count(b'"')
-            if found:
-                quotes += found
-                last_quote = offset + block.rindex(b'"')
-            offset += size
-    if quotes % 2:
-        return quote_error(line_at(path, last_quote))
-    if encoding == "gb18030" and offset <= 4 * chunk:  # larger GBK files are not scanned for a UTF-8 part
+                return nul_error(line_at(path, nul))
+            first = data.find(b'"')
+            if first >= 0:
+                quotes = sum(data[start : start + chunk].count(b'"') for start in range(first, size, chunk))
+                if quotes % 2:
+                    return quote_error(line_at(path, data.rfind(b'"')))
+    if encoding == "gb18030" and size <= 4 * chunk:  # larger GBK files are not scanned for a UTF-8 part
         return mixed_encoding(path.read_bytes())
     return None
 
