@@ -319,3 +319,21 @@ def test_progress_fills_once_and_only_moves_forward(tmp_path, repo):
     report = check_file(path, repo, STANDARD, "student", progress=steps.append)
     assert report.engine == "duckdb" and not report.valid
     assert steps and all(s >= 0 for s in steps) and abs(sum(steps) - 100) < 1e-9
+
+
+def test_damage_scan_finds_the_line_across_windows(tmp_path):
+    """The scan maps the file one window at a time; the lines it reports are the file's."""
+    from educat.check import scan_damage
+
+    lines = [f'{i},"名称{i}",x' for i in range(3000)]  # about 50 KB: many 4 KB windows
+    path = tmp_path / "quoted.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert scan_damage(path, "utf-8", window=4096) is None
+    lines[2500] = '2500,"名称2500,x'  # one quote left open
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    damage = scan_damage(path, "utf-8", window=4096)
+    assert damage is not None and damage.row == 3000  # the last quote of the file, as before
+    lines[2500] = "2500,名称\x002500,x"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    damage = scan_damage(path, "utf-8", window=4096)
+    assert damage is not None and damage.row == 2501

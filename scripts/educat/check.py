@@ -253,24 +253,25 @@ def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int
     return report
 
 
-def scan_damage(path: Path, encoding: str, chunk: int = 1 << 24) -> ReadError | None:
+def scan_damage(path: Path, encoding: str, window: int = 1 << 26) -> ReadError | None:
     """Damage DuckDB would read through: NUL bytes, an unclosed quote, and for GBK files a
-    UTF-8 part. The file is memory-mapped and searched with memchr; quotes are counted (16 MB
-    at a time) only from the first one on, and line numbers only when something is found."""
+    UTF-8 part. The file is memory-mapped 64 MB at a time (so resident memory stays at one
+    window) and searched with memchr; quotes are counted only in windows that hold one, and
+    line numbers only when something is found."""
+    quotes, last_quote = 0, -1
     with path.open("rb") as handle:
         size = os.fstat(handle.fileno()).st_size
-        if not size:
-            return None
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            nul = data.find(b"\x00")
-            if nul >= 0:
-                return nul_error(line_at(path, nul))
-            first = data.find(b'"')
-            if first >= 0:
-                quotes = sum(data[start : start + chunk].count(b'"') for start in range(first, size, chunk))
-                if quotes % 2:
-                    return quote_error(line_at(path, data.rfind(b'"')))
-    if encoding == "gb18030" and size <= 4 * chunk:  # larger GBK files are not scanned for a UTF-8 part
+        for offset in range(0, size, window):
+            with mmap.mmap(handle.fileno(), min(window, size - offset), offset=offset, access=mmap.ACCESS_READ) as data:
+                nul = data.find(b"\x00")
+                if nul >= 0:
+                    return nul_error(line_at(path, offset + nul))
+                if data.find(b'"') >= 0:
+                    quotes += data[:].count(b'"')
+                    last_quote = offset + data.rfind(b'"')
+    if quotes % 2:
+        return quote_error(line_at(path, last_quote))
+    if encoding == "gb18030" and size <= 1 << 26:  # larger GBK files are not scanned for a UTF-8 part
         return mixed_encoding(path.read_bytes())
     return None
 
