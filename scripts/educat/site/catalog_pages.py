@@ -116,18 +116,22 @@ class CatalogPages:
         shard_list = []
         stage_subject: dict[str, dict[str, int]] = {}
         subject_order = {code: i for i, code in enumerate(self.labels.get("subject", {}))}
+
+        def subject_key(code: str) -> tuple:  # the code list's order, unknown codes last
+            return (subject_order.get(code, len(subject_order)), code)
+
         for stage, records in self.by_stage().items():
             by_subject: dict[str, list[Record]] = defaultdict(list)
             for record in records:
                 by_subject[str(record.data.get("subject", "") or "")].append(record)
-            ordered = sorted(by_subject.items(), key=lambda kv: (subject_order.get(kv[0], len(subject_order)), kv[0]))
+            ordered = sorted(by_subject.items(), key=lambda kv: subject_key(kv[0]))
             stage_subject[stage] = {subject: len(group) for subject, group in ordered}
             rows: list[Record] = [r for _, group in ordered for r in group]
             for start in range(0, len(rows), SHARD_SIZE):
                 part = rows[start : start + SHARD_SIZE]
                 name = f"{stage}-{start // SHARD_SIZE}.json"
                 shards[name] = [self.row(r) for r in part]
-                subjects = sorted({str(r.data.get("subject", "") or "") for r in part}, key=lambda c: (subject_order.get(c, len(subject_order)), c))
+                subjects = sorted({str(r.data.get("subject", "") or "") for r in part}, key=subject_key)
                 shard_list.append({"stage": stage, "subjects": subjects, "file": name, "count": len(part)})
         counts = {field: Counter() for field, _, _ in FACETS}
         for record in self.repo.records:

@@ -26,6 +26,7 @@ except the postings of the words the user actually typed.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -56,12 +57,19 @@ class Doc:
     text: str  # everything else that is searchable
 
 
-def terms_of(text: str) -> set[str]:
-    """The index terms of a text: jieba's search-mode words (a long word and its parts), lower
-    case, letters, digits and CJK only."""
+@functools.cache
+def _jieba():
+    """jieba, imported once and quiet (its dictionary loading chatters on stderr)."""
     import jieba
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
+    return jieba
+
+
+def terms_of(text: str) -> set[str]:
+    """The index terms of a text: jieba's search-mode words (a long word and its parts), lower
+    case, letters, digits and CJK only."""
+    jieba = _jieba()
     found = set()
     for run in WORD.findall(text.lower()):
         for word in jieba.cut_for_search(run) if not run.isascii() else [run]:
@@ -103,8 +111,12 @@ def decode_ids(text: str) -> list[int]:
     return ids
 
 
+def _compact(data) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def _dump(path: Path, data) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    path.write_text(_compact(data), encoding="utf-8")
 
 
 def term_file(prefix: str, exact: bool = False) -> str:
@@ -116,8 +128,9 @@ def term_file(prefix: str, exact: bool = False) -> str:
 def _write_terms(folder: Path, prefix: str, entries: dict, split: dict[str, str]) -> None:
     """One file for the terms starting with ``prefix``; past TERM_FILE_MAX, one file per next
     character (recursively) and one for the term equal to the prefix."""
-    if len(json.dumps(entries, ensure_ascii=False).encode("utf-8")) <= TERM_FILE_MAX or all(len(t) <= len(prefix) for t in entries):
-        _dump(folder / term_file(prefix), entries)
+    text = _compact(entries)  # serialised once: measured, and written when it fits
+    if len(text.encode("utf-8")) <= TERM_FILE_MAX or all(len(t) <= len(prefix) for t in entries):
+        (folder / term_file(prefix)).write_text(text, encoding="utf-8")
         return
     groups: dict[str, dict] = {}
     for term, entry in entries.items():
