@@ -43,4 +43,4 @@ clean:
 
 # Benchmarks (not part of the tests): medians and ratios against the baselines, same run.
 bench: $(STAMP) $(CHROMIUM)
-	$(BIN)/python -m educat.bench
+	$(BIN)/python -m educat.dev.bench

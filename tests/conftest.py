@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from educat.formats import uscc_check_char
+from educat.tables.identifiers import uscc_check_char
 
 REPO = Path(__file__).resolve().parent.parent
 

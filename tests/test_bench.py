@@ -13,7 +13,7 @@ from .conftest import REPO
 
 def test_bench_smoke(tmp_path):
     env = dict(os.environ, BENCH_DIR=str(tmp_path), BENCH_ROWS="3000", BENCH_RESOURCES="30", BENCH_NAIVE_PAGES="20", BENCH_RUNS="1")
-    result = subprocess.run([sys.executable, "-m", "educat.bench"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, "-m", "educat.dev.bench"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
     labels = [line.split("|")[1].strip() for line in table[2:]]

@@ -11,10 +11,10 @@ import xml.etree.ElementTree as ET
 from click.testing import CliRunner
 from pyld import jsonld
 
-from educat.catalog import Rubric, months_between, rubric_problems
+from educat.catalog.records import Rubric, months_between, rubric_problems
 from educat.cli import cli
-from educat.export import atom_feed, catalog_csv, catalog_json
-from educat.loader import load_repo
+from educat.catalog.exports import atom_feed, catalog_csv, catalog_json
+from educat.core.loader import load_repo
 from educat.site.pages import SiteContent
 from educat.validate import validate_repo
 

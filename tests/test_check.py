@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from frictionless import Resource
 from openpyxl import Workbook
 
-from educat.check import check_file, render_text
+from educat.tables.check import check_file, render_text
 from educat.cli import cli
-from educat.loader import load_repo
-from educat.tables import frictionless_schema
+from educat.core.loader import load_repo
+from educat.tables.frictionless_check import frictionless_schema
 
 from .conftest import REPO
 
@@ -208,7 +208,7 @@ def test_headers_unknown_duplicate_and_missing(tmp_path, repo):
 def fill_template(tmp_path, repo, rows) -> Path:
     from openpyxl import load_workbook
 
-    from educat.exports import write_template
+    from educat.standards.downloads import write_template
 
     std = repo.standard("edu-basic-data", "1.0.0")
     entity = std.entities["student"]
@@ -323,7 +323,7 @@ def test_progress_fills_once_and_only_moves_forward(tmp_path, repo):
 
 def test_damage_scan_finds_the_line_across_windows(tmp_path):
     """The scan maps the file one window at a time; the lines it reports are the file's."""
-    from educat.check import scan_damage
+    from educat.tables.check import scan_damage
 
     lines = [f'{i},"名称{i}",x' for i in range(3000)]  # about 50 KB: many 4 KB windows
     path = tmp_path / "quoted.csv"

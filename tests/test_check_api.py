@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from educat.cli import cli
-from educat.openapi import load_openapi, operations
+from educat.standards.openapi import load_openapi, operations
 
 from .conftest import REPO
 

@@ -8,8 +8,8 @@ import shutil
 from click.testing import CliRunner
 
 from educat.cli import cli
-from educat.diff import diff_standards
-from educat.loader import load_repo
+from educat.standards.diff import diff_standards
+from educat.core.loader import load_repo
 
 from .conftest import write
 

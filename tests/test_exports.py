@@ -11,11 +11,11 @@ import pytest
 from jsonschema import Draft202012Validator
 from openpyxl import load_workbook
 
-from educat import exports
-from educat.exports import example_rows, json_schema, resolve_codelists, sample_csv, write_template
-from educat.loader import load_repo
-from educat.model import Entity, FieldDef
-from educat.tables import validate_table
+from educat.core import paths
+from educat.standards.downloads import example_rows, json_schema, resolve_codelists, sample_csv, write_template
+from educat.core.loader import load_repo
+from educat.core.model import Entity, FieldDef
+from educat.tables.frictionless_check import validate_table
 
 from .conftest import REPO
 
@@ -370,7 +370,7 @@ def test_template_leaves_no_temp_file_when_writing_fails(repo, basic, student, t
     def fail(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(exports.os, "replace", fail)
+    monkeypatch.setattr(paths.os, "replace", fail)
     with pytest.raises(OSError, match="No space left"):
         write_template(student, basic, repo, path, force=True)
     assert path.read_bytes() == b"keep me"

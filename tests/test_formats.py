@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from educat.formats import (
+from educat.tables.identifiers import (
     ID_WEIGHTS,
     USCC_CHARSET,
     USCC_WEIGHTS,
@@ -73,7 +73,7 @@ def test_division_and_school_code():
 def _rule_samples(rng: random.Random) -> list[str]:
     """Valid identifiers of every kind, every single-character change of some, lower-case x,
     wrong lengths, signs, spaces and random text."""
-    from educat.formats import id_check_digit
+    from educat.tables.identifiers import id_check_digit
 
     values = []
     for _ in range(300):
@@ -95,8 +95,8 @@ def test_sql_rules_agree_with_the_python_rules(rule):
     the same values."""
     import duckdb
 
-    from educat.engine import _rule_sql, rule_helpers
-    from educat.formats import RULES
+    from educat.tables.duckdb_engine import _rule_sql, rule_helpers
+    from educat.tables.identifiers import RULES
 
     values = _rule_samples(random.Random(11643))
     con = duckdb.connect()

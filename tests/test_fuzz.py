@@ -11,11 +11,11 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from educat.catalog import Rubric, check_records
-from educat.check import check_file
-from educat.loader import load_repo
-from educat.readers import ReadError, read_table
-from educat.yamlio import YamlError, parse_yaml
+from educat.catalog.records import Rubric, check_records
+from educat.tables.check import check_file
+from educat.core.loader import load_repo
+from educat.tables.readers import ReadError, read_table
+from educat.core.yamlio import YamlError, parse_yaml
 
 from .conftest import REPO
 

@@ -19,10 +19,10 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from educat.catalog import catalog_entity
+from educat.catalog.records import catalog_entity
 from educat.cli import cli
-from educat.exports import write_template
-from educat.importer import (
+from educat.standards.downloads import write_template
+from educat.catalog.importer import (
     CatalogImportError,
     cell_value,
     code_value,
@@ -30,8 +30,8 @@ from educat.importer import (
     title_key,
     url_key,
 )
-from educat.loader import load_repo
-from educat.model import Code, CodeList
+from educat.core.loader import load_repo
+from educat.core.model import Code, CodeList
 
 from .conftest import REPO
 

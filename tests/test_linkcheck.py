@@ -16,9 +16,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from educat import linkcheck
-from educat.linkcheck import LinkResult, check_links, read_status, render_text, retry_after, urls_of, write_status
-from educat.model import Record
+from educat.catalog import linkcheck
+from educat.catalog.linkcheck import LinkResult, check_links, read_status, render_text, retry_after, urls_of, write_status
+from educat.core.model import Record
 
 # Short timeout and tiny backoff so that the whole file runs in a few seconds.
 FAST = {"timeout": 0.5, "retries": 2, "backoff": 0.01, "max_wait": 0.05}

@@ -10,8 +10,8 @@ from pathlib import Path
 import markdown
 import pytest
 
-from educat.loader import load_repo
-from educat.openapi import (
+from educat.core.loader import load_repo
+from educat.standards.openapi import (
     ApiFinding,
     PayloadExample,
     check_payload,
@@ -22,7 +22,7 @@ from educat.openapi import (
     render_api,
     validate_openapi,
 )
-from educat.yamlio import YamlError, parse_yaml
+from educat.core.yamlio import YamlError, parse_yaml
 
 from .conftest import REPO
 

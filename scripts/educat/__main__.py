@@ -1,3 +1,3 @@
-from .cli import main
+from educat.cli import main
 
 main()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from educat import __version__
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -119,7 +119,7 @@ def validate(paths, root, fmt):
         educat validate
         educat validate datasets/school-directory --format json
     """
-    from .validate import validate_repo
+    from educat.validate import validate_repo
 
     selected = _rel_paths(root, paths)
     _, report = validate_repo(root)
@@ -151,14 +151,14 @@ def check(file, standard, entity, encoding, limit, engine, print_sql, root, fmt)
         educat check 学生.xlsx --standard edu-basic-data --entity student
         educat check students.csv --standard edu-basic-data@1.0.0 --entity student --format json
     """
-    from .check import CheckError, check_file, render_text
-    from .engine import EngineUnsupported
-    from .loader import load_repo
+    from educat.tables.check import CheckError, check_file, render_text
+    from educat.tables.duckdb_engine import EngineUnsupported
+    from educat.core.loader import load_repo
 
     repo, _ = load_repo(root, standards_only=True)
     if print_sql:
-        from .check import find_entity
-        from .engine import portable_sql
+        from educat.tables.check import find_entity
+        from educat.tables.duckdb_engine import portable_sql
 
         try:
             std, ent = find_entity(repo, standard, entity)
@@ -202,7 +202,7 @@ def check_api(payload, standard, operation, direction, status, root, fmt):
         educat check-api students.json --standard app-access --operation listStudents --response
         educat check-api batch.json --operation submitBatch --request --format json
     """
-    from .api_check import ApiCheckError, check_api_file
+    from educat.standards.api_check import ApiCheckError, check_api_file
 
     try:
         result = check_api_file(root, payload, standard, operation, direction, status)
@@ -225,8 +225,8 @@ def diff(slug, old, new, root, fmt):
         educat diff edu-basic-data 1.0.0 1.1.0
         educat diff edu-basic-data 1.0.0 1.1.0 --format json
     """
-    from .diff import diff_standards, render_text
-    from .loader import load_repo
+    from educat.standards.diff import diff_standards, render_text
+    from educat.core.loader import load_repo
 
     repo, _ = load_repo(root)
     if slug not in repo.standards:
@@ -259,9 +259,9 @@ def template(standard, entity, output, force, root):
         educat template edu-basic-data --entity student -o 学生模板.xlsx
         educat template resource-metadata -o 资源导入模板.xlsx
     """
-    from .check import CheckError, find_entity
-    from .exports import write_template
-    from .loader import load_repo
+    from educat.tables.check import CheckError, find_entity
+    from educat.standards.downloads import write_template
+    from educat.core.loader import load_repo
 
     repo, _ = load_repo(root)
     if entity is None:
@@ -298,9 +298,9 @@ def export(fmt, output, force, root):
     """
     from mkdocs.config import load_config
 
-    from .export import FORMATS
-    from .exports import write_atomic
-    from .loader import load_repo
+    from educat.catalog.exports import FORMATS
+    from educat.core.paths import write_atomic
+    from educat.core.loader import load_repo
 
     repo, _ = load_repo(root)
     site_url, title = "", "教育数据标准与资源目录"
@@ -339,7 +339,7 @@ def import_(file, collection, update, dry_run, root, fmt):
         educat import 资源.xlsx --collection junior
         educat import 修订.csv --collection junior --update --format json
     """
-    from .importer import CatalogImportError, import_file
+    from educat.catalog.importer import CatalogImportError, import_file
 
     try:
         result = import_file(root, file, collection, update=update, dry_run=dry_run)
@@ -367,8 +367,8 @@ def linkcheck(timeout, retries, per_host, output, root, fmt):
         educat linkcheck
         educat linkcheck --timeout 5 --per-host 1 --format json
     """
-    from .linkcheck import FAILED, STATUS_FILE, check_links, render_text, status_document, urls_of, write_status
-    from .loader import load_repo
+    from educat.catalog.linkcheck import FAILED, STATUS_FILE, check_links, render_text, status_document, urls_of, write_status
+    from educat.core.loader import load_repo
 
     repo, problems = load_repo(root)
     unread = sorted({p.path for p in problems if p.path.startswith("catalog/")})
@@ -419,9 +419,9 @@ def generate_rows_cmd(standard, entity, count, fields, output, root):
     Example:
         educat generate rows edu-basic-data --entity student --rows 1000 -o students.csv
     """
-    from .check import CheckError, find_entity
-    from .generate import generate_rows
-    from .loader import load_repo
+    from educat.tables.check import CheckError, find_entity
+    from educat.dev.generate import generate_rows
+    from educat.core.loader import load_repo
 
     if output.exists():
         raise click.ClickException(f"{output} 已存在,没有覆盖;请换一个文件名")
@@ -445,8 +445,8 @@ def generate_resources_cmd(count, out, root):
     Example:
         educat generate resources 10000 --out /tmp/big/catalog/resources
     """
-    from .generate import generate_resources
-    from .loader import load_repo
+    from educat.dev.generate import generate_resources
+    from educat.core.loader import load_repo
 
     if out.exists() and any(out.iterdir()):
         raise click.ClickException(f"{out} 不是空目录,没有写入;请换一个目录")
@@ -470,8 +470,8 @@ def build(root, out, strict):
         educat build
         educat build --out /srv/www/edu
     """
-    from .site.build import BuildError, build_site
-    from .validate import validate_repo
+    from educat.site.build import BuildError, build_site
+    from educat.validate import validate_repo
 
     repo, report = validate_repo(root)
     if not report.valid:

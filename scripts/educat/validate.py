@@ -8,17 +8,19 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from . import metaschemas
-from .catalog import RUBRIC_FILE, catalog_entity, check_records, load_rubric
-from .formats import RULES
-from .loader import load_repo
-from .model import Dataset, Entity, FieldDef, Repo, Standard
-from .report import Problem, Report, has_html, is_inside, rel
-from .messages import CellProblem
-from .tables import validate_table
-from .privacy import scan_cells, small_cells
-from .openapi import load_openapi, validate_openapi
-from .yamlio import LineDict, LineList, YamlError
+from educat.core import metaschemas
+from educat.catalog.records import RUBRIC_FILE, catalog_entity, check_records, load_rubric
+from educat.tables.identifiers import RULES
+from educat.core.loader import load_repo
+from educat.core.model import Dataset, Entity, FieldDef, Repo, Standard
+from educat.core.findings import Problem, Report
+from educat.core.model import has_html
+from educat.core.paths import is_inside, rel
+from educat.tables.messages import CellProblem
+from educat.tables.frictionless_check import validate_table
+from educat.datasets.privacy import scan_cells, small_cells
+from educat.standards.openapi import load_openapi, validate_openapi
+from educat.core.yamlio import LineDict, LineList, YamlError
 
 OPEN_PUBLICLY = ("无条件开放", "有条件开放")
 

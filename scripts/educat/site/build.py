@@ -11,9 +11,9 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
-from ..model import Repo
-from ..report import Report
-from .plugin import MARKER
+from educat.core.model import Repo
+from educat.core.findings import Report
+from educat.site.plugin import MARKER
 
 
 class BuildError(Exception):

@@ -15,11 +15,11 @@ from collections import Counter, defaultdict
 
 from markupsafe import Markup
 
-from ..catalog import Rubric, load_rubric
-from ..export import FORMATS, learning_resource, newest
-from ..model import Collection, Record, Repo
-from .common import Asset, Page, bar_table, code_label, duration_text, example_badge, front, record_url, stage_url
-from .html import a, badge, block, dl, is_safe_url, json_ld, md, rel_url, table, text
+from educat.catalog.records import Rubric, load_rubric
+from educat.catalog.exports import FORMATS, learning_resource, newest
+from educat.core.model import Collection, Record, Repo
+from educat.site.common import Asset, Page, bar_table, code_label, duration_text, example_badge, front, record_url, stage_url
+from educat.site.html import a, badge, block, dl, is_safe_url, json_ld, md, rel_url, table, text
 
 SHARD_SIZE = 1000  # records per shard; the 学科 of one 学段 are packed in order, a large 学科 spans shards
 # The browse page loads the shards of the chosen 学段 (and 学科) and filters in the browser; a
@@ -66,7 +66,7 @@ class CatalogPages:
         return code_label(self.labels, field, value)
 
     def _link_status(self) -> dict:
-        from ..linkcheck import STATUS_FILE, read_status
+        from educat.catalog.linkcheck import STATUS_FILE, read_status
 
         try:
             return (read_status(self.repo.root / STATUS_FILE) or {}).get("links", {})

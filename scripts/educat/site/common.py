@@ -10,9 +10,9 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from ..model import Dataset, Record, Standard
-from ..report import is_inside
-from .html import badge, rel_url, table
+from educat.core.model import Dataset, Record, Standard
+from educat.core.paths import is_inside
+from educat.site.html import badge, rel_url, table
 
 
 @dataclass

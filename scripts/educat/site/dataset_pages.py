@@ -13,12 +13,12 @@ import pandas as pd
 from frictionless import Resource
 from markupsafe import Markup
 
-from ..model import Dataset, DatasetResource, Repo
-from ..profile import is_numeric, numeric, profile_frame, read_frame
-from ..tables import frictionless_schema
-from .charts import bar_chart, histogram, line_chart
-from .common import Asset, Page, dataset_url, example_badge, front, source_files, std_url
-from .html import a, block, dl, json_ld, md, rel_url, table, text
+from educat.core.model import Dataset, DatasetResource, Repo
+from educat.datasets.profile import is_numeric, numeric, profile_frame, read_frame
+from educat.tables.frictionless_check import frictionless_schema
+from educat.site.charts import bar_chart, histogram, line_chart
+from educat.site.common import Asset, Page, dataset_url, example_badge, front, source_files, std_url
+from educat.site.html import a, block, dl, json_ld, md, rel_url, table, text
 
 PREVIEW_ROWS = 20
 FILTERS = (("theme", "主题"), ("provider", "提供方"), ("share_type", "共享类型"), ("update_cycle", "更新周期"))

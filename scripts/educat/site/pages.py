@@ -12,16 +12,16 @@ import json
 
 from markupsafe import Markup
 
-from ..exports import example_rows, json_schema, sample_csv, template_bytes
-from ..formats import RULES
-from ..model import Entity, FieldDef, Repo, Standard, semver_key
-from ..export import catalog_labels
-from .common import Asset, Page, code_label, codelist_url, dataset_url, example_badge, front, record_url, source_files, std_url
-from .html import a, badge, block, dl, md, rel_url, table, text
-from .catalog_pages import BROWSE_MAX, CatalogPages, collection_url
-from .dataset_pages import DatasetPages
-from .findindex import Doc, snippet
-from .standard_pages import api_page, check_section, codelist_page, registry, used_by_index, versions_page
+from educat.standards.downloads import example_rows, json_schema, sample_csv, template_bytes
+from educat.tables.identifiers import RULES
+from educat.core.model import Entity, FieldDef, Repo, Standard, semver_key
+from educat.catalog.exports import catalog_labels
+from educat.site.common import Asset, Page, code_label, codelist_url, dataset_url, example_badge, front, record_url, source_files, std_url
+from educat.site.html import a, badge, block, dl, md, rel_url, table, text
+from educat.site.catalog_pages import BROWSE_MAX, CatalogPages, collection_url
+from educat.site.dataset_pages import DatasetPages
+from educat.site.findindex import Doc, snippet
+from educat.site.standard_pages import api_page, check_section, codelist_page, registry, used_by_index, versions_page
 
 FEATURED_ON_HOME = 12
 PREVIEW_ROWS = 20

@@ -19,12 +19,12 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from ..model import Repo
-from ..report import Report
-from ..validate import validate_repo
-from .catalog_pages import BROWSE_MAX
-from .findindex import build_index
-from .pages import SiteContent
+from educat.core.model import Repo
+from educat.core.findings import Report
+from educat.validate import validate_repo
+from educat.site.catalog_pages import BROWSE_MAX
+from educat.site.findindex import build_index
+from educat.site.pages import SiteContent
 
 log = logging.getLogger("mkdocs.plugins.educat")
 

@@ -9,12 +9,12 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from ..check import check_file, render_text
-from ..diff import diff_standards
-from ..model import CodeList, Repo, Standard, semver_key
-from ..openapi import load_openapi, render_api
-from .common import Page, codelist_url, front, std_url
-from .html import a, badge, block, dl, md, rel_url, table
+from educat.tables.check import check_file, render_text
+from educat.standards.diff import diff_standards
+from educat.core.model import CodeList, Repo, Standard, semver_key
+from educat.standards.openapi import load_openapi, render_api
+from educat.site.common import Page, codelist_url, front, std_url
+from educat.site.html import a, badge, block, dl, md, rel_url, table
 
 CHECK_EXAMPLE_LIMIT = 4
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .model import Entity, FieldDef, Standard
+from educat.core.model import Entity, FieldDef, Standard
 
 _TIGHTER = {"minimum": 1, "minLength": 1, "maximum": -1, "maxLength": -1}
 _CONSTRAINT_NAMES = {"required": "必填", "unique": "唯一", "pattern": "格式", "minimum": "最小值", "maximum": "最大值", "minLength": "最短长度", "maxLength": "最长长度", "enum": "取值范围"}

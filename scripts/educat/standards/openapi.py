@@ -34,9 +34,10 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from .report import Problem, rel
-from .site.html import a, block, dl, is_safe_url, md, rel_url, table, text
-from .yamlio import LineDict, LineList, YamlError, load_yaml
+from educat.core.findings import Problem
+from educat.core.paths import rel
+from educat.site.html import a, block, dl, is_safe_url, md, rel_url, table, text
+from educat.core.yamlio import LineDict, LineList, YamlError, load_yaml
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SPEC_URL = "https://spec.openapis.org/oas/v3.1.0"

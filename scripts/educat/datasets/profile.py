@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .model import CodeList, FieldDef
+from educat.core.model import CodeList, FieldDef
 
 NUMERIC_TYPES = ("integer", "number", "year")
 TOP_VALUES = 5

@@ -24,9 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .generate import generate_resources, generate_rows
-from .loader import load_repo
-from .site.pages import SiteContent
+from educat.dev.generate import generate_resources, generate_rows
+from educat.core.loader import load_repo
+from educat.site.pages import SiteContent
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 CHECK_RUNS = int(os.environ.get("BENCH_CHECK_RUNS", str(max(RUNS, 5))))  # a check run takes about a second

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .messages import detect_encoding
+from educat.tables.messages import detect_encoding
 
 FORMATS = ("csv", "xlsx", "json", "ndjson")
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8(带 BOM)", "gb18030": "GB18030/GBK"}

@@ -38,9 +38,9 @@ from urllib.request import (
     UnknownHandler,
 )
 
-from . import __version__
-from .exports import write_atomic
-from .model import Record
+from educat import __version__
+from educat.core.paths import write_atomic
+from educat.core.model import Record
 
 STATUS_FILE = Path("catalog") / "linkcheck.json"
 STATUSES = ("ok", "redirected", "broken", "error", "skipped")

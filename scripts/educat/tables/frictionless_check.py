@@ -12,9 +12,9 @@ from pathlib import Path
 
 from frictionless import Check, Checklist, FrictionlessException, Resource, Schema, errors
 
-from .formats import RULES
-from .messages import CODE_FIX, RULE_FIX, RULE_TYPES, CellProblem, cell_message, code_message, rule_message, utf8_encoding
-from .model import CodeList, FieldDef
+from educat.tables.identifiers import RULES
+from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, CellProblem, cell_message, code_message, rule_message, utf8_encoding
+from educat.core.model import CodeList, FieldDef
 
 
 class CodeError(errors.CellError):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .formats import RULES
-from .model import CodeList
+from educat.tables.identifiers import RULES
+from educat.core.model import CodeList
 
 TYPE_NAMES = {
     "string": "文本",

@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from .model import (
+from educat.core.model import (
     Code,
     CodeList,
     Collection,
@@ -19,8 +19,9 @@ from .model import (
     Repo,
     Standard,
 )
-from .report import Problem, is_inside, rel
-from .yamlio import LineDict, LineList, YamlError, load_yaml, read_text
+from educat.core.findings import Problem
+from educat.core.paths import is_inside, rel
+from educat.core.yamlio import LineDict, LineList, YamlError, load_yaml, read_text
 
 CODELIST_COLUMNS = ["code", "name", "description", "parent"]
 

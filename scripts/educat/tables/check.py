@@ -16,11 +16,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import Entity, FieldDef, Repo, Standard
-from .engine import EngineUnsupported, run_checks
-from .formats import RULES
-from .readers import ENCODING_NAMES, ReadError, Table, guess_format, mixed_encoding, nul_error, quote_error, read_table
-from .messages import CODE_FIX, RULE_FIX, RULE_TYPES, CellProblem, cell_message, code_message, detect_encoding, rule_message
+from educat.core.model import Entity, FieldDef, Repo, Standard
+from educat.tables.duckdb_engine import EngineUnsupported, run_checks
+from educat.tables.identifiers import RULES
+from educat.tables.readers import ENCODING_NAMES, ReadError, Table, guess_format, mixed_encoding, nul_error, quote_error, read_table
+from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, CellProblem, cell_message, code_message, detect_encoding, rule_message
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -161,7 +161,7 @@ def check_table(table: Table, std: Standard, entity: Entity, repo: Repo) -> tupl
         extra = [c for i, c in enumerate(cells) if i >= len(table.header) and c not in ("", None)]
         data.append(row + extra)
     codelists = repo.field_codelists(fields, std)
-    from .tables import validate_table  # Frictionless loads only when this path runs
+    from educat.tables.frictionless_check import validate_table  # Frictionless loads only when this path runs
 
     problems, _ = validate_table(fields, codelists, rows=data, primary_key=_present_key(entity, fields))
     titles = {f.name: f.title for f in fields}

@@ -8,7 +8,7 @@ import io
 import json
 from xml.sax.saxutils import escape as xml_escape
 
-from .model import Record, Repo
+from educat.core.model import Record, Repo
 
 FEED_SIZE = 50
 

@@ -6,7 +6,7 @@ not pass silently.
 
 from __future__ import annotations
 
-from .model import SENSITIVITIES, STATUSES
+from educat.core.model import SENSITIVITIES, STATUSES
 
 # GB/T 21063-style catalogue vocabularies for datasets.
 SHARE_TYPES = ("无条件共享", "有条件共享", "不予共享")

@@ -11,11 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import Entity, Repo, Standard
-from .report import has_html
-from .messages import CellProblem
-from .tables import validate_table
-from .yamlio import LineDict, YamlError, load_yaml
+from educat.core.model import Entity, Repo, Standard
+from educat.core.model import has_html
+from educat.tables.messages import CellProblem
+from educat.tables.frictionless_check import validate_table
+from educat.core.yamlio import LineDict, YamlError, load_yaml
 
 RUBRIC_FILE = Path("catalog") / "rubric.yaml"
 

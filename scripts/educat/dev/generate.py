@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from .exports import example_rows
-from .model import Entity, Repo, Standard
+from educat.standards.downloads import example_rows
+from educat.core.model import Entity, Repo, Standard
 
 _DIGITS = re.compile(r"^\^?\[0-9\]\{(\d+)\}\$?$")
 

@@ -28,14 +28,14 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .catalog import catalog_entity, check_records, load_rubric
-from .check import Finding, match_header
-from .exports import write_atomic
-from .loader import load_repo
-from .model import SLUG, CodeList, FieldDef, Record
-from .readers import ENCODING_NAMES, ReadError, Table, read_table
-from .report import rel
-from .yamlio import LineList, YamlError, parse_yaml, read_text
+from educat.catalog.records import catalog_entity, check_records, load_rubric
+from educat.tables.check import Finding, match_header
+from educat.core.paths import write_atomic
+from educat.core.loader import load_repo
+from educat.core.model import SLUG, CodeList, FieldDef, Record
+from educat.tables.readers import ENCODING_NAMES, ReadError, Table, read_table
+from educat.core.paths import rel
+from educat.core.yamlio import LineList, YamlError, parse_yaml, read_text
 
 RESOURCES_DIR = Path("catalog") / "resources"
 # Titles are near-identical when their difflib ratio reaches TITLE_RATIO and they differ only by

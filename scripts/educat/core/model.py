@@ -13,6 +13,13 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Keys that educat adds to a Table Schema field; the rest is plain Frictionless.
 FIELD_EXTENSIONS = ("sensitivity", "codelist", "rule")
+# Content is plain text: markup or a javascript: URL in it is refused by validate.
+HTML_TAG = re.compile(r"<\s*[A-Za-z!/?][^>]*>|javascript\s*:", re.I)
+
+
+def has_html(text) -> bool:
+    """True when plain text carries HTML markup or a javascript: URL (content is plain text)."""
+    return isinstance(text, str) and bool(HTML_TAG.search(text))
 
 
 def semver_key(version: str) -> tuple:

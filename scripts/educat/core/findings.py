@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -92,31 +91,3 @@ class Report:
             "errors": [p.to_dict() for p in self.sorted() if p.severity == "error"],
             "warnings": [p.to_dict() for p in self.sorted() if p.severity != "error"],
         }
-
-
-def rel(path: Path, root: Path) -> str:
-    """A path relative to the repository root, with forward slashes."""
-    try:
-        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
-    except ValueError:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            return path.as_posix()
-
-
-def is_inside(path: Path, folder: Path) -> bool:
-    """True when path, after following symlinks, stays inside folder."""
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-HTML_TAG = __import__("re").compile(r"<\s*[A-Za-z!/?][^>]*>|javascript\s*:", __import__("re").I)
-
-
-def has_html(text) -> bool:
-    """True when plain text carries HTML markup or a javascript: URL (content is plain text)."""
-    return isinstance(text, str) and bool(HTML_TAG.search(text))

@@ -24,11 +24,11 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-from .formats import RULES
-from .model import CodeList, Entity, FieldDef, Repo, Standard
-from .report import is_inside
-from .readers import DATA_SHEET
-from .messages import TYPE_NAMES
+from educat.tables.identifiers import RULES
+from educat.core.model import CodeList, Entity, FieldDef, Repo, Standard
+from educat.core.paths import is_inside, write_atomic
+from educat.tables.readers import DATA_SHEET
+from educat.tables.messages import TYPE_NAMES
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -525,23 +525,6 @@ def template_bytes(entity: Entity, std: Standard, repo: Repo) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return _repeatable(buffer.getvalue(), stamp)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename over it; no temp file is left."""
-    mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def write_template(entity: Entity, std: Standard, repo: Repo, path: Path, *, force: bool = False) -> Path:

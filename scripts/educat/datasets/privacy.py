@@ -13,9 +13,9 @@ import csv
 import re
 from pathlib import Path
 
-from .formats import is_valid_id_card
-from .model import FieldDef
-from .messages import CellProblem
+from educat.tables.identifiers import is_valid_id_card
+from educat.core.model import FieldDef
+from educat.tables.messages import CellProblem
 
 ID_CARD = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
 MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9]{9}(?![0-9])")

@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .loader import load_repo
-from .model import Repo, Standard
-from .openapi import ApiFinding, check_payload, load_openapi, operations
-from .yamlio import YamlError
+from educat.core.loader import load_repo
+from educat.core.model import Repo, Standard
+from educat.standards.openapi import ApiFinding, check_payload, load_openapi, operations
+from educat.core.yamlio import YamlError
 
 
 class ApiCheckError(Exception):
