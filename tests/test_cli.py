@@ -55,7 +55,7 @@ def test_validate_json(mini_repo):
     data = json.loads(result.stdout)
     assert data["valid"] is False
     assert data["stats"]["errors"] == 1
-    [error] = data["errors"]
+    [error] = [f for f in data["findings"] if f["severity"] == "error"]
     assert {k: error[k] for k in ("type", "path", "line", "row", "field")} == {
         "type": "uscc-error", "path": "datasets/orgs/data/orgs.csv", "line": 2, "row": 2, "field": "uscc"
     }
@@ -123,3 +123,57 @@ def test_template_entity_defaults_only_for_single_entity_standards(tmp_path):
     many = run("template", "edu-basic-data", "--root", REPO, "-o", tmp_path / "e.xlsx")
     assert many.exit_code == 2
     assert "请用 --entity 指定实体:equipment、school、student、teacher" in many.output
+
+
+def test_every_command_prints_one_json_shape(mini_repo, tmp_path):
+    """validate, check, check-api, diff, import and linkcheck: the same five keys, the same
+    finding keys, and the exit code from ``valid`` (docs/content-model.md documents the shape)."""
+    from educat.core.findings import FINDING_KEYS
+
+    from .conftest import REPO
+
+    data_file = write(tmp_path / "orgs.csv", "org_id,uscc,gender,staff\n01,X,3,-1\n")
+    payload = write(tmp_path / "payload.json", '{"items": [{"gender": "7"}], "page_size": "50"}')
+    sheet = write(tmp_path / "sheet.csv", "id,title\nnew-one,新资源\n")
+    write(mini_repo / "catalog/resources/links.yaml", RECORD_WITH_LOCAL_LINK)
+    runs = {
+        "validate": ["validate", "--root", mini_repo],
+        "check": ["check", data_file, "--root", mini_repo, "--standard", "demo", "--entity", "org"],
+        "check-api": ["check-api", payload, "--root", REPO, "--operation", "listStudents"],
+        "diff": ["diff", "edu-basic-data", "1.0.0", "1.1.0", "--root", REPO],
+        "import": ["import", sheet, "--root", mini_repo, "--collection", "more", "--dry-run"],
+        "linkcheck": ["linkcheck", "--root", mini_repo, "--output", tmp_path / "status.json"],
+    }
+    for command, args in runs.items():
+        result = run(*args, "--format", "json")
+        data = json.loads(result.stdout)
+        assert list(data) == ["command", "valid", "stats", "context", "findings"], command
+        assert data["command"] == command
+        assert result.exit_code == int(not data["valid"]), command
+        assert isinstance(data["stats"]["errors"], int) and isinstance(data["stats"]["warnings"], int), command
+        assert data["valid"] == (data["stats"]["errors"] == 0), command
+        for finding in data["findings"]:
+            assert tuple(finding) == FINDING_KEYS, command
+            assert finding["type"] == finding["type"].lower() and " " not in finding["type"], command
+    assert run(*runs["check"], "--format", "json").exit_code == 1  # the shape is tested on failures too
+
+
+RECORD_WITH_LOCAL_LINK = """
+- id: demo-local-link
+  title: 本地链接(示例)
+  description: 示例记录。
+  stage: junior
+  grades: [g7]
+  subject: math
+  edition: pep
+  resource_type: weike
+  format: video
+  audience: [student]
+  provider: 示例平台
+  url: mailto:someone@example.org
+  license: free-use
+  keywords: [示例]
+  featured: false
+  published: 2026-01-01
+  example: true
+"""

@@ -35,15 +35,16 @@ def make_v2(root):
 def test_diff_finds_every_kind_of_change(mini_repo):
     repo, _ = load_repo(make_v2(mini_repo))
     versions = repo.standards["demo"]
-    changes = [(c.kind, c.action, c.target, c.breaking) for c in diff_standards(versions["1.0.0"], versions["1.1.0"])]
+    changes = [(c.type, c.path, c.field or c.value, c.severity) for c in diff_standards(versions["1.0.0"], versions["1.1.0"])]
+    entity, codes = "standards/demo/1.1.0/entities/org.yaml", "standards/demo/1.1.0/codelists/gender.csv"
     assert changes == [
-        ("field", "changed", "org.uscc", False),
-        ("field", "changed", "org.gender", False),
-        ("constraint", "changed", "org.staff", True),
-        ("constraint", "changed", "org.staff", True),
-        ("field", "added", "org.phone", False),
-        ("code", "removed", "gender:9", True),
-        ("code", "changed", "gender:1", False),
+        ("field-changed", entity, "uscc", "info"),
+        ("field-changed", entity, "gender", "info"),
+        ("constraint-changed", entity, "staff", "warning"),
+        ("constraint-changed", entity, "staff", "warning"),
+        ("field-added", entity, "phone", "info"),
+        ("code-removed", codes, "9", "warning"),
+        ("code-changed", codes, "1", "info"),
     ]
 
 
@@ -57,20 +58,22 @@ def test_cli_diff_text_and_json(mini_repo):
     make_v2(mini_repo)
     runner = CliRunner()
     result = runner.invoke(cli, ["diff", "demo", "1.0.0", "1.1.0", "--root", str(mini_repo)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, result.output  # breaking changes are warnings: a diff is a report, not a failure
+    entity, codes = "standards/demo/1.1.0/entities/org.yaml", "standards/demo/1.1.0/codelists/gender.csv"
     assert result.output.splitlines() == [
         "演示标准:1.0.0 → 1.1.0",
-        "  ~ 字段 org.uscc 的校验规则由 uscc 改为 无",
-        "  ~ 字段 org.gender 的敏感级别由 内部 改为 敏感个人信息",
-        "  ~ [不兼容] 字段 org.staff 改为必填",
-        "  ~ [不兼容] 字段 org.staff 的最小值由 0 改为 1",
-        "  + 新增选填字段 org.phone(电话)",
-        "  - [不兼容] 代码表 gender 删除代码 9(未说明的性别)",
-        "  ~ 代码表 gender 的代码 1 名称由 “男” 改为 “男性”",
+        f"{entity} (字段 uscc(统一社会信用代码)): 提示 [field-changed] 字段 org.uscc 的校验规则由 uscc 改为 无",
+        f"{entity} (字段 gender(负责人性别)): 提示 [field-changed] 字段 org.gender 的敏感级别由 内部 改为 敏感个人信息",
+        f"{entity} (字段 staff(人数)): 警告 [constraint-changed] 字段 org.staff 改为必填",
+        f"{entity} (字段 staff(人数)): 警告 [constraint-changed] 字段 org.staff 的最小值由 0 改为 1",
+        f"{entity} (字段 phone(电话)): 提示 [field-added] 新增选填字段 org.phone(电话)",
+        f"{codes}: 警告 [code-removed] 代码表 gender 删除代码 9(未说明的性别)",
+        f"{codes}: 提示 [code-changed] 代码表 gender 的代码 1 名称由 “男” 改为 “男性”",
         "共 7 处变化,其中 3 处不兼容(按旧版本合规的数据可能不再合规)。",
     ]
     data = json.loads(runner.invoke(cli, ["diff", "demo", "1.0.0", "1.1.0", "--root", str(mini_repo), "--format", "json"]).output)
-    assert data["breaking"] == 3 and len(data["changes"]) == 7
+    assert data["valid"] is True and data["stats"]["breaking"] == 3 and data["stats"]["changes"] == len(data["findings"]) == 7
+    assert data["context"] == {"standard": "demo", "old": "1.0.0", "new": "1.1.0"}
 
 
 def test_cli_diff_unknown_version(mini_repo):

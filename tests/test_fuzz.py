@@ -66,7 +66,7 @@ def test_check_engine_never_crashes(tmp_path_factory, rows, encoding, engine):
     except UnicodeEncodeError:
         return
     report = check_file(path, REPO_STANDARDS, "edu-basic-data@1.0.0", "student", engine=engine)
-    assert report.errors == sum(report.counts.values())
+    assert report.error_count == sum(report.counts.values())
     for finding in report.findings:
         assert finding.type and finding.message
 

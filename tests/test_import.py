@@ -22,10 +22,9 @@ from openpyxl import load_workbook
 from educat.catalog.records import catalog_entity
 from educat.cli import cli
 from educat.standards.downloads import write_template
+from educat.catalog.import_cells import cell_value, code_value
 from educat.catalog.importer import (
     CatalogImportError,
-    cell_value,
-    code_value,
     import_file,
     title_key,
     url_key,
@@ -228,7 +227,7 @@ def snapshot(root: Path) -> dict[str, str]:
 
 
 def flat(result) -> list[tuple]:
-    return [(p.row, p.field, p.type) for p in result.problems]
+    return [(p.row, p.field, p.type) for p in result.findings]
 
 
 def records_of(root: Path, name: str) -> list[dict]:
@@ -297,17 +296,20 @@ def test_render_and_to_dict_of_a_written_import(root, template):
         "已写入 catalog/resources/new.yaml。"
     )
     assert result.to_dict() == {
+        "command": "import",
         "valid": True,
-        "written": True,
-        "dry_run": False,
-        "file": str(path),
-        "target": "catalog/resources/new.yaml",
-        "rows": 1,
-        "added": ["junior-math-g8-pythagoras-weike"],
-        "updated": [],
-        "unchanged": [],
-        "files": ["catalog/resources/new.yaml"],
-        "problems": [],
+        "stats": {"rows": 1, "added": 1, "updated": 0, "unchanged": 0, "errors": 0, "warnings": 0, "types": {}, "truncated": False},
+        "context": {
+            "file": str(path),
+            "target": "catalog/resources/new.yaml",
+            "dry_run": False,
+            "written": True,
+            "files": ["catalog/resources/new.yaml"],
+            "added": ["junior-math-g8-pythagoras-weike"],
+            "updated": [],
+            "unchanged": [],
+        },
+        "findings": [],
     }
 
 
@@ -352,17 +354,17 @@ def test_invalid_rows_refuse_the_whole_import(root, template):
         (5, "reviewer", "rubric-error"),
         (5, "review_date", "rubric-error"),
     ]
-    subject = result.problems[0]
+    subject = result.findings[0]
     assert (subject.title, subject.value, subject.message) == (
         "学科",
         "天文学",
         "“天文学” 不是代码表 subject(学科代码)中的代码;可用代码如:morality 道德与法治、chinese 语文、math 数学、foreign 外语、english 英语、japanese 日语 等",
     )
-    assert (result.problems[1].title, result.problems[1].message) == ("资源题名", "必填字段为空")
+    assert (result.findings[1].title, result.findings[1].message) == ("资源题名", "必填字段为空")
     assert result.written is False
     assert snapshot(root) == before
     assert result.render().splitlines()[1:3] == [
-        "资源.xlsx:3 字段 subject(学科): [code-error] “天文学” 不是代码表 subject(学科代码)中的代码;可用代码如:morality 道德与法治、chinese 语文、math 数学、foreign 外语、english 英语、japanese 日语 等",
+        "资源.xlsx (第 3 行, 字段 subject(学科)): 错误 [code-error] “天文学” 不是代码表 subject(学科代码)中的代码;可用代码如:morality 道德与法治、chinese 语文、math 数学、foreign 外语、english 英语、japanese 日语 等",
         "    → 改为代码表或规则允许的值",
     ]
     assert result.render().splitlines()[-1] == "导入被拒绝:5 个问题,未写入任何文件。请改正表格后重新导入。"
@@ -378,8 +380,8 @@ def test_unknown_column_and_repeated_id_are_reported(root, template):
     result = import_file(root, path, "new", today=TODAY)
 
     assert flat(result) == [(1, "", "extra-label"), (3, "id", "unique-error")]
-    assert result.problems[0].message == "第 24 列的表头 “备注” 不是该实体的字段名或中文名"
-    assert result.problems[1].message == "资源标识 “junior-math-g8-pythagoras-weike” 与第 2 行重复"
+    assert result.findings[0].message == "第 24 列的表头 “备注” 不是该实体的字段名或中文名"
+    assert result.findings[1].message == "资源标识 “junior-math-g8-pythagoras-weike” 与第 2 行重复"
     assert not (root / "catalog/resources/new.yaml").exists()
 
 
@@ -387,7 +389,7 @@ def test_missing_required_column_is_reported_once_on_the_header(root, tmp_path):
     path = write_csv(tmp_path / "资源.csv", [{k: v for k, v in NEW_ROW.items() if k != "学科"}], "utf-8-sig")
     result = import_file(root, path, "new", today=TODAY)
     assert flat(result) == [(1, "subject", "missing-label")]
-    assert result.problems[0].message == "缺少必填字段 subject(学科)的列"
+    assert result.findings[0].message == "缺少必填字段 subject(学科)的列"
 
 
 def test_unreadable_file_is_a_problem(root, tmp_path):
@@ -395,7 +397,7 @@ def test_unreadable_file_is_a_problem(root, tmp_path):
     path.write_bytes(b"\xd0\xcf\x11\xe0")
     result = import_file(root, path, "new", today=TODAY)
     assert flat(result) == [(None, "", "file-error")]
-    assert result.problems[0].message == "不支持旧版 Excel 格式 .xls"
+    assert result.findings[0].message == "不支持旧版 Excel 格式 .xls"
     assert result.written is False
 
 
@@ -428,7 +430,7 @@ def test_duplicate_url_and_near_duplicate_title(root, template):
     result = import_file(root, path, "new", today=TODAY)
 
     assert flat(result) == [(2, "url", "duplicate"), (4, "title", "duplicate"), (5, "url", "duplicate")]
-    assert [(p.message, p.existing) for p in result.problems] == [
+    assert [(p.message, p.related) for p in result.findings] == [
         ("访问地址与已有资源 “junior-math-g7-rational-add”(catalog/resources/existing.yaml:2)相同", "junior-math-g7-rational-add (catalog/resources/existing.yaml:2)"),
         (
             "题名与同学科、同年级的已有资源 “junior-math-g7-rational-add”(catalog/resources/existing.yaml:2)的题名 “七年级数学 有理数的加法” 几乎相同",
@@ -451,7 +453,7 @@ def test_duplicates_within_the_sheet(root, template):
     )
     result = import_file(root, path, "new", today=TODAY)
     assert flat(result) == [(3, "url", "duplicate"), (4, "title", "duplicate")]
-    assert [p.message for p in result.problems] == ["访问地址与表中第 2 行相同", "题名与表中第 2 行(同学科、同年级)几乎相同"]
+    assert [p.message for p in result.findings] == ["访问地址与表中第 2 行相同", "题名与表中第 2 行(同学科、同年级)几乎相同"]
 
 
 # -- existing ids -------------------------------------------------------------------------------
@@ -474,7 +476,7 @@ def test_existing_id_is_refused_without_update(root, update_sheet):
     before = snapshot(root)
     result = import_file(root, update_sheet, "new", today=TODAY)
     assert flat(result) == [(2, "id", "exists")]
-    problem = result.problems[0]
+    problem = result.findings[0]
     assert (problem.message, problem.note) == (
         "资源标识 “junior-math-g7-rational-add” 已存在(catalog/resources/existing.yaml:2),表中这一行与它不同",
         "确认要修改这条记录时加 --update;新资源请换一个资源标识",
@@ -495,7 +497,6 @@ PLAN = {
     ],
     "unchanged": ["lifelong-digital-life-mobile-pay"],
     "files": ["catalog/resources/existing.yaml", "catalog/resources/new.yaml"],
-    "problems": [],
 }
 
 
@@ -504,7 +505,7 @@ def test_update_replaces_the_record_in_place(root, update_sheet):
 
     assert flat(result) == []
     assert result.updated == [("junior-math-g7-rational-add", {"title": ("七年级数学 有理数的加法", "七年级数学 有理数的加法法则"), "duration": ("PT11M", None)})]
-    assert {k: result.to_dict()[k] for k in PLAN} == PLAN
+    assert {k: result.to_dict()["context"][k] for k in PLAN} == PLAN
     assert result.written is True
     # only the two changed lines differ; the comment and the other record are byte-identical
     expected = EXISTING_YAML.replace("  title: 七年级数学 有理数的加法\n", "  title: 七年级数学 有理数的加法法则\n").replace("  duration: PT11M\n", "")
@@ -543,8 +544,8 @@ def test_dry_run_writes_nothing_and_reports_the_same_plan(root, update_sheet):
 
     real = import_file(root, update_sheet, "new", update=True, today=TODAY)
 
-    plan = {k: v for k, v in dry.to_dict().items() if k not in ("written", "dry_run")}
-    assert plan == {k: v for k, v in real.to_dict().items() if k not in ("written", "dry_run")}
+    plan = {k: v for k, v in dry.to_dict()["context"].items() if k not in ("written", "dry_run")}
+    assert plan == {k: v for k, v in real.to_dict()["context"].items() if k not in ("written", "dry_run")}
     assert {k: plan[k] for k in PLAN} == PLAN
     assert (real.written, snapshot(root) != before) == (True, True)
 
@@ -584,14 +585,14 @@ def test_a_new_row_duplicating_an_unchanged_row_is_caught(root, template):
     path = fill(template, {2: as_row(records["junior-math-g7-rational-add"], titles_of(root)), 3: {**NEW_ROW, "访问地址": "https://resources.example.org/weike/rational-add"}})
     result = import_file(root, path, "new", today=TODAY)
     assert flat(result) == [(3, "url", "duplicate")]
-    assert result.problems[0].existing == "junior-math-g7-rational-add (catalog/resources/existing.yaml:2)"
+    assert result.findings[0].related == "junior-math-g7-rational-add (catalog/resources/existing.yaml:2)"
 
 
 def test_a_broken_catalog_file_blocks_the_import(root, template):
     (root / "catalog/resources/broken.yaml").write_text("- id: [\n", encoding="utf-8")
     result = import_file(root, fill(template, {2: NEW_ROW}), "new", today=TODAY)
     assert flat(result) == [(None, "", "file-error")]
-    assert result.problems[0].message.startswith("目录文件 catalog/resources/broken.yaml:2 无法读取:YAML 语法错误")
+    assert result.findings[0].message.startswith("目录文件 catalog/resources/broken.yaml:2 无法读取:YAML 语法错误")
     assert not (root / "catalog/resources/new.yaml").exists()
 
 
@@ -692,5 +693,5 @@ def test_title_and_url_keys():
 def test_one_changed_character_is_another_lesson(root, template):
     path = fill(template, {2: {**NEW_ROW, "资源标识": "junior-sub", "资源题名": "七年级数学 有理数的减法", "适用年级": "g7", "访问地址": "https://resources.example.org/sub"}})
     result = import_file(root, path, "new", today=TODAY, dry_run=True)
-    assert [p.type for p in result.problems] == []
+    assert [p.type for p in result.findings] == []
     assert result.added == ["junior-sub"]

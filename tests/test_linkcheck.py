@@ -17,7 +17,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from educat.catalog import linkcheck
-from educat.catalog.linkcheck import LinkResult, check_links, read_status, render_text, retry_after, urls_of, write_status
+from educat.catalog import linkstatus
+from educat.catalog.linkcheck import check_links, retry_after
+from educat.catalog.linkstatus import LinkcheckResult, LinkResult, read_status, urls_of, write_status
 from educat.core.model import Record
 
 # Short timeout and tiny backoff so that the whole file runs in a few seconds.
@@ -404,54 +406,57 @@ def test_corrupt_status_file_is_a_value_error_naming_the_file(tmp_path, content,
     assert str(info.value) == message.format(path=path)
 
 
-def test_text_report_lists_links_that_need_attention_with_their_resources():
-    assert render_text(RESULTS, IDS) == "\n".join(
+def records_of(ids: dict[str, list[str]], root: Path) -> list[Record]:
+    """Catalog records in catalog/resources/a.yaml, one every 4 lines, linking as ``ids`` says."""
+    pairs = [(rid, url) for url, rids in ids.items() for rid in rids]
+    return [Record({"id": rid, "url": url}, root / "catalog/resources/a.yaml", 1 + 4 * i) for i, (rid, url) in enumerate(pairs)]
+
+
+def test_text_report_lists_links_that_need_attention_with_their_resources(tmp_path):
+    ids = {**IDS, "javascript:void(0)": ["f"]}
+    result = LinkcheckResult.of(RESULTS, records_of(ids, tmp_path), tmp_path)
+    assert result.render() == "\n".join(
         [
-            "检查了 4 个链接:正常 1,已重定向 1,失效 1,无法访问 0,未检查 1。",
-            "",
-            "失效(1):",
-            "  https://x.example/gone",
-            "    HTTP 404 找不到页面",
-            "    资源:d、e",
-            "",
-            "已重定向(1):",
-            "  https://x.example/old",
-            "    永久重定向(301)到 https://x.example/new;请把目录中的地址改为新地址",
-            "    资源:c",
-            "",
-            "未检查(1):",
-            "  javascript:void(0)",
-            "    不检查 javascript: 地址(只检查 http 和 https 链接)",
+            "检查了 4 个链接:正常 1,已跳转 1,失效 1,无法访问 0,未检查 1。",
+            "catalog/resources/a.yaml:17 (字段 url): 错误 [link-broken] 失效:https://x.example/gone:HTTP 404 找不到页面",
+            "    → 核对资源地址;资源已下架时删除该记录或换成新地址",
+            "catalog/resources/a.yaml:13 (字段 url): 警告 [link-redirected] 已跳转:https://x.example/old:永久重定向(301)到 https://x.example/new;请把目录中的地址改为新地址",
+            "    → 把目录中的地址改为新地址",
+            "catalog/resources/a.yaml:25 (字段 url): 警告 [link-skipped] 未检查:javascript:void(0):不检查 javascript: 地址(只检查 http 和 https 链接)",
+            "    → 写成以 http:// 或 https:// 开头的完整网址",
+            "不通过:1 个链接失效或无法访问。",
         ]
     )
+    assert not result.valid
+    assert [(f.type, f.related) for f in result.findings] == [("link-broken", "d、e"), ("link-redirected", "c"), ("link-skipped", "f")]
+    data = result.to_dict()
+    assert data["stats"]["links"] == 4 and data["stats"]["broken"] == 1 and data["stats"]["errors"] == 1
+    assert data["context"]["links"]["https://x.example/gone"]["resources"] == ["d", "e"]
 
 
-def test_text_report_warns_when_no_link_could_be_reached():
+def test_text_report_warns_when_no_link_could_be_reached(tmp_path):
     results = {
         "https://a.example/": LinkResult("https://a.example/", "error", error="连接超时(10 秒)", checked_at=STAMP, attempts=3),
         "mailto:a@b": LinkResult("mailto:a@b", "skipped", error="不检查 mailto: 地址(只检查 http 和 https 链接)", checked_at=STAMP),
     }
-    lines = render_text(results, {}).splitlines()
+    lines = LinkcheckResult.of(results, [], tmp_path).render().splitlines()
     assert lines[:2] == [
-        "检查了 2 个链接:正常 0,已重定向 0,失效 0,无法访问 1,未检查 1。",
+        "检查了 2 个链接:正常 0,已跳转 0,失效 0,无法访问 1,未检查 1。",
         "所有链接都无法访问:可能是本机没有联网,或需要设置代理(环境变量 HTTPS_PROXY)。",
     ]
-    assert "所有链接都无法访问" not in render_text({**results, **RESULTS}, {})
+    assert "所有链接都无法访问" not in LinkcheckResult.of({**results, **RESULTS}, [], tmp_path).render()
 
 
 def test_status_file_default_location():
-    assert linkcheck.STATUS_FILE == Path("catalog") / "linkcheck.json"
+    assert linkstatus.STATUS_FILE == Path("catalog") / "linkcheck.json"
 
 
-# -- the command line (active once `educat linkcheck` is registered in cli.py) ---------------
+# -- the command line ----------------------------------------------------------------------
 from click.testing import CliRunner  # noqa: E402
 
 from educat.cli import cli  # noqa: E402
 
 from .conftest import write  # noqa: E402
-
-needs_command = pytest.mark.skipif("linkcheck" not in cli.commands, reason="educat linkcheck is not registered in cli.py yet")
-
 
 def catalog(root: Path, base: str, **urls: str) -> Path:
     items = "".join(f"- id: {rid}\n  url: {base}{path}\n" for rid, path in urls.items())
@@ -459,7 +464,6 @@ def catalog(root: Path, base: str, **urls: str) -> Path:
     return root
 
 
-@needs_command
 def test_cli_lists_broken_and_redirected_links_writes_the_file_and_exits_1(server, tmp_path):
     base = server.base
     root = catalog(tmp_path / "repo", base, a="/ok", b="/gone", c="/moved", d="/gone")
@@ -468,25 +472,19 @@ def test_cli_lists_broken_and_redirected_links_writes_the_file_and_exits_1(serve
     target = root / "catalog" / "linkcheck.json"
     assert result.stdout == "\n".join(
         [
-            "检查了 3 个链接:正常 1,已重定向 1,失效 1,无法访问 0,未检查 0。",
-            "",
-            "失效(1):",
-            f"  {base}/gone",
-            "    HTTP 404 找不到页面",
-            "    资源:b、d",
-            "",
-            "已重定向(1):",
-            f"  {base}/moved",
-            f"    永久重定向(301)到 {base}/ok;请把目录中的地址改为新地址",
-            "    资源:c",
+            "检查了 3 个链接:正常 1,已跳转 1,失效 1,无法访问 0,未检查 0。",
+            f"catalog/resources/a.yaml:4 (字段 url): 错误 [link-broken] 失效:{base}/gone:HTTP 404 找不到页面",
+            "    → 核对资源地址;资源已下架时删除该记录或换成新地址",
+            f"catalog/resources/a.yaml:6 (字段 url): 警告 [link-redirected] 已跳转:{base}/moved:永久重定向(301)到 {base}/ok;请把目录中的地址改为新地址",
+            "    → 把目录中的地址改为新地址",
             f"结果已写入 {target}。",
+            "不通过:1 个链接失效或无法访问。",
             "",
         ]
     )
     assert read_status(target)["summary"] == {"ok": 1, "redirected": 1, "broken": 1, "error": 0, "skipped": 0}
 
 
-@needs_command
 def test_cli_json_output_is_the_status_file_and_exit_0_when_all_links_work(server, tmp_path):
     root = catalog(tmp_path / "repo", server.base, a="/ok", b="/temp")
     write(root / "catalog" / "resources" / "b.yaml", "- id: [\n")
@@ -494,7 +492,10 @@ def test_cli_json_output_is_the_status_file_and_exit_0_when_all_links_work(serve
     args = ["linkcheck", "--root", root, "--timeout", "0.5", "--output", output, "--format", "json"]
     result = CliRunner().invoke(cli, [str(a) for a in args])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == read_status(output)
+    data = json.loads(result.stdout)
+    assert data["valid"] is True and data["command"] == "linkcheck"
+    assert {k: v for k, v in data["context"].items() if k != "status_file"} == read_status(output)
+    assert data["context"]["status_file"] == str(output)
     assert list(read_status(output)["links"]) == [server.base + "/ok", server.base + "/temp"]
     assert result.stderr == "警告:catalog/resources/b.yaml 读取出错,其中的链接未检查;运行 educat validate 查看原因。\n"
     assert not (root / "catalog" / "linkcheck.json").exists()

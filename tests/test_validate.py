@@ -13,7 +13,7 @@ from .conftest import GOOD_USCC, write
 
 def flat(root):
     _, report = validate_repo(root)
-    return [(p.path, p.line, p.row, p.field, p.type) for p in report.sorted() if p.severity == "error"]
+    return [(p.path, p.line, p.row, p.field or None, p.type) for p in report.sorted() if p.severity == "error"]
 
 
 def test_mini_repo_is_valid(mini_repo):
@@ -71,7 +71,7 @@ def test_dangling_entity_reference(mini_repo):
     _, report = validate_repo(mini_repo)
     [problem] = report.errors
     assert (problem.path, problem.line, problem.type) == ("datasets/orgs/datapackage.yaml", 23, "dangling-reference")
-    assert "找不到标准 demo@2.0.0" in problem.message
+    assert "标准 demo 没有版本 2.0.0;已有:1.0.0" in problem.message
 
 
 def test_unknown_field_in_metadata(mini_repo):

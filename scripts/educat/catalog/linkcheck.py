@@ -14,7 +14,6 @@ import datetime as dt
 import email.utils
 import errno
 import http.client
-import json
 import re
 import socket
 import ssl
@@ -24,7 +23,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from urllib.request import (
@@ -39,16 +37,10 @@ from urllib.request import (
 )
 
 from educat import __version__
-from educat.core.paths import write_atomic
-from educat.core.model import Record
+from educat.catalog.linkstatus import LinkResult, now as _now
 
-STATUS_FILE = Path("catalog") / "linkcheck.json"
-STATUSES = ("ok", "redirected", "broken", "error", "skipped")
-STATUS_NAMES = {"ok": "正常", "redirected": "已重定向", "broken": "失效", "error": "无法访问", "skipped": "未检查"}
-FAILED = ("broken", "error")
 SCHEMES = ("http", "https")
 MAX_REDIRECTS = 5
-PERMANENT_REDIRECTS = (301, 308)
 USER_AGENT = f"educat-linkcheck/{__version__}"
 # Characters left as they are when a URL with Chinese or spaces is percent-encoded for the request.
 _URL_SAFE = "/:@!$&'()*+,;=-._~%?#[]"
@@ -70,70 +62,6 @@ HTTP_PHRASES = {
     503: "服务暂不可用",
     504: "网关超时",
 }
-
-
-@dataclass
-class LinkResult:
-    """The outcome of checking one URL.
-
-    ``http_status`` and ``final_url`` describe the last response received (``final_url`` is the
-    URL that gave it, None when no response came). ``redirects`` lists every redirect answer as
-    (status, absolute Location). ``attempts`` counts tries of the whole check, 0 when skipped.
-    """
-
-    url: str
-    status: str  # one of STATUSES
-    http_status: int | None = None
-    final_url: str | None = None
-    redirects: list[tuple[int, str]] = field(default_factory=list)
-    error: str = ""
-    checked_at: str = ""
-    attempts: int = 0
-
-    @property
-    def permanent(self) -> bool | None:
-        """True when every redirect was permanent (301/308): the catalog should use final_url."""
-        if not self.redirects:
-            return None
-        return all(code in PERMANENT_REDIRECTS for code, _ in self.redirects)
-
-    def describe(self) -> str:
-        """One line in Chinese for the text report."""
-        if self.status == "ok":
-            return f"正常(HTTP {self.http_status})"
-        if self.status == "redirected":
-            codes = " → ".join(str(code) for code, _ in self.redirects)
-            if self.permanent:
-                return f"永久重定向({codes})到 {self.final_url};请把目录中的地址改为新地址"
-            return f"临时重定向({codes})到 {self.final_url};一般无需修改"
-        return self.error
-
-    def to_dict(self) -> dict:
-        """The entry written to the status file (the URL is its key there)."""
-        return {
-            "status": self.status,
-            "http_status": self.http_status,
-            "final_url": self.final_url,
-            "redirects": [[code, location] for code, location in self.redirects],
-            "permanent": self.permanent,
-            "error": self.error,
-            "checked_at": self.checked_at,
-            "attempts": self.attempts,
-        }
-
-
-# -- collecting the URLs ---------------------------------------------------------------------
-def urls_of(records: Iterable[Record]) -> dict[str, list[str]]:
-    """URL → ids of the records that link to it, in catalog order; records without a URL are left out."""
-    result: dict[str, list[str]] = {}
-    for record in records:
-        url = record.data.get("url")
-        if not isinstance(url, str) or not url.strip():
-            continue
-        ids = result.setdefault(url, [])
-        if record.id not in ids:
-            ids.append(record.id)
-    return result
 
 
 # -- checking --------------------------------------------------------------------------------
@@ -185,10 +113,6 @@ def check_links(
             raise
         pool.shutdown()
     return {url: results[url] for url in unique}
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _skip_reason(url: str) -> str | None:
@@ -455,68 +379,3 @@ def _header_text(value: str | None) -> str | None:
     except (UnicodeEncodeError, UnicodeDecodeError):
         pass
     return value.strip()
-
-
-# -- the status file -------------------------------------------------------------------------
-def summarize(results: dict[str, LinkResult]) -> dict[str, int]:
-    """Status → number of links, every status present."""
-    counts = dict.fromkeys(STATUSES, 0)
-    for result in results.values():
-        counts[result.status] += 1
-    return counts
-
-
-def status_document(results: dict[str, LinkResult], ids_by_url: dict[str, list[str]]) -> dict:
-    """What the status file holds, also printed by ``educat linkcheck --format json``."""
-    links = {url: {**result.to_dict(), "resources": sorted(set(ids_by_url.get(url, [])))} for url, result in results.items()}
-    checked_at = max((r.checked_at for r in results.values()), default=_now())
-    return {"checked_at": checked_at, "summary": summarize(results), "links": links}
-
-
-def write_status(path: Path, results: dict[str, LinkResult], ids_by_url: dict[str, list[str]]) -> None:
-    """Write the status file atomically, keys sorted and one value a line, so that it diffs well."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(status_document(results, ids_by_url), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    write_atomic(path, text.encode("utf-8"))
-
-
-def read_status(path: Path) -> dict:
-    """The status file as written by ``write_status``; {} when it does not exist yet."""
-    path = Path(path)
-    fix = "删除该文件后重新运行 educat linkcheck"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}:链接检查结果文件不是 UTF-8 文本;{fix}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}:{exc.lineno}:链接检查结果文件不是有效的 JSON({exc.msg});{fix}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("links"), dict):
-        raise ValueError(f"{path}:链接检查结果文件缺少 links 对象;{fix}")
-    return data
-
-
-# -- the text report -------------------------------------------------------------------------
-def render_text(results: dict[str, LinkResult], ids_by_url: dict[str, list[str]]) -> str:
-    """A summary line, then the links that need attention grouped by status, with their resource ids."""
-    counts = summarize(results)
-    parts = ",".join(f"{STATUS_NAMES[s]} {counts[s]}" for s in STATUSES)
-    lines = [f"检查了 {len(results)} 个链接:{parts}。"]
-    if counts["error"] and counts["error"] == len(results) - counts["skipped"]:
-        lines.append("所有链接都无法访问:可能是本机没有联网,或需要设置代理(环境变量 HTTPS_PROXY)。")
-    for status in ("broken", "error", "redirected", "skipped"):
-        group = sorted(url for url, result in results.items() if result.status == status)
-        if not group:
-            continue
-        lines += ["", f"{STATUS_NAMES[status]}({len(group)}):"]
-        for url in group:
-            ids = ids_by_url.get(url) or []
-            lines.append(f"  {url}")
-            lines.append(f"    {results[url].describe()}")
-            if ids:
-                lines.append(f"    资源:{'、'.join(ids)}")
-    return "\n".join(lines)

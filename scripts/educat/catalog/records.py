@@ -13,7 +13,7 @@ from pathlib import Path
 
 from educat.core.model import Entity, Repo, Standard
 from educat.core.model import has_html
-from educat.tables.messages import CellProblem
+from educat.core.findings import Finding
 from educat.tables.frictionless_check import validate_table
 from educat.core.yamlio import LineDict, YamlError, load_yaml
 
@@ -69,18 +69,18 @@ def months_between(earlier: dt.date, later: dt.date) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month - (1 if later.day < earlier.day else 0)
 
 
-def rubric_problems(data: dict, row: int, rubric: Rubric, today: dt.date, fields: set[str]) -> list[CellProblem]:
+def rubric_problems(data: dict, row: int, rubric: Rubric, today: dt.date, fields: set[str]) -> list[Finding]:
     """Why a record flagged 精品 does not meet the rubric (empty when it does or is not 精品)."""
     if data.get("featured") is not True:
         return []
     problems = []
     for key, label in (("featured_reason", "入选理由"), ("reviewer", "审核人"), ("review_date", "审核日期")):
         if not data.get(key):
-            problems.append(CellProblem(row, key, "rubric-error", f"精品资源缺少{label}({key})", "精品资源必须写明入选理由、署名的审核人和审核日期"))
+            problems.append(Finding(row=row, field=key, type="rubric-error", message=f"精品资源缺少{label}({key})", note="精品资源必须写明入选理由、署名的审核人和审核日期"))
     if data.get("license") in rubric.excluded_licenses:
-        problems.append(CellProblem(row, "license", "rubric-error", f"精品资源的许可 “{data.get('license')}” 不是清晰的开放或免费使用许可", "改为开放许可(如 CC BY)或“免费使用”,否则取消精品标记"))
+        problems.append(Finding(row=row, field="license", type="rubric-error", message=f"精品资源的许可 “{data.get('license')}” 不是清晰的开放或免费使用许可", note="改为开放许可(如 CC BY)或“免费使用”,否则取消精品标记"))
     if "access" in fields and data.get("access") != rubric.required_access:
-        problems.append(CellProblem(row, "access", "rubric-error", f"精品资源必须免费且无需登录(access: {rubric.required_access}),实际为 “{data.get('access') or '未填写'}”", "确认资源可免登录访问后填写 access,否则取消精品标记"))
+        problems.append(Finding(row=row, field="access", type="rubric-error", message=f"精品资源必须免费且无需登录(access: {rubric.required_access}),实际为 “{data.get('access') or '未填写'}”", note="确认资源可免登录访问后填写 access,否则取消精品标记"))
     reviewed = data.get("review_date")
     if reviewed:
         try:
@@ -88,15 +88,15 @@ def rubric_problems(data: dict, row: int, rubric: Rubric, today: dt.date, fields
         except ValueError:
             date = None  # the type error is reported by the table check
         if date is not None and months_between(date, today) >= rubric.review_max_age_months:
-            problems.append(CellProblem(row, "review_date", "rubric-error", f"精品资源的审核日期 {reviewed} 已超过 {rubric.review_max_age_months} 个月", "重新审核并更新 review_date,或取消精品标记"))
+            problems.append(Finding(row=row, field="review_date", type="rubric-error", message=f"精品资源的审核日期 {reviewed} 已超过 {rubric.review_max_age_months} 个月", note="重新审核并更新 review_date,或取消精品标记"))
     return problems
 
 
-def check_records(repo: Repo, records: list[dict], rubric: Rubric, today: dt.date | None = None) -> list[CellProblem]:
+def check_records(repo: Repo, records: list[dict], rubric: Rubric, today: dt.date | None = None) -> list[Finding]:
     """Validate a batch of records (dicts keyed by field name); row = index + 2."""
     std, entity = catalog_entity(repo)
     if entity is None:
-        return [CellProblem(None, "", "dangling-reference", "课程资源目录需要标准 resource-metadata 的实体 resource", "添加 standards/resource-metadata/<版本>/entities/resource.yaml")]
+        return [Finding(row=None, field="", type="dangling-reference", message="课程资源目录需要标准 resource-metadata 的实体 resource", note="添加 standards/resource-metadata/<版本>/entities/resource.yaml")]
     today = today or dt.date.today()
     names = [f.name for f in entity.fields]
     allowed = set(names)
@@ -105,9 +105,9 @@ def check_records(repo: Repo, records: list[dict], rubric: Rubric, today: dt.dat
         row = index + 2
         for key, value in data.items():
             if key not in allowed:
-                problems.append(CellProblem(row, str(key), "unknown-field", f"未知字段 “{key}”", f"检查拼写;资源元数据字段:{'、'.join(names)}"))
+                problems.append(Finding(row=row, field=str(key), type="unknown-field", message=f"未知字段 “{key}”", note=f"检查拼写;资源元数据字段:{'、'.join(names)}"))
             elif key != "url" and any(has_html(v) for v in (value if isinstance(value, list) else [value])):
-                problems.append(CellProblem(row, str(key), "html-error", "含有 HTML 标记或 javascript: 地址", "资源元数据是纯文本:删除尖括号标记"))
+                problems.append(Finding(row=row, field=str(key), type="html-error", message="含有 HTML 标记或 javascript: 地址", note="资源元数据是纯文本:删除尖括号标记"))
         problems.extend(rubric_problems(data, row, rubric, today, allowed))
     rows = [{name: data.get(name) for name in names} for data in records]
     table_problems, _ = validate_table(entity.fields, repo.field_codelists(entity.fields, std), rows=rows)

@@ -19,7 +19,7 @@ from educat.core.model import (
     Repo,
     Standard,
 )
-from educat.core.findings import Problem
+from educat.core.findings import Finding
 from educat.core.paths import is_inside, rel
 from educat.core.yamlio import LineDict, LineList, YamlError, load_yaml, read_text
 
@@ -31,12 +31,12 @@ class Loader:
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self.problems: list[Problem] = []
+        self.problems: list[Finding] = []
         self.broken: set[str] = set()
 
     # -- helpers ---------------------------------------------------------------------------
     def problem(self, type_, message, path, line=None, note="", **kw) -> None:
-        self.problems.append(Problem(type_, message, rel(path, self.root), line, note=note, **kw))
+        self.problems.append(Finding(type=type_, message=message, path=rel(path, self.root), line=line, note=note, **kw))
 
     def yaml(self, path: Path, expect=dict):
         if not is_inside(path, self.root):
@@ -272,7 +272,7 @@ class Loader:
         return records
 
 
-def load_repo(root: Path, standards_only: bool = False) -> tuple[Repo, list[Problem]]:
+def load_repo(root: Path, standards_only: bool = False) -> tuple[Repo, list[Finding]]:
     loader = Loader(root)
     repo = loader.load(standards_only)
     return repo, loader.problems

@@ -22,6 +22,12 @@ def has_html(text) -> bool:
     return isinstance(text, str) and bool(HTML_TAG.search(text))
 
 
+def parse_ref(spec: str) -> tuple[str, str | None]:
+    """``slug`` → (slug, None); ``slug@version`` → (slug, version)."""
+    slug, _, version = str(spec).strip().partition("@")
+    return slug, version or None
+
+
 def semver_key(version: str) -> tuple:
     match = SEMVER.match(version or "")
     return tuple(int(x) for x in match.groups()) if match else (-1,)
@@ -179,7 +185,7 @@ class Repo:
     def is_broken(self, ref: str) -> bool:
         """True when a reference points into a standard that could not be read (already reported)."""
         std_part = ref.split("/", 1)[0] if "/" in ref else ""
-        return bool(std_part) and (std_part in self.broken or std_part.split("@")[0] in self.broken)
+        return bool(std_part) and (std_part in self.broken or parse_ref(std_part)[0] in self.broken)
 
     def latest(self, slug: str) -> Standard | None:
         versions = self.standards.get(slug) or {}
@@ -199,6 +205,17 @@ class Repo:
             for _, std in sorted(self.standards[slug].items(), key=lambda kv: semver_key(kv[0]))
         ]
 
+    def find_standard(self, spec: str) -> Standard:
+        """The standard named by ``slug`` (its latest version) or ``slug@version``; every command
+        that takes a standard asks here. Raises LookupError saying what exists."""
+        slug, version = parse_ref(spec)
+        if slug not in self.standards:
+            raise LookupError(f"找不到标准 “{slug}”;已有:{'、'.join(sorted(self.standards)) or '无'}")
+        std = self.standard(slug, version)
+        if std is None:
+            raise LookupError(f"标准 {slug} 没有版本 {version};已有:{'、'.join(sorted(self.standards[slug], key=semver_key))}")
+        return std
+
     def resolve(self, ref: str, kind: str, base: Standard | None = None):
         """Resolve ``name``, ``slug/name`` or ``slug@version/name`` to an entity or code list.
 
@@ -206,12 +223,7 @@ class Repo:
         """
         if "/" in ref:
             std_part, name = ref.split("/", 1)
-            slug, _, version = std_part.partition("@")
-            std = self.standard(slug, version or None)
-            if std is None:
-                known = ", ".join(sorted(self.standards)) or "无"
-                what = f"{slug}@{version}" if version else slug
-                raise LookupError(f"找不到标准 {what}(已有:{known})")
+            std = self.find_standard(std_part)
         else:
             std, name = base, ref
             if std is None:

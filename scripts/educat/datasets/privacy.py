@@ -15,7 +15,7 @@ from pathlib import Path
 
 from educat.tables.identifiers import is_valid_id_card
 from educat.core.model import FieldDef
-from educat.tables.messages import CellProblem
+from educat.core.findings import Finding
 
 ID_CARD = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
 MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9]{9}(?![0-9])")
@@ -33,7 +33,7 @@ def _mask(value: str) -> str:
     return value[:3] + "*" * max(0, len(value) - 7) + value[-4:] if len(value) > 7 else "***"
 
 
-def scan_cells(path: Path, fields: list[FieldDef]) -> list[CellProblem]:
+def scan_cells(path: Path, fields: list[FieldDef]) -> list[Finding]:
     """Personal information found in the cells of a published CSV, by row and field."""
     problems = []
     allowed = {f.name: set(f.descriptor.get("allow_personal") or []) for f in fields}
@@ -49,18 +49,12 @@ def scan_cells(path: Path, fields: list[FieldDef]) -> list[CellProblem]:
                     found = find(value)
                     if found:
                         problems.append(
-                            CellProblem(
-                                row_number,
-                                name,
-                                "privacy-error",
-                                f"公开数据集中出现疑似{label} “{_mask(found[0])}”",
-                                f"删除或脱敏该值;若该字段按规定公开此类信息(如单位公务邮箱),在字段定义中写 allow_personal: [{kind}]",
-                            )
+                            Finding(row=row_number, field=name, type="privacy-error", message=f"公开数据集中出现疑似{label} “{_mask(found[0])}”", note=f"删除或脱敏该值;若该字段按规定公开此类信息(如单位公务邮箱),在字段定义中写 allow_personal: [{kind}]")
                         )
     return problems
 
 
-def small_cells(path: Path, fields: list[FieldDef]) -> list[CellProblem]:
+def small_cells(path: Path, fields: list[FieldDef]) -> list[Finding]:
     """Counts of people between 1 and 4 in a statistics table (fields with statistic: count)."""
     counts = [f.name for f in fields if f.descriptor.get("statistic") == "count"]
     if not counts:
@@ -72,6 +66,6 @@ def small_cells(path: Path, fields: list[FieldDef]) -> list[CellProblem]:
                 value = (row.get(name) or "").strip()
                 if value.isdigit() and 0 < int(value) < SMALL_CELL:
                     problems.append(
-                        CellProblem(row_number, name, "small-cell", f"统计值 {value} 小于 {SMALL_CELL},可能据此识别出具体个人", "合并类别、改为区间(如 <5)或不予公开该单元格")
+                        Finding(row=row_number, field=name, type="small-cell", message=f"统计值 {value} 小于 {SMALL_CELL},可能据此识别出具体个人", note="合并类别、改为区间(如 <5)或不予公开该单元格")
                     )
     return problems

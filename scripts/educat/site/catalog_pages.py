@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 
 from markupsafe import Markup
 
+from educat.catalog.linkstatus import STATUS_FILE, STATUS_NAMES, read_status
 from educat.catalog.records import Rubric, load_rubric
 from educat.catalog.exports import FORMATS, learning_resource, newest
 from educat.core.model import Collection, Record, Repo
@@ -43,7 +44,6 @@ FACETS = (  # (field, label, multi-valued)
     ("audience", "受众", True),
     ("license", "许可", False),
 )
-LINK_STATUS_NAMES = {"ok": "正常", "redirected": "已跳转", "broken": "失效", "error": "无法访问", "skipped": "未检查"}
 
 
 def collection_url(collection: Collection) -> str:
@@ -66,7 +66,6 @@ class CatalogPages:
         return code_label(self.labels, field, value)
 
     def _link_status(self) -> dict:
-        from educat.catalog.linkcheck import STATUS_FILE, read_status
 
         try:
             return (read_status(self.repo.root / STATUS_FILE) or {}).get("links", {})
@@ -259,7 +258,7 @@ class CatalogPages:
         if health and health.get("status") in ("broken", "error", "redirected"):
             kind = "educat-sensitive" if health["status"] != "redirected" else "educat-status"
             detail = health.get("error") or (f"已跳转到 {health.get('final_url')}" if health.get("final_url") else "")
-            link = link + Markup(" {} <small>{}(检查于 {})</small>").format(badge(LINK_STATUS_NAMES[health["status"]], kind), detail, str(health.get("checked_at", ""))[:10])
+            link = link + Markup(" {} <small>{}(检查于 {})</small>").format(badge(STATUS_NAMES[health["status"]], kind), detail, str(health.get("checked_at", ""))[:10])
         out = [front(record.title, str(d.get("description", "")), lunr=len(self.repo.records) <= LUNR_MAX_RESOURCES), f"# {md(record.title)}{example_badge(d.get('example'))}\n"]
         if d.get("featured") is True:
             out.append(block(Markup('<div class="educat-featured-box">{} <strong>入选理由:</strong>{}<br><strong>审核人:</strong>{} · <strong>审核日期:</strong>{} · {}</div>').format(
@@ -347,13 +346,13 @@ class CatalogPages:
             ids_by_url[str(record.data.get("url", ""))].append(record)
         summary = Counter(v.get("status") for v in self.links.values())
         checked = max((str(v.get("checked_at", "")) for v in self.links.values()), default="")
-        out.append(f"最近一次检查:{checked[:19].replace('T', ' ')}(UTC)。共 {len(self.links)} 个链接:" + ",".join(f"{LINK_STATUS_NAMES.get(k, k)} {n}" for k, n in sorted(summary.items())) + "。\n")
+        out.append(f"最近一次检查:{checked[:19].replace('T', ' ')}(UTC)。共 {len(self.links)} 个链接:" + ",".join(f"{STATUS_NAMES.get(k, k)} {n}" for k, n in sorted(summary.items())) + "。\n")
         rows = []
         for url, result in sorted(self.links.items(), key=lambda kv: (kv[1].get("status") == "ok", kv[0])):
             if result.get("status") == "ok":
                 continue
             resources = Markup("、").join(a(rel_url(here, record_url(r)), r.title) for r in ids_by_url.get(url, []))
-            rows.append([LINK_STATUS_NAMES.get(result.get("status"), result.get("status")), text(url), result.get("http_status") or "", result.get("error") or result.get("final_url") or "", resources])
+            rows.append([STATUS_NAMES.get(result.get("status"), result.get("status")), text(url), result.get("http_status") or "", result.get("error") or result.get("final_url") or "", resources])
         if rows:
             out.append(block(table(["状态", "链接", "HTTP", "说明", "资源"], rows)))
         else:

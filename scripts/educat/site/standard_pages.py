@@ -9,8 +9,8 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from educat.tables.check import check_file, render_text
-from educat.standards.diff import diff_standards
+from educat.tables.check import check_file
+from educat.standards.diff import diff_standards, is_breaking
 from educat.core.model import CodeList, Repo, Standard, semver_key
 from educat.standards.openapi import load_openapi, render_api
 from educat.site.common import Page, codelist_url, front, std_url
@@ -107,13 +107,13 @@ def versions_page(repo: Repo, slug: str):
     out.append(f"最新版本的固定地址:[latest/](latest/)。命令行对比:`educat diff {slug} 旧版本 新版本`。\n")
     for old, new in reversed(list(zip(versions, versions[1:]))):
         changes = diff_standards(old, new)
-        breaking = sum(1 for c in changes if c.breaking)
+        breaking = sum(1 for c in changes if is_breaking(c))
         out.append(f"## {new.version} 相对 {old.version} 的变化 {{#v-{new.version.replace('.', '-')}}}\n")
         if not changes:
             out.append("没有结构变化。\n")
             continue
         out.append(f"共 {len(changes)} 处变化,其中 **{breaking}** 处不兼容(按旧版本合规的数据可能不再合规)。\n")
-        rows = [[{"added": "新增", "removed": "删除", "changed": "修改"}[c.action], badge("不兼容", "educat-sensitive") if c.breaking else "", c.detail] for c in changes]
+        rows = [[{"added": "新增", "removed": "删除", "changed": "修改"}[c.type.rsplit("-", 1)[1]], badge("不兼容", "educat-sensitive") if is_breaking(c) else "", c.message] for c in changes]
         out.append(block(table(["", "兼容性", "变化"], rows)))
     return Page(here, "\n".join(out))
 
@@ -130,10 +130,10 @@ def check_section(repo: Repo, std: Standard, here: str, template_url) -> str:
     out.append(block(Markup("<p>填报模板(表头为中文名,代码字段有下拉选项,另附代码表):{}</p>").format(Markup(" · ").join(links))))
     example = next((ex for ex in std.examples if ex.expected), None)
     if example is not None and example.entity in std.entities:
-        report = check_file(example.path.parent / example.file, repo, std.ref, example.entity)
+        text = check_file(example.path.parent / example.file, repo, std.ref, example.entity, limit=CHECK_EXAMPLE_LIMIT).render()
         out.append(f"对本标准的不合规样例 `{example.file}` 运行检查,输出如下:\n")
-        fence = "````" if "```" in render_text(report, CHECK_EXAMPLE_LIMIT) else "```"
-        out.append(f"{fence}text\n{render_text(report, CHECK_EXAMPLE_LIMIT)}\n{fence}\n")
+        fence = "````" if "```" in text else "```"
+        out.append(f"{fence}text\n{text}\n{fence}\n")
     return "\n".join(out)
 
 

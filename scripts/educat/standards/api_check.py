@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
+from educat.core.findings import Finding, Result
 from educat.core.loader import load_repo
 from educat.core.model import Repo, Standard
 from educat.standards.openapi import ApiFinding, check_payload, load_openapi, operations
@@ -16,45 +19,68 @@ class ApiCheckError(Exception):
     """The check cannot start: unknown standard, operation or status, or an unreadable payload."""
 
 
+# What to do about a payload finding, by the JSON Schema keyword that failed.
+KEYWORD_NOTES = {
+    "required": "补上这个字段",
+    "additionalProperties": "删除这个字段,或核对字段名的拼写",
+    "unevaluatedProperties": "删除这个字段,或核对字段名的拼写",
+    "type": "改成接口文档规定的类型",
+    "x-codelist": "改为代码表中的代码(见标准的代码表页面)",
+    "enum": "改为允许的取值之一",
+}
+DEFAULT_NOTE = "按接口文档中该字段的定义修改"
+
+
+def kebab(keyword: str) -> str:
+    """``additionalProperties`` → ``additional-properties``; ``x-codelist`` stays."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", keyword).lower()
+
+
+def payload_finding(found: ApiFinding, file_name: str) -> Finding:
+    return Finding(
+        type=kebab(found.keyword),
+        message=found.message,
+        note=KEYWORD_NOTES.get(found.keyword, DEFAULT_NOTE),
+        path=file_name,
+        pointer=found.pointer,
+        value=found.value,
+    )
+
+
 @dataclass
-class ApiCheckResult:
-    payload: Path
-    standard: Standard
-    operation: str
-    direction: str
-    status: str | None
-    findings: list[ApiFinding] = field(default_factory=list)
+class ApiCheckResult(Result):
+    """What ``educat check-api`` found in one payload."""
 
-    @property
-    def valid(self) -> bool:
-        return not self.findings
+    payload: Path | None = None
+    standard: Standard | None = None
+    operation: str = ""
+    direction: str = "response"
+    status: str | None = None
 
-    def to_dict(self) -> dict:
+    command: ClassVar[str] = "check-api"
+
+    def context(self) -> dict:
         return {
-            "valid": self.valid,
             "file": str(self.payload),
             "standard": self.standard.ref,
             "operation": self.operation,
             "direction": self.direction,
             "status": self.status,
-            "errors": len(self.findings),
-            "findings": [{"pointer": f.pointer or "/", "keyword": f.keyword, "message": f.message, "value": f.value} for f in self.findings],
         }
 
-    def render(self) -> str:
+    def headline(self) -> list[str]:
         what = "请求" if self.direction == "request" else f"响应{' ' + self.status if self.status else ''}"
-        lines = [f"检查 {self.payload.name} 是否符合 {self.standard.title} {self.standard.version} 接口 {self.operation} 的{what}定义"]
-        for f in self.findings:
-            lines.append(f"{self.payload.name}#{f.pointer or '/'}: [{f.keyword}] {f.message}")
-        lines.append("通过:没有发现问题。" if self.valid else f"不通过:共 {len(self.findings)} 个问题。")
-        return "\n".join(lines)
+        return [f"检查 {self.payload.name} 是否符合 {self.standard.title} {self.standard.version} 接口 {self.operation} 的{what}定义"]
+
+    def summary(self) -> list[str]:
+        return ["通过:没有发现问题。" if self.valid else f"不通过:共 {self.error_count} 个问题。"]
 
 
 def api_standard(repo: Repo, spec: str) -> Standard:
-    slug, _, version = spec.partition("@")
-    std = repo.standard(slug, version or None)
-    if std is None:
-        raise ApiCheckError(f"找不到标准 {spec};已有:{'、'.join(sorted(repo.standards))}")
+    try:
+        std = repo.find_standard(spec)
+    except LookupError as exc:
+        raise ApiCheckError(str(exc)) from None
     if std.openapi is None:
         with_api = [s.ref for s in repo.all_standards() if s.openapi]
         raise ApiCheckError(f"标准 {std.ref} 没有接口文档(openapi.yaml);有接口文档的标准:{'、'.join(with_api) or '无'}")
@@ -88,4 +114,7 @@ def check_api_file(root: Path, payload_path: Path, standard: str, operation: str
         findings = check_payload(doc, operation, payload, direction=direction, status=status, codelists=codes)
     except (KeyError, ValueError) as exc:
         raise ApiCheckError(str(exc.args[0]) if exc.args else str(exc)) from None
-    return ApiCheckResult(payload_path, std, operation, direction, status, findings)
+    return ApiCheckResult(
+        findings=[payload_finding(f, payload_path.name) for f in findings],
+        payload=payload_path, standard=std, operation=operation, direction=direction, status=status,
+    )

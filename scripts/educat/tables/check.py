@@ -13,14 +13,16 @@ import io
 import mmap
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
 from pathlib import Path
 
 from educat.core.model import Entity, FieldDef, Repo, Standard
 from educat.tables.duckdb_engine import EngineUnsupported, run_checks
 from educat.tables.identifiers import RULES
 from educat.tables.readers import ENCODING_NAMES, ReadError, Table, guess_format, mixed_encoding, nul_error, quote_error, read_table
-from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, CellProblem, cell_message, code_message, detect_encoding, rule_message
+from educat.core.findings import Finding, Result
+from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, detect_encoding, rule_message
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -47,46 +49,27 @@ class CheckError(Exception):
     """The check cannot start: unknown standard or entity."""
 
 
-@dataclass(frozen=True)
-class Finding(CellProblem):
-    """A table finding with the field's 中文名 and the offending value, for people."""
-
-    title: str = ""
-    value: object = None
-
-    def to_dict(self) -> dict:
-        data = {"row": self.row, "field": self.field or None, "title": self.title or None, "value": self.value, "type": self.type, "message": self.message, "note": self.note}
-        return {k: v for k, v in data.items() if v not in (None, "")}
-
-
-NO_DATA = Finding(1, "", "no-data", "文件只有表头,没有数据行", "确认导出时选中了数据;空文件无须检查")
+NO_DATA = Finding(row=1, type="no-data", message="文件只有表头,没有数据行", note="确认导出时选中了数据;空文件无须检查")
 
 
 @dataclass
-class CheckReport:
-    path: Path
-    standard: Standard
-    entity: Entity
+class CheckReport(Result):
+    """What ``educat check`` found in one file. ``findings`` may list fewer than ``totals``
+    counts (the fast engine stops listing at the limit but counts every row); ``limit`` caps
+    what is shown."""
+
+    path: Path | None = None
+    standard: Standard | None = None
+    entity: Entity | None = None
     table: Table | None = None
-    findings: list[Finding] = field(default_factory=list)  # listed findings (capped by the fast engine)
     mapping: dict[str, str] = field(default_factory=dict)  # header label -> field name
-    totals: Counter | None = None  # exact counts by type when ``findings`` is capped
     row_count: int | None = None
     format: str = ""
     encoding: str = ""
     engine: str = "frictionless"
+    limit: int | None = None
 
-    @property
-    def counts(self) -> Counter:
-        return self.totals if self.totals is not None else Counter(f.type for f in self.findings)
-
-    @property
-    def errors(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def valid(self) -> bool:
-        return self.errors == 0
+    command: ClassVar[str] = "check"
 
     @property
     def rows(self) -> int:
@@ -94,31 +77,51 @@ class CheckReport:
             return self.row_count
         return len(self.table.rows) if self.table else 0
 
-    def to_dict(self, limit: int | None = None) -> dict:
-        shown = self.findings if limit is None else self.findings[:limit]
+    def listed(self) -> list[Finding]:
+        shown = self.findings if self.limit is None else self.findings[: self.limit]
+        return [f if f.path else replace(f, path=self.path.name) for f in shown]
+
+    def all_stats(self) -> dict:
+        return {"rows": self.rows, **super().all_stats()}
+
+    def context(self) -> dict:
         return {
-            "valid": self.valid,
             "file": str(self.path),
             "format": self.format or (self.table.format if self.table else None),
             "encoding": self.encoding or (self.table.encoding if self.table else None),
+            "sheet": self.table.sheet if self.table is not None and self.table.sheet else None,
             "standard": self.standard.ref,
             "entity": self.entity.name,
-            "rows": self.rows,
-            "errors": self.errors,
-            "counts": dict(sorted(self.counts.items())),
-            "findings": [f.to_dict() for f in shown],
-            "truncated": len(shown) < self.errors,
+            "engine": self.engine,
         }
+
+    def headline(self) -> list[str]:
+        if not self.format:
+            return []
+        what = f"{self.standard.title} {self.standard.version} / {self.entity.title}({self.entity.name})"
+        kind = self.format.upper() + (f",{ENCODING_NAMES.get(self.encoding, self.encoding)}" if self.format == "csv" else "")
+        if self.table is not None and self.table.sheet:
+            kind += f",工作表 “{self.table.sheet}”"
+        return [f"检查 {self.path.name}({kind},{self.rows} 行数据)是否符合 {what}"]
+
+    def summary(self) -> list[str]:
+        lines = []
+        shown = len(self.listed())
+        if shown < self.error_count:
+            lines.append(f"…… 另有 {self.error_count - shown} 个错误未列出(--limit {self.limit}),下面的统计包括全部错误。")
+        lines.extend(super().summary())
+        if not self.valid:
+            for kind, n in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+                lines.append(f"  {kind}({TYPE_TITLES.get(kind, kind)}):{n}")
+        return lines
 
 
 def find_entity(repo: Repo, spec: str, entity_name: str) -> tuple[Standard, Entity]:
     """Resolve ``slug`` or ``slug@version`` and an entity name, with helpful errors."""
-    slug, _, version = spec.partition("@")
-    if slug not in repo.standards:
-        raise CheckError(f"找不到标准 “{slug}”;已有:{'、'.join(sorted(repo.standards))}")
-    std = repo.standard(slug, version or None)
-    if std is None:
-        raise CheckError(f"标准 {slug} 没有版本 {version};已有:{'、'.join(sorted(repo.standards[slug]))}")
+    try:
+        std = repo.find_standard(spec)
+    except LookupError as exc:
+        raise CheckError(str(exc)) from None
     if entity_name not in std.entities:
         raise CheckError(f"标准 {std.ref} 中没有实体 “{entity_name}”;已有:{'、'.join(std.entities)}")
     return std, std.entities[entity_name]
@@ -138,16 +141,16 @@ def match_header(header: list[str], fields: list[FieldDef]) -> tuple[dict[int, F
         label = str(label).strip().lstrip("\ufeff")
         f = by_label.get(label) or by_label.get(label.lower())
         if f is None:
-            findings.append(Finding(1, "", "extra-label", f"第 {index + 1} 列的表头 “{label}” 不是该实体的字段名或中文名", "删除该列,或改成字段字典中的字段名/中文名", title=label, value=label))
+            findings.append(Finding(row=1, field="", type="extra-label", message=f"第 {index + 1} 列的表头 “{label}” 不是该实体的字段名或中文名", note="删除该列,或改成字段字典中的字段名/中文名", title=label, value=label))
             continue
         if f.name in seen:
-            findings.append(Finding(1, f.name, "duplicate-label", f"第 {index + 1} 列与第 {seen[f.name] + 1} 列都是字段 {f.name}({f.title})", "删除重复的列", title=f.title, value=label))
+            findings.append(Finding(row=1, field=f.name, type="duplicate-label", message=f"第 {index + 1} 列与第 {seen[f.name] + 1} 列都是字段 {f.name}({f.title})", note="删除重复的列", title=f.title, value=label))
             continue
         seen[f.name] = index
         columns[index] = f
     for f in fields:
         if f.required and f.name not in seen:
-            findings.append(Finding(1, f.name, "missing-label", f"缺少必填字段 {f.name}({f.title})的列", f"添加表头为 “{f.title}” 或 “{f.name}” 的列", title=f.title))
+            findings.append(Finding(row=1, field=f.name, type="missing-label", message=f"缺少必填字段 {f.name}({f.title})的列", note=f"添加表头为 “{f.title}” 或 “{f.name}” 的列", title=f.title))
     return columns, findings
 
 
@@ -173,7 +176,7 @@ def check_table(table: Table, std: Standard, entity: Entity, repo: Repo) -> tupl
             cells = data[index + 1]
             position = data[0].index(p.field)
             value = cells[position] if position < len(cells) else None
-        findings.append(Finding(row, p.field, p.type, p.message, p.note, title=titles.get(p.field, ""), value=value))
+        findings.append(Finding(row=row, field=p.field, type=p.type, message=p.message, note=p.note, title=titles.get(p.field, ""), value=value))
     findings.sort(key=lambda f: (f.row or 0, order_of(f.field, fields), f.type))
     mapping = {str(table.header[i]): columns[i].name for i in order}
     return findings, mapping
@@ -204,11 +207,11 @@ def check_file(
     """Check a data file. CSV goes to the DuckDB engine unless ``engine="frictionless"``; a CSV
     DuckDB cannot read (e.g. ragged rows) falls back to Frictionless under ``engine="auto"``."""
     std, entity = find_entity(repo, standard, entity_name)
-    report = CheckReport(Path(path), std, entity)
+    report = CheckReport(path=Path(path), standard=std, entity=entity, limit=limit)
     try:
         fmt = guess_format(Path(path))
     except ReadError as exc:
-        report.findings.append(Finding(exc.row, "", "file-error", exc.message, exc.note))
+        report.findings.append(Finding(row=exc.row, field="", type="file-error", message=exc.message, note=exc.note))
         return report
     if fmt == "csv" and engine != "frictionless":
         try:
@@ -217,12 +220,12 @@ def check_file(
             if engine == "duckdb":
                 raise
         except ReadError as exc:
-            report.findings.append(Finding(exc.row, "", "file-error", exc.message, exc.note))
+            report.findings.append(Finding(row=exc.row, field="", type="file-error", message=exc.message, note=exc.note))
             return report
     try:
         report.table = read_table(Path(path), encoding)
     except ReadError as exc:
-        report.findings.append(Finding(exc.row, "", "file-error", exc.message, exc.note))
+        report.findings.append(Finding(row=exc.row, field="", type="file-error", message=exc.message, note=exc.note))
         return report
     report.findings, report.mapping = check_table(report.table, std, entity, repo)
     report.format, report.encoding = report.table.format, report.table.encoding
@@ -319,31 +322,4 @@ def engine_finding(row, name, kind, rule, value, titles, codelists, columns) -> 
         f = next((c for c in columns.values() if c.name == name), None)
         limit = (f.constraints if f else {}).get(rule)
         message, note = cell_message(kind, rule, value, limit)
-    return Finding(row, name or "", kind, message, note, title=titles.get(name, ""), value=value)
-
-
-def render_text(report: CheckReport, limit: int | None = None) -> str:
-    table = report.table
-    lines = []
-    what = f"{report.standard.title} {report.standard.version} / {report.entity.title}({report.entity.name})"
-    if report.format:
-        kind = report.format.upper() + (f",{ENCODING_NAMES.get(report.encoding, report.encoding)}" if report.format == "csv" else "")
-        if table is not None and table.sheet:
-            kind += f",工作表 “{table.sheet}”"
-        lines.append(f"检查 {report.path.name}({kind},{report.rows} 行数据)是否符合 {what}")
-    shown = report.findings if limit is None else report.findings[:limit]
-    for f in shown:
-        where = f"{report.path.name}:{f.row}" if f.row else report.path.name
-        field = f" 字段 {f.field}({f.title})" if f.field and f.title and f.title != f.field else (f" 字段 {f.field}" if f.field else "")
-        lines.append(f"{where}{field}: [{f.type}] {f.message}")
-        if f.note:
-            lines.append(f"    → {f.note}")
-    if len(shown) < report.errors:
-        lines.append(f"…… 另有 {report.errors - len(shown)} 个错误未列出(--limit {limit}),下面的统计包括全部错误。")
-    if report.valid:
-        lines.append("通过:没有发现错误。")
-    else:
-        lines.append(f"不通过:共 {report.errors} 个错误。")
-        for kind, n in sorted(report.counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            lines.append(f"  {kind}({TYPE_TITLES.get(kind, kind)}):{n}")
-    return "\n".join(lines)
+    return Finding(row=row, field=name or "", type=kind, message=message, note=note, title=titles.get(name, ""), value=value)

@@ -13,7 +13,8 @@ from pathlib import Path
 from frictionless import Check, Checklist, FrictionlessException, Resource, Schema, errors
 
 from educat.tables.identifiers import RULES
-from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, CellProblem, cell_message, code_message, rule_message, utf8_encoding
+from educat.core.findings import Finding
+from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message, utf8_encoding
 from educat.core.model import CodeList, FieldDef
 
 
@@ -129,7 +130,7 @@ def validate_table(
     rows: list | None = None,
     primary_key=None,
     limit_errors: int | None = None,
-) -> tuple[list[CellProblem], dict]:
+) -> tuple[list[Finding], dict]:
     """Validate a CSV file (``path``) or inline ``rows`` against resolved fields.
 
     ``rows`` is a list of dicts keyed by field name, or a list of lists whose first item is
@@ -138,7 +139,7 @@ def validate_table(
     try:
         schema = frictionless_schema(fields, primary_key)
     except FrictionlessException as exc:
-        return [CellProblem(None, "", "schema-error", f"字段定义无法构成 Table Schema:{exc.error.message}", "修正实体的字段定义")], {"rows": 0}
+        return [Finding(row=None, field="", type="schema-error", message=f"字段定义无法构成 Table Schema:{exc.error.message}", note="修正实体的字段定义")], {"rows": 0}
     rules = {f.name: f.rule for f in fields if f.rule in RULES}
     checks = []
     if codelists:
@@ -161,10 +162,10 @@ def validate_table(
         for error in task.errors:
             message, note = explain(error)
             problems.append(
-                CellProblem(getattr(error, "row_number", None), getattr(error, "field_name", "") or "", error.type, message, note)
+                Finding(row=getattr(error, "row_number", None), field=getattr(error, "field_name", "") or "", type=error.type, message=message, note=note)
             )
     for error in report.errors:
         message, note = explain(error)
-        problems.append(CellProblem(None, "", error.type, message, note))
+        problems.append(Finding(row=None, field="", type=error.type, message=message, note=note))
     stats = {"rows": sum(t.stats.get("rows", 0) or 0 for t in report.tasks)}
     return problems, stats

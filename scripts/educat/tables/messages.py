@@ -3,9 +3,9 @@ and the SQL engine in ``engine``); no heavy imports, so ``educat check`` starts 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from educat.core.findings import Finding
 from educat.tables.identifiers import RULES
 from educat.core.model import CodeList
 
@@ -22,19 +22,8 @@ TYPE_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class CellProblem:
-    """One finding in a table: row is the spreadsheet row (header = 1)."""
-
-    row: int | None
-    field: str
-    type: str
-    message: str
-    note: str = ""
-
-    @property
-    def key(self) -> tuple:
-        return (self.row, self.field, self.type)
+def CellProblem(row, field, type, message, note=""):  # noqa: N802 TEMP shim, removed in this change
+    return Finding(row=row, field=field or "", type=type, message=message, note=note)
 
 
 RULE_TYPES = {rule.error_type for rule in RULES.values()}
@@ -91,7 +80,7 @@ def detect_encoding(data: bytes) -> str:
     return ""
 
 
-def utf8_encoding(path: Path) -> tuple[str, CellProblem | None]:
+def utf8_encoding(path: Path) -> tuple[str, Finding | None]:
     """The UTF-8 flavour of a CSV, or a clear problem when a file that must be UTF-8 is not."""
     data = path.read_bytes()
     encoding = detect_encoding(data)
@@ -102,5 +91,5 @@ def utf8_encoding(path: Path) -> tuple[str, CellProblem | None]:
     except UnicodeDecodeError as exc:
         row = data[: exc.start].count(b"\n") + 1
     if encoding == "gb18030":
-        return "", CellProblem(row, "", "encoding-error", "文件是 GB18030/GBK 编码,仓库中的数据文件必须是 UTF-8", "用 Excel“另存为 → CSV UTF-8”或 iconv -f GB18030 -t UTF-8 转换后再提交")
-    return "", CellProblem(row, "", "encoding-error", "文件不是文本 CSV(无法按 UTF-8 或 GB18030 解码),可能是二进制文件或已损坏", "确认上传的是 CSV 文本文件,而不是改了扩展名的 Excel 或其他文件")
+        return "", Finding(row=row, field="", type="encoding-error", message="文件是 GB18030/GBK 编码,仓库中的数据文件必须是 UTF-8", note="用 Excel“另存为 → CSV UTF-8”或 iconv -f GB18030 -t UTF-8 转换后再提交")
+    return "", Finding(row=row, field="", type="encoding-error", message="文件不是文本 CSV(无法按 UTF-8 或 GB18030 解码),可能是二进制文件或已损坏", note="确认上传的是 CSV 文本文件,而不是改了扩展名的 Excel 或其他文件")

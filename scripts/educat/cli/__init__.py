@@ -1,0 +1,94 @@
+"""The ``educat`` command line. It parses options, calls the library and prints its result.
+
+Commands live by content kind: ``standards`` (check, check-api, diff, template), ``catalog``
+(import, export, linkcheck), ``site`` (validate, build, serve) and ``dev`` (generate). Every
+command that judges something prints a :class:`educat.core.findings.Result` through
+:func:`finish`: one text form, one JSON shape, and the exit code ``int(not result.valid)``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from educat import __version__
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Group(click.Group):
+    """Turns unexpected exceptions into a one-line message unless --debug is given."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the boundary of the program
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise click.ClickException(f"内部错误:{type(exc).__name__}: {exc}(加 --debug 查看详细信息)") from None
+
+
+def _content_root(ctx, param, value: Path) -> Path:
+    if not any((value / name).is_dir() for name in ("standards", "datasets", "catalog")):
+        raise click.BadParameter(f"{value} 不是内容仓库:其中没有 standards/、datasets/ 或 catalog/ 目录", ctx=ctx, param=param)
+    return value
+
+
+def root_option(func):
+    return click.option(
+        "--root",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        callback=_content_root,
+        default=".",
+        show_default=True,
+        help="内容仓库根目录(含 mkdocs.yml、standards/、datasets/、catalog/)。",
+    )(func)
+
+
+def format_option(func):
+    return click.option(
+        "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式;json 供程序读取(各命令同一结构,见 docs/content-model.md)。"
+    )(func)
+
+
+def finish(result, fmt: str) -> None:
+    """Print a result as JSON or text and exit with ``int(not result.valid)``."""
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(result.render())
+    sys.exit(int(not result.valid))
+
+
+def fail(exc: Exception):
+    """A library error that stops a command before it starts, as a one-line message."""
+    raise click.ClickException(str(exc.args[0]) if exc.args else str(exc)) from None
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="educat")
+@click.option("--debug", is_flag=True, help="出错时显示完整的 Python 调用栈。")
+@click.pass_context
+def cli(ctx, debug):
+    """educat:校验并发布教育数据标准、数据集字典和课程资源目录。
+
+    \b
+    Example:
+        educat validate
+        educat build --out site
+        educat serve
+    """
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+def main():
+    cli(prog_name="educat")
+
+
+# The commands register themselves on ``cli``.
+from educat.cli import catalog, dev, site, standards  # noqa: E402,F401  isort:skip

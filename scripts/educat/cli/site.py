@@ -1,0 +1,91 @@
+"""Commands for the whole content repository: validate it, build the site, preview it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from educat.cli import cli, finish, format_option, root_option
+
+def _rel_paths(root: Path, paths) -> list[str]:
+    result = []
+    for p in paths:
+        path = Path(p)
+        full = path if path.is_absolute() else (Path.cwd() / path)
+        try:
+            result.append(full.resolve().relative_to(root.resolve()).as_posix())
+        except ValueError:
+            raise click.BadParameter(f"{p} 不在内容仓库 {root} 之内", param_hint="PATHS") from None
+    return result
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@root_option
+@format_option
+def validate(paths, root, fmt):
+    """校验全部内容:标准、代码表、样例、数据集数据、课程资源记录和交叉引用。
+
+    给出 PATHS 时只报告这些文件或目录中的问题(交叉引用仍按整个仓库检查)。
+    有错误时退出码为 1,每个问题写成 路径:行号 加说明和修改建议。
+
+    \b
+    Example:
+        educat validate
+        educat validate datasets/school-directory --format json
+    """
+    from educat.validate import validate_repo
+
+    selected = _rel_paths(root, paths)
+    _, report = validate_repo(root)
+    if selected:
+        report = report.only(selected)
+    finish(report, fmt)
+
+
+@cli.command()
+@root_option
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="输出目录,默认为 <root>/site。")
+@click.option("--strict", is_flag=True, help="把 MkDocs 的警告也当作错误。")
+def build(root, out, strict):
+    """先校验,再生成静态网站。
+
+    网站先构建到临时目录,成功后才整体替换输出目录;失败时原网站保持不变。
+    同时生成“全文搜索”的分块索引(find/idx/)和课程资源页的分片筛选索引(catalog/index/)。
+
+    \b
+    Example:
+        educat build
+        educat build --out /srv/www/edu
+    """
+    from educat.site.build import BuildError, build_site
+    from educat.validate import validate_repo
+
+    repo, report = validate_repo(root)
+    if not report.valid:
+        click.echo(report.render(), err=True)
+        raise click.ClickException("内容校验未通过,未构建网站;原有网站保持不变")
+    try:
+        target = build_site(root, out or root / "site", repo, report, strict=strict)
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"网站已生成:{target}({len(repo.standards)} 个标准,{len(repo.datasets)} 个数据集,{len(repo.records)} 条课程资源)")
+
+
+@cli.command()
+@root_option
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="预览服务器地址。")
+def serve(root, dev_addr):
+    """本地预览网站;修改 docs/、standards/、datasets/、catalog/ 中的文件后自动刷新。
+
+    \b
+    Example:
+        educat serve --dev-addr 127.0.0.1:8001
+    """
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    config_file = Path(root) / "mkdocs.yml"
+    if not config_file.is_file():
+        raise click.ClickException(f"{config_file} 不存在:请在内容仓库根目录运行,或用 --root 指定")
+    mkdocs_serve(config_file=str(config_file), dev_addr=dev_addr, livereload=True)

@@ -1,0 +1,152 @@
+"""Commands for the standards: check a data file or an API payload, compare versions, make a template."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from educat.cli import cli, fail, finish, format_option, root_option
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--standard", "standard", required=True, help="标准标识,可带版本:edu-basic-data 或 edu-basic-data@1.0.0(默认最新版本)。")
+@click.option("--entity", "entity", required=True, help="实体名,如 student。")
+@click.option("--encoding", default=None, help="CSV 编码(默认自动识别 UTF-8、带 BOM 的 UTF-8、GB18030/GBK)。")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="最多列出多少个错误;统计总是覆盖整个文件。0 表示不限。")
+@click.option("--engine", type=click.Choice(["auto", "duckdb", "frictionless"]), default="auto", show_default=True, help="CSV 默认用 DuckDB 引擎(快,内存有界);无法按 CSV 读取的行结构自动改用 Frictionless。")
+@click.option("--print-sql", is_flag=True, help="不检查,只打印这些规则的 SQL(表 src,列名为字段名),用于在分布式 SQL 引擎上运行。")
+@root_option
+@format_option
+def check(file, standard, entity, encoding, limit, engine, print_sql, root, fmt):
+    """检查一个数据文件是否符合某个标准实体(学校、厂商自查用)。
+
+    支持 CSV(UTF-8、带 BOM 的 UTF-8、GB18030/GBK,自动识别)、XLSX、JSON、NDJSON;
+    表头可以是字段名或中文名。每个错误给出行号(与 Excel/编辑器中看到的一致)、字段、值、
+    违反的规则和修改方法。有错误时退出码为 1。
+
+    \b
+    Example:
+        educat check 学生.xlsx --standard edu-basic-data --entity student
+        educat check students.csv --standard edu-basic-data@1.0.0 --entity student --format json
+    """
+    from educat.core.loader import load_repo
+    from educat.tables.check import CheckError, check_file, find_entity
+    from educat.tables.duckdb_engine import EngineUnsupported
+
+    repo, _ = load_repo(root, standards_only=True)
+    if print_sql:
+        from educat.tables.duckdb_engine import portable_sql
+
+        try:
+            std, ent = find_entity(repo, standard, entity)
+        except CheckError as exc:
+            fail(exc)
+        click.echo(portable_sql(ent.fields, repo.field_codelists(ent.fields, std)), nl=False)
+        return
+    cap = limit or None
+    try:
+        if sys.stderr.isatty():
+            with click.progressbar(length=100, label="检查数据", file=sys.stderr) as bar:
+                report = check_file(file, repo, standard, entity, encoding=encoding, engine=engine, limit=cap, progress=bar.update)
+        else:
+            report = check_file(file, repo, standard, entity, encoding=encoding, engine=engine, limit=cap)
+    except (CheckError, EngineUnsupported) as exc:
+        fail(exc)
+    finish(report, fmt)
+
+
+@cli.command("check-api")
+@click.argument("payload", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--standard", "standard", default="app-access", show_default=True, help="接口规范标准,可带版本:app-access@1.0.0。")
+@click.option("--operation", "operation", required=True, help="接口的 operationId,如 listStudents。")
+@click.option("--request", "direction", flag_value="request", help="按请求体检查。")
+@click.option("--response", "direction", flag_value="response", default=True, help="按响应体检查(默认)。")
+@click.option("--status", default=None, help="响应状态码,默认为该接口第一个 2xx 响应。")
+@root_option
+@format_option
+def check_api(payload, standard, operation, direction, status, root, fmt):
+    """检查厂商的接口报文(JSON)是否符合接口规范中某个接口的请求或响应定义。
+
+    每个问题用 JSON Pointer 指出位置(如 /items/0/gender),代码字段按代码表检查。
+    有问题时退出码为 1。
+
+    \b
+    Example:
+        educat check-api students.json --standard app-access --operation listStudents --response
+        educat check-api batch.json --operation submitBatch --request --format json
+    """
+    from educat.standards.api_check import ApiCheckError, check_api_file
+
+    try:
+        result = check_api_file(root, payload, standard, operation, direction, status)
+    except ApiCheckError as exc:
+        fail(exc)
+    finish(result, fmt)
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("old")
+@click.argument("new")
+@root_option
+@format_option
+def diff(slug, old, new, root, fmt):
+    """比较一个标准的两个版本:实体、字段、约束、代码表和代码的增删改,并标出不兼容的变化。
+
+    \b
+    Example:
+        educat diff edu-basic-data 1.0.0 1.1.0
+        educat diff edu-basic-data 1.0.0 1.1.0 --format json
+    """
+    from educat.core.loader import load_repo
+    from educat.standards.diff import diff_result
+
+    repo, _ = load_repo(root)
+    try:
+        before, after = (repo.find_standard(f"{slug}@{version}") for version in (old, new))
+    except LookupError as exc:
+        fail(exc)
+    finish(diff_result(before, after), fmt)
+
+
+@cli.command()
+@click.argument("standard")
+@click.option("--entity", "entity", default=None, help="实体名,如 student;标准只有一个实体时可省略。")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件,默认为 <实体>.xlsx。")
+@click.option("--force", is_flag=True, help="输出文件已存在时覆盖它。")
+@root_option
+def template(standard, entity, output, force, root):
+    """生成某个实体的 XLSX 填报模板:中文表头带批注,代码字段有下拉选项,另附代码表和说明。
+
+    STANDARD 写成 edu-basic-data 或 edu-basic-data@1.0.0(默认最新版本)。已存在的文件不会被覆盖,除非加 --force。
+
+    \b
+    Example:
+        educat template edu-basic-data --entity student -o 学生模板.xlsx
+        educat template resource-metadata -o 资源导入模板.xlsx
+    """
+    from educat.core.loader import load_repo
+    from educat.standards.downloads import write_template
+    from educat.tables.check import CheckError, find_entity
+
+    repo, _ = load_repo(root)
+    if entity is None:
+        try:
+            only = repo.find_standard(standard)
+        except LookupError as exc:
+            fail(exc)
+        if len(only.entities) != 1:
+            raise click.UsageError(f"请用 --entity 指定实体:{'、'.join(only.entities)}")
+        entity = next(iter(only.entities))
+    try:
+        std, ent = find_entity(repo, standard, entity)
+    except CheckError as exc:
+        fail(exc)
+    target = output or Path(f"{ent.name}.xlsx")
+    try:
+        write_template(ent, std, repo, target, force=force)
+    except (FileExistsError, FileNotFoundError) as exc:
+        fail(exc)
+    click.echo(f"已生成 {target}:{std.title} {std.version} / {ent.title}({len(ent.fields)} 个字段)")
