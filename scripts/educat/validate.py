@@ -121,7 +121,7 @@ class Validator:
         self.catalog()
         self.collections()
         records = self.repo.records
-        self.report.stats.update(
+        self.report.tallies.update(
             standards=len(self.repo.standards),
             versions=len(self.repo.all_standards()),
             entities=sum(len(s.entities) for s in self.repo.all_standards()),
@@ -307,7 +307,7 @@ class Validator:
         if public and not any(p.type in ("encoding-error", "source-error") for p in problems):
             self.cell_problems(scan_cells(path, fields), path)
             self.cell_problems(small_cells(path, fields), path, severity="warning")
-        self.report.stats["dataset_rows"] = self.report.stats.get("dataset_rows", 0) + stats["rows"]
+        self.report.tallies["dataset_rows"] = self.report.tallies.get("dataset_rows", 0) + stats["rows"]
 
     def safe_path(self, ds: Dataset, res, meta_path: Path) -> Path | None:
         raw = str(res.path)

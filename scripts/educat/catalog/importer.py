@@ -81,8 +81,8 @@ class ImportResult(Result):
     def listed(self) -> list[Finding]:
         return [f if f.path else replace(f, path=self.path.name) for f in self.findings]
 
-    def all_stats(self) -> dict:
-        return {"rows": self.rows, "added": len(self.added), "updated": len(self.updated), "unchanged": len(self.unchanged), **super().all_stats()}
+    def extra_stats(self) -> dict:
+        return {"rows": self.rows, "added": len(self.added), "updated": len(self.updated), "unchanged": len(self.unchanged)}
 
     def context(self) -> dict:
         return {

@@ -182,8 +182,8 @@ class LinkcheckResult(Result):
                 ))
         return result
 
-    def all_stats(self) -> dict:
-        return {"links": len(self.links), **summarize(self.links), **super().all_stats()}
+    def extra_stats(self) -> dict:
+        return {"links": len(self.links), **summarize(self.links)}
 
     def context(self) -> dict:
         return {"status_file": self.status_file, **status_document(self.links, self.ids_by_url)}

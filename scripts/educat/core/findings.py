@@ -92,12 +92,14 @@ class Result:
     """What a command found. Subclasses add the context (what was checked) and the lines
     printed before and after the findings; ``to_dict`` and ``render`` are written once here.
 
-    ``totals`` counts the findings by type when ``findings`` lists only some of them (the
-    DuckDB engine stops listing at ``--limit`` but counts every row).
+    ``stats`` always has ``errors``, ``warnings``, ``types`` (by type, over all findings) and
+    ``truncated``, plus the command's own ``tallies`` (rows, standards, links …). ``totals``
+    counts the findings by type when ``findings`` lists only some of them (the DuckDB engine
+    stops listing at ``--limit`` but counts every row).
     """
 
     findings: list[Finding] = field(default_factory=list)
-    stats: dict = field(default_factory=dict)
+    tallies: dict = field(default_factory=dict)  # counts a command adds to ``stats``
     totals: Counter | None = None
 
     command: ClassVar[str] = ""
@@ -152,11 +154,16 @@ class Result:
         return [f"不通过:共 {self.error_count} 个错误。"]
 
     # -- the one JSON shape and the one text form --------------------------------------------
-    def all_stats(self) -> dict:
+    def extra_stats(self) -> dict:
+        """Counts of the command's own (subclasses add rows, links …)."""
+        return dict(self.tallies)
+
+    @property
+    def stats(self) -> dict:
         counts = self.counts
         shown = sum(1 for f in self.listed() if f.severity != "info")
         return {
-            **self.stats,
+            **self.extra_stats(),
             "errors": self.error_count,
             "warnings": len(self.warnings),
             "types": dict(sorted(counts.items())),
@@ -167,7 +174,7 @@ class Result:
         return {
             "command": self.command,
             "valid": self.valid,
-            "stats": self.all_stats(),
+            "stats": self.stats,
             "context": self.context(),
             "findings": [f.to_dict() for f in self.listed()],
         }
@@ -200,13 +207,13 @@ class ValidationReport(Result):
         def inside(path: str) -> bool:
             return any(path == pre or path.startswith(pre + "/") or pre in ("", ".") for pre in prefixes)
 
-        return ValidationReport([f for f in self.findings if inside(f.path)], dict(self.stats))
+        return ValidationReport([f for f in self.findings if inside(f.path)], dict(self.tallies))
 
     def listed(self) -> list[Finding]:
         return self.sorted()
 
     def summary(self) -> list[str]:
-        s = self.stats
+        s = self.tallies
         what = (
             f"{s.get('standards', 0)} 个标准({s.get('versions', 0)} 个版本,{s.get('entities', 0)} 个实体,"
             f"{s.get('codelists', 0)} 个代码表),{s.get('datasets', 0)} 个数据集,{s.get('resources', 0)} 条课程资源"

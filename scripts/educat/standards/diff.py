@@ -45,8 +45,8 @@ class DiffResult(Result):
 
     command: ClassVar[str] = "diff"
 
-    def all_stats(self) -> dict:
-        return {"changes": len(self.findings), "breaking": sum(map(is_breaking, self.findings)), **super().all_stats()}
+    def extra_stats(self) -> dict:
+        return {"changes": len(self.findings), "breaking": sum(map(is_breaking, self.findings))}
 
     def context(self) -> dict:
         return {"standard": self.new.slug, "old": self.old.version, "new": self.new.version}

@@ -81,8 +81,8 @@ class CheckReport(Result):
         shown = self.findings if self.limit is None else self.findings[: self.limit]
         return [f if f.path else replace(f, path=self.path.name) for f in shown]
 
-    def all_stats(self) -> dict:
-        return {"rows": self.rows, **super().all_stats()}
+    def extra_stats(self) -> dict:
+        return {"rows": self.rows}
 
     def context(self) -> dict:
         return {
