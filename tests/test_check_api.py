@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from educat.cli import cli
-from educat.standards.openapi import load_openapi, operations
+from educat.standards.openapi.document import load_openapi
+from educat.standards.openapi.operations import operations
 
 from .conftest import REPO
 

@@ -11,17 +11,11 @@ import markdown
 import pytest
 
 from educat.core.loader import load_repo
-from educat.standards.openapi import (
-    ApiFinding,
-    PayloadExample,
-    check_payload,
-    code_block,
-    load_openapi,
-    op_anchor,
-    operations,
-    render_api,
-    validate_openapi,
-)
+from educat.site.api_page import code_block, op_anchor, render_api
+from educat.standards.openapi.document import load_openapi
+from educat.standards.openapi.operations import PayloadExample, operations
+from educat.standards.openapi.payload import check_payload
+from educat.standards.openapi.spec import validate_openapi
 from educat.core.yamlio import YamlError, parse_yaml
 
 from .conftest import REPO
@@ -76,8 +70,8 @@ def line_of(text: str, needle: str, after: int = 0) -> int:
     return next(i + 1 for i in range(after, len(lines)) if lines[i] == needle)
 
 
-def findings(items: list[ApiFinding]):
-    return [(f.pointer, f.keyword, f.message) for f in items]
+def findings(items):
+    return [(f.pointer, f.type, f.message) for f in items]
 
 
 # -- loading and validating ------------------------------------------------------------------
@@ -302,10 +296,10 @@ def test_wrong_code_missing_field_and_wrong_type(doc, codes):
     payload["items"][0]["gender"] = "7"
     del payload["items"][1]["name"]
     payload["page_size"] = "50"
-    assert check_payload(doc, "listStudents", payload, direction="response", codelists=codes) == [
-        ApiFinding("/items/0/gender", "x-codelist", "值 “7” 不在代码表 gender 中", "7"),
-        ApiFinding("/items/1/name", "required", "缺少必填字段 “name”", None),
-        ApiFinding("/page_size", "type", "类型应为整数,实际是字符串(“50”)", "50"),
+    assert [(f.pointer, f.type, f.message, f.value, f.note) for f in check_payload(doc, "listStudents", payload, direction="response", codelists=codes)] == [
+        ("/items/0/gender", "x-codelist", "值 “7” 不在代码表 gender 中", "7", "改为代码表中的代码(见标准的代码表页面)"),
+        ("/items/1/name", "required", "缺少必填字段 “name”", None, "补上这个字段"),
+        ("/page_size", "type", "类型应为整数,实际是字符串(“50”)", "50", "改成接口文档规定的类型"),
     ]
 
 
@@ -316,9 +310,9 @@ def test_common_keywords_in_plain_chinese(doc, codes):
     }
     assert findings(check_payload(doc, "registerApp", payload, codelists=codes)) == [
         ("/contact_email", "format", "值 “nope” 不是有效的电子邮件地址"),
-        ("/name", "maxLength", "“" + "应" * 51 + "” 最多 50 个字符,实际 51"),
+        ("/name", "max-length", "“" + "应" * 51 + "” 最多 50 个字符,实际 51"),
         ("/redirect_uri", "pattern", "值 “http://x” 不符合格式 ^https://\\S+$"),
-        ("/scopes", "uniqueItems", "列表中有重复的项"),
+        ("/scopes", "unique-items", "列表中有重复的项"),
         ("/scopes/2", "x-codelist", "值 “admin” 不在代码表 scope 中"),
         ("/security_level", "x-codelist", "值 “6” 不在代码表 mlps_level 中"),
         ("/vendor_uscc", "pattern", "值 “bad” 不符合格式 ^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"),
@@ -375,9 +369,9 @@ def test_codelists_as_a_mapping_additional_properties_and_arrays():
     mapping = {"kind": {"a", "b"}, "tag": {"x"}}
     payload = {"kind": "c", "tags": ["x", "y", 3], "n": 4, "extra": True, "more": 1}
     assert findings(check_payload(doc, "make", payload, codelists=mapping)) == [
-        ("/extra", "additionalProperties", "未定义的字段 “extra”"),
+        ("/extra", "additional-properties", "未定义的字段 “extra”"),
         ("/kind", "x-codelist", "值 “c” 不在代码表 kind 中"),
-        ("/more", "additionalProperties", "未定义的字段 “more”"),
+        ("/more", "additional-properties", "未定义的字段 “more”"),
         ("/n", "maximum", "值 4 大于最大值 3"),
         ("/tags/1", "x-codelist", "值 “y” 不在代码表 tag 中"),
         ("/tags/2", "type", "类型应为字符串,实际是整数(“3”)"),
@@ -388,7 +382,7 @@ def test_codelists_as_a_mapping_additional_properties_and_arrays():
 
 def test_response_status_selection():
     doc = inline(SMALL)
-    assert findings(check_payload(doc, "make", {"id": "x"}, direction="response")) == [("/id", "minLength", "“x” 至少应有 2 个字符,实际 1")]
+    assert findings(check_payload(doc, "make", {"id": "x"}, direction="response")) == [("/id", "min-length", "“x” 至少应有 2 个字符,实际 1")]
     assert findings(check_payload(doc, "make", {}, direction="response", status="404")) == [("/error", "required", "缺少必填字段 “error”")]
     assert check_payload(doc, "make", {"anything": 1}, direction="response", status="400") == []
     with pytest.raises(KeyError) as exc:

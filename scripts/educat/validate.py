@@ -19,7 +19,8 @@ from educat.core.paths import is_inside, rel
 from educat.tables.messages import CellProblem
 from educat.tables.frictionless_check import validate_table
 from educat.datasets.privacy import scan_cells, small_cells
-from educat.standards.openapi import load_openapi, validate_openapi
+from educat.standards.openapi.document import load_openapi
+from educat.standards.openapi.spec import validate_openapi
 from educat.core.yamlio import LineDict, LineList, YamlError
 
 OPEN_PUBLICLY = ("无条件开放", "有条件开放")

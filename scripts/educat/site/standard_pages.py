@@ -12,7 +12,8 @@ from markupsafe import Markup
 from educat.tables.check import check_file
 from educat.standards.diff import diff_standards, is_breaking
 from educat.core.model import CodeList, Repo, Standard, semver_key
-from educat.standards.openapi import load_openapi, render_api
+from educat.site.api_page import render_api
+from educat.standards.openapi.document import load_openapi
 from educat.site.common import Page, codelist_url, front, std_url
 from educat.site.html import a, badge, block, dl, md, rel_url, table
 

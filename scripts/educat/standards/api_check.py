@@ -3,48 +3,21 @@
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
-from educat.core.findings import Finding, Result
+from educat.core.findings import Result
 from educat.core.loader import load_repo
 from educat.core.model import Repo, Standard
-from educat.standards.openapi import ApiFinding, check_payload, load_openapi, operations
+from educat.standards.openapi.document import load_openapi
+from educat.standards.openapi.operations import operations
+from educat.standards.openapi.payload import check_payload
 from educat.core.yamlio import YamlError
 
 
 class ApiCheckError(Exception):
     """The check cannot start: unknown standard, operation or status, or an unreadable payload."""
-
-
-# What to do about a payload finding, by the JSON Schema keyword that failed.
-KEYWORD_NOTES = {
-    "required": "补上这个字段",
-    "additionalProperties": "删除这个字段,或核对字段名的拼写",
-    "unevaluatedProperties": "删除这个字段,或核对字段名的拼写",
-    "type": "改成接口文档规定的类型",
-    "x-codelist": "改为代码表中的代码(见标准的代码表页面)",
-    "enum": "改为允许的取值之一",
-}
-DEFAULT_NOTE = "按接口文档中该字段的定义修改"
-
-
-def kebab(keyword: str) -> str:
-    """``additionalProperties`` → ``additional-properties``; ``x-codelist`` stays."""
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", keyword).lower()
-
-
-def payload_finding(found: ApiFinding, file_name: str) -> Finding:
-    return Finding(
-        type=kebab(found.keyword),
-        message=found.message,
-        note=KEYWORD_NOTES.get(found.keyword, DEFAULT_NOTE),
-        path=file_name,
-        pointer=found.pointer,
-        value=found.value,
-    )
 
 
 @dataclass
@@ -58,6 +31,9 @@ class ApiCheckResult(Result):
     status: str | None = None
 
     command: ClassVar[str] = "check-api"
+
+    def listed(self) -> list:
+        return [f if f.path else replace(f, path=self.payload.name) for f in self.findings]
 
     def context(self) -> dict:
         return {
@@ -115,6 +91,6 @@ def check_api_file(root: Path, payload_path: Path, standard: str, operation: str
     except (KeyError, ValueError) as exc:
         raise ApiCheckError(str(exc.args[0]) if exc.args else str(exc)) from None
     return ApiCheckResult(
-        findings=[payload_finding(f, payload_path.name) for f in findings],
+        findings=findings,
         payload=payload_path, standard=std, operation=operation, direction=direction, status=status,
     )

@@ -17,9 +17,7 @@ import datetime as dt
 import io
 import json
 import math
-import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from pathlib import Path
