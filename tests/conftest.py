@@ -165,6 +165,6 @@ def build_past_the_html_check(root: Path) -> Path:
     from educat.validate import validate_repo
 
     repo, report = validate_repo(root)
-    report.problems = [p for p in report.problems if p.type != "html-error"]
+    report.findings = [p for p in report.findings if p.type != "html-error"]
     assert report.valid, [p.render() for p in report.errors]
     return build_site(root, root / "site", repo, report)

@@ -192,14 +192,6 @@ class ValidationReport(Result):
 
     command: ClassVar[str] = "validate"
 
-    @property
-    def problems(self) -> list[Finding]:  # TEMP alias while the package moves to ``findings``
-        return self.findings
-
-    @problems.setter
-    def problems(self, value) -> None:
-        self.findings = value
-
     def only(self, paths: list[str]) -> "ValidationReport":
         """The report restricted to findings inside the given repository-relative paths."""
         prefixes = [p.rstrip("/") for p in paths]
@@ -222,11 +214,3 @@ class ValidationReport(Result):
         if self.valid:
             return [f"校验通过:{what}。" + (f" {warnings} 个警告。" if warnings else "")]
         return [f"校验失败:{self.error_count} 个错误,{warnings} 个警告({what})。"]
-
-
-# TEMP shims while the package moves to ``Finding``; removed in the same change.
-Report = ValidationReport
-
-
-def Problem(type_, message, path, line=None, row=None, field="", note="", severity="error"):  # noqa: N802
-    return Finding(type=type_, message=message, path=path, line=line, row=row, field=field or "", note=note, severity=severity)

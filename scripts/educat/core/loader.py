@@ -31,12 +31,12 @@ class Loader:
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self.problems: list[Finding] = []
+        self.findings: list[Finding] = []
         self.broken: set[str] = set()
 
     # -- helpers ---------------------------------------------------------------------------
     def problem(self, type_, message, path, line=None, note="", **kw) -> None:
-        self.problems.append(Finding(type=type_, message=message, path=rel(path, self.root), line=line, note=note, **kw))
+        self.findings.append(Finding(type=type_, message=message, path=rel(path, self.root), line=line, note=note, **kw))
 
     def yaml(self, path: Path, expect=dict):
         if not is_inside(path, self.root):
@@ -275,4 +275,4 @@ class Loader:
 def load_repo(root: Path, standards_only: bool = False) -> tuple[Repo, list[Finding]]:
     loader = Loader(root)
     repo = loader.load(standards_only)
-    return repo, loader.problems
+    return repo, loader.findings

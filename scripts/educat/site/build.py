@@ -12,7 +12,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
 from educat.core.model import Repo
-from educat.core.findings import Report
+from educat.core.findings import ValidationReport
 from educat.site.plugin import MARKER
 
 
@@ -28,7 +28,7 @@ def _check_target(out: Path) -> None:
         )
 
 
-def build_site(root: Path, out: Path, repo: Repo | None = None, report: Report | None = None, strict: bool = False) -> Path:
+def build_site(root: Path, out: Path, repo: Repo | None = None, report: ValidationReport | None = None, strict: bool = False) -> Path:
     """Build ``root``'s site into ``out``. A failed build leaves ``out`` untouched."""
     root = Path(root).resolve()
     out = Path(out).resolve()

@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from educat.core.model import Repo
-from educat.core.findings import Report
+from educat.core.findings import ValidationReport
 from educat.validate import validate_repo
 from educat.site.catalog_pages import BROWSE_MAX
 from educat.site.findindex import build_index
@@ -72,11 +72,11 @@ class EducatConfig(Config):
 class EducatPlugin(BasePlugin[EducatConfig]):
     def __init__(self):
         self.repo: Repo | None = None
-        self.report: Report | None = None
+        self.report: ValidationReport | None = None
         self.preloaded = False
         self.content: SiteContent | None = None
 
-    def use(self, repo: Repo, report: Report) -> None:
+    def use(self, repo: Repo, report: ValidationReport) -> None:
         """Hand over an already validated repository (``educat build`` validates first)."""
         self.repo, self.report, self.preloaded = repo, report, True
 

@@ -22,10 +22,6 @@ TYPE_NAMES = {
 }
 
 
-def CellProblem(row, field, type, message, note=""):  # noqa: N802 TEMP shim, removed in this change
-    return Finding(row=row, field=field or "", type=type, message=message, note=note)
-
-
 RULE_TYPES = {rule.error_type for rule in RULES.values()}
 CONSTRAINT_LABELS = {"minimum": "最小值", "maximum": "最大值", "minLength": "最短长度", "maxLength": "最长长度"}
 

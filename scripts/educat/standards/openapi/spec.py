@@ -18,7 +18,7 @@ from openapi_spec_validator.validation.exceptions import (
 )
 from referencing.exceptions import Unresolvable
 
-from educat.core.findings import Problem
+from educat.core.findings import Finding
 from educat.core.paths import rel
 from educat.standards.openapi.document import NAMED_CHILDREN, SPEC_URL, deref, line_at, walk
 from educat.standards.openapi.operations import operation_nodes
@@ -161,7 +161,7 @@ def _check_spec(doc, refs_ok: bool):
         yield "dangling-reference", f"接口文档中有无法解析的引用 “{getattr(exc, 'ref', '')}”", None, "改正 $ref 引用路径;数据中不要使用 $ref 键"
 
 
-def validate_openapi(doc, path: Path, root: Path, resolve_codelist: Callable[[str], object] | None = None) -> list[Problem]:
+def validate_openapi(doc, path: Path, root: Path, resolve_codelist: Callable[[str], object] | None = None) -> list[Finding]:
     """Everything wrong with one OpenAPI document, as problems with file lines, in line order.
 
     ``resolve_codelist(ref)`` raises LookupError for an ``x-codelist`` that does not resolve;
@@ -169,13 +169,13 @@ def validate_openapi(doc, path: Path, root: Path, resolve_codelist: Callable[[st
     """
     where = rel(Path(path), Path(root))
     if not isinstance(doc, dict):
-        return [Problem("openapi-error", "接口文档顶层应为键值映射(mapping)", where, 1, note="以 openapi: 3.1.0 开头写一个 OpenAPI 文档")]
+        return [Finding(type="openapi-error", message="接口文档顶层应为键值映射(mapping)", path=where, line=1, note="以 openapi: 3.1.0 开头写一个 OpenAPI 文档")]
     found = list(_check_version(doc))
     if not found:  # the rest is about OpenAPI 3.1
         ref_problems = list(_check_refs(doc))
         found += ref_problems + list(_check_operation_ids(doc)) + list(_check_codelists(doc, resolve_codelist))
         found += _check_spec(doc, refs_ok=not ref_problems)
-    problems = [Problem(type_, message, where, line, note=note) for type_, message, line, note in found]
+    problems = [Finding(type=type_, message=message, path=where, line=line, note=note) for type_, message, line, note in found]
     return sorted(problems, key=lambda p: (p.line or 0, p.type, p.message))
 
 

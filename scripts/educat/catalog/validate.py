@@ -1,0 +1,54 @@
+"""Checks of the catalog: resource records against the resource-metadata standard and the 精品 rubric, and the collections (专题)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from educat.catalog.records import RUBRIC_FILE, catalog_entity, check_records, load_rubric
+from educat.core import metaschemas
+from educat.core.findings import Finding
+
+
+class CatalogChecks:
+    """Mixed into the validator; uses ``self.add``, ``self.check_meta`` and ``self.repo`` of ``ValidatorBase``."""
+
+    # -- collections -----------------------------------------------------------------------
+    def collections(self) -> None:
+        ids = {r.id for r in self.repo.records}
+        for collection in self.repo.collections.values():
+            meta = collection.meta
+            if not self.check_meta(meta, metaschemas.COLLECTION, collection.path):
+                continue
+            items = meta["items"]
+            for item, line in zip(items, items.item_lines):
+                if str(item) not in ids:
+                    self.add("dangling-reference", f"专题 {collection.slug} 列出的资源 “{item}” 不在课程资源目录中", collection.path, line, note="检查 id 拼写,或先把该资源加入 catalog/resources/")
+
+    # -- catalog ---------------------------------------------------------------------------
+    def catalog(self) -> None:
+        rubric, rubric_problems = load_rubric(self.root)
+        for message, line in rubric_problems:
+            self.add("schema-error", message, self.root / RUBRIC_FILE, line, note="见 docs/content-model.md 的精品标准一节")
+        records = self.repo.records
+        if not records:
+            return
+        std, entity = catalog_entity(self.repo)
+        if entity is not None and id(entity) in self.bad_entities:
+            return
+        by_file: dict[Path, list] = {}
+        for record in records:
+            by_file.setdefault(record.path, []).append(record)
+        first_id: dict[str, str] = {}
+        for path, batch in by_file.items():
+            for record in batch:
+                rid = record.id
+                if rid in first_id:
+                    self.add("unique-error", f"资源 id “{rid}” 重复(已在 {first_id[rid]} 使用)", path, record.line_of("id"), field="id", note="每条记录的 id 在整个目录中必须唯一")
+                else:
+                    first_id[rid] = f"{path.name}:{record.line}"
+
+            def line_of(p: Finding, batch=batch):
+                index = (p.row or 2) - 2
+                return batch[index].line_of(p.field) if 0 <= index < len(batch) else None
+
+            self.cell_problems(check_records(self.repo, [r.data for r in batch], rubric, self.today), path, line_of)

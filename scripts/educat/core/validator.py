@@ -1,0 +1,106 @@
+"""What every content check shares: the report it fills, findings located by file and line,
+plain-text and JSON-Schema checks of authored YAML. The checks of each content kind live with
+it (``standards/validate.py``, ``datasets/validate.py``, ``catalog/validate.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from educat.core.findings import Finding, ValidationReport
+from educat.core.model import Repo, has_html
+from educat.core.paths import rel
+from educat.core.yamlio import LineDict, LineList
+
+
+def _line_for(data, path_parts) -> int | None:
+    """The line of the deepest known node along a JSON path in LineDict/LineList data."""
+    line = getattr(data, "line", None)
+    node = data
+    for part in path_parts:
+        if isinstance(node, LineDict) and part in node:
+            line = node.key_lines.get(part, line)
+            node = node[part]
+        elif isinstance(node, LineList) and isinstance(part, int) and part < len(node):
+            line = node.item_lines[part]
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _pointer(parts) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+class ValidatorBase:
+    """Holds the repository and the report; the per-kind checks are mixed in by ``educat.validate``."""
+
+    def __init__(self, repo: Repo, today: dt.date | None = None):
+        self.repo = repo
+        self.today = today or dt.date.today()
+        self.root = repo.root
+        self.report = ValidationReport()
+        self._validators: dict[int, Draft202012Validator] = {}
+        self.bad_entities: set[int] = set()
+
+    # -- helpers ---------------------------------------------------------------------------
+    def add(self, type_, message, path: Path, line=None, note="", **kw) -> None:
+        self.report.add(Finding(type=type_, message=message, path=rel(path, self.root), line=line, note=note, **kw))
+
+    def html_in(self, data, path: Path, parts=()) -> None:
+        """Authored text is plain text: HTML markup anywhere is refused with the key's line."""
+        if isinstance(data, dict):
+            for key, value in data.items():
+                self.html_in(value, path, parts + (key,))
+        elif isinstance(data, list):
+            for index, value in enumerate(data):
+                self.html_in(value, path, parts + (index,))
+        elif has_html(data):
+            self.add("html-error", f"“{_pointer(parts)}” 含有 HTML 标记或 javascript: 地址", path, _line_for(self._root_doc, list(parts)), note="内容是纯文本:删除尖括号标记;网站会按原样显示文字")
+
+    def check_meta(self, data, schema: dict, path: Path) -> bool:
+        """JSON-Schema check of an authored YAML file; problems carry the key's line."""
+        self._root_doc = data
+        self.html_in(data, path)
+        validator = self._validators.setdefault(id(schema), Draft202012Validator(schema))
+        ok = True
+        for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+            ok = False
+            parts = list(error.absolute_path)
+            where = _pointer(parts)
+            prefix = f"“{where}” " if where else ""
+            if error.validator == "additionalProperties":
+                extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+                for key in extra:
+                    known = "、".join(error.schema.get("properties", {}))
+                    self.add(
+                        "unknown-field",
+                        f"未知字段 “{_pointer(parts + [key])}”",
+                        path,
+                        _line_for(data, parts + [key]),
+                        note=f"检查拼写;此处允许的字段:{known}",
+                    )
+                continue
+            if error.validator == "required":
+                missing = re.findall(r"'([^']+)' is a required property", error.message)
+                key = missing[0] if missing else "?"
+                self.add("missing-field", f"{prefix}缺少必填字段 “{key}”", path, _line_for(data, parts), note=f"添加 {key}: …")
+            elif error.validator == "enum":
+                allowed = "、".join(map(str, error.validator_value))
+                self.add("enum-error", f"{prefix}的值 “{error.instance}” 不在允许值中", path, _line_for(data, parts), note=f"改为以下之一:{allowed}")
+            elif error.validator == "pattern":
+                self.add("pattern-error", f"{prefix}的值 “{error.instance}” 格式不对", path, _line_for(data, parts), note=f"应匹配 {error.validator_value}")
+            elif error.validator == "type":
+                self.add("type-error", f"{prefix}的类型不对(应为 {error.validator_value})", path, _line_for(data, parts), note="检查是否缺了引号或写成了列表/映射")
+            else:
+                self.add("schema-error", f"{prefix}{error.message}", path, _line_for(data, parts), note="按内容格式说明修改")
+        return ok
+
+    def cell_problems(self, problems: list[Finding], path: Path, line_of=None, severity: str = "error") -> None:
+        for p in problems:
+            line = line_of(p) if line_of else p.row
+            self.add(p.type, p.message, path, line, note=p.note, row=None if line_of else p.row, field=p.field, severity=severity)

@@ -1,0 +1,94 @@
+"""Checks of the datasets: Data Package metadata, resources against their entities, data, personal data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from educat.core import metaschemas
+from educat.core.model import Dataset, FieldDef
+from educat.core.paths import is_inside
+from educat.datasets.privacy import scan_cells, small_cells
+from educat.tables.frictionless_check import validate_table
+
+OPEN_PUBLICLY = ("无条件开放", "有条件开放")
+
+
+class DatasetChecks:
+    """Mixed into the validator; uses ``self.add``, ``self.check_meta`` and ``self.repo`` of ``ValidatorBase``."""
+
+    # -- datasets --------------------------------------------------------------------------
+    def dataset(self, ds: Dataset) -> None:
+        meta_path = ds.path / "datapackage.yaml"
+        if not self.check_meta(ds.meta, metaschemas.DATAPACKAGE, meta_path):
+            return
+        if ds.meta.get("name") != ds.slug:
+            self.add("mismatch-error", f"name 为 “{ds.meta.get('name')}”,但目录名是 “{ds.slug}”", meta_path, ds.meta.line_of("name"), note="两者必须一致")
+        public = ds.catalog.get("open_type") in OPEN_PUBLICLY
+        names = set()
+        for res in ds.resources:
+            if res.name in names:
+                self.add("unique-error", f"资源名 “{res.name}” 重复", meta_path, res.line)
+            names.add(res.name)
+            self.dataset_resource(ds, res, meta_path, public)
+
+    def dataset_resource(self, ds: Dataset, res, meta_path: Path, public: bool) -> None:
+        schema = res.descriptor["schema"]
+        ref = schema["entity"]
+        try:
+            res.standard, res.entity = self.repo.resolve(ref, "entity")
+        except LookupError as exc:
+            if self.repo.is_broken(ref):
+                return  # the standard itself could not be read; that is reported
+            self.add("dangling-reference", f"资源 {res.name} 的 entity 无法解析:{exc}", meta_path, schema.line_of("entity"), note="写成 标准@版本/实体名,例如 edu-basic-data@1.0.0/school")
+            return
+        res.entity_ref = ref
+        if id(res.entity) in self.bad_entities:
+            return
+        fields = []
+        items = schema.get("fields") or [f.name for f in res.entity.fields]
+        lines = getattr(schema.get("fields"), "item_lines", [schema.line_of("entity")] * len(items))
+        for item, line in zip(items, lines):
+            if isinstance(item, str):
+                f = res.entity.field(item)
+                if f is None:
+                    self.add("dangling-reference", f"实体 {ref} 中没有字段 “{item}”", meta_path, line, field=item, note=f"可用字段:{'、'.join(x.name for x in res.entity.fields)}")
+                    continue
+                fields.append(f)
+            else:
+                local = FieldDef(item, line)
+                if res.entity.field(local.name):
+                    self.add("unique-error", f"本地字段 “{local.name}” 与实体字段同名", meta_path, line, field=local.name, note="直接写字段名引用实体字段,不要复制其定义")
+                self.field_refs(local, res.standard, meta_path)
+                fields.append(local)
+        res.fields = fields
+        for f in fields:
+            if public and f.sensitivity == "敏感个人信息":
+                self.add("privacy-error", f"公开数据集包含敏感个人信息字段 {f.name}({f.title})", meta_path, res.line, field=f.name, note="删除该字段,或改为汇总/脱敏后的字段;开放属性为不予开放的数据集才可保留")
+        path = self.safe_path(ds, res, meta_path)
+        if path is None:
+            return
+        codelists = self.repo.field_codelists(fields, res.standard)
+        problems, stats = validate_table(fields, codelists, path=path, primary_key=schema.get("primaryKey"))
+        self.cell_problems(problems, path)
+        if not problems and not stats["rows"]:
+            self.add("no-data", "数据文件只有表头,没有数据行", path, 1, row=1, note="补上数据,或从 datapackage.yaml 中删除该资源")
+        if public and not any(p.type in ("encoding-error", "source-error") for p in problems):
+            self.cell_problems(scan_cells(path, fields), path)
+            self.cell_problems(small_cells(path, fields), path, severity="warning")
+        self.report.tallies["dataset_rows"] = self.report.tallies.get("dataset_rows", 0) + stats["rows"]
+
+    def safe_path(self, ds: Dataset, res, meta_path: Path) -> Path | None:
+        raw = str(res.path)
+        line = res.descriptor.line_of("path")
+        if raw.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", raw) or ".." in Path(raw).parts or "://" in raw:
+            self.add("path-error", f"资源路径 “{raw}” 不安全:不能是绝对路径、URL 或包含 ..", meta_path, line, note="把数据文件放进数据集目录,写相对路径如 data/x.csv")
+            return None
+        path = ds.path / raw
+        if not is_inside(path, ds.path):
+            self.add("path-error", f"资源路径 “{raw}” 指向数据集目录之外(符号链接?)", meta_path, line, note="把真实文件复制进数据集目录")
+            return None
+        if not path.is_file():
+            self.add("missing-file", f"资源文件 {raw} 不存在", meta_path, line)
+            return None
+        return path
