@@ -210,7 +210,7 @@ def test_headers_unknown_duplicate_and_missing(tmp_path, repo):
 def fill_template(tmp_path, repo, rows) -> Path:
     from openpyxl import load_workbook
 
-    from educat.standards.downloads import write_template
+    from educat.standards.template import write_template
 
     std = repo.standard("edu-basic-data", "1.0.0")
     entity = std.entities["student"]

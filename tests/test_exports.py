@@ -12,7 +12,8 @@ from jsonschema import Draft202012Validator
 from openpyxl import load_workbook
 
 from educat.core import paths
-from educat.standards.downloads import example_rows, json_schema, resolve_codelists, sample_csv, write_template
+from educat.standards.downloads import example_rows, json_schema, resolve_codelists, sample_csv
+from educat.standards.template import write_template
 from educat.core.loader import load_repo
 from educat.core.model import Entity, FieldDef
 from educat.tables.frictionless_check import validate_table

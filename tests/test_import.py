@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 
 from educat.catalog.records import catalog_entity
 from educat.cli import cli
-from educat.standards.downloads import write_template
+from educat.standards.template import write_template
 from educat.catalog.import_cells import cell_value, code_value
 from educat.catalog.importer import (
     CatalogImportError,

@@ -19,6 +19,8 @@ from educat.standards.validate import StandardChecks
 
 
 class Validator(StandardChecks, DatasetChecks, CatalogChecks, ValidatorBase):
+    """Every check of the repository, in the order findings are reported."""
+
     def run(self) -> ValidationReport:
         for std in self.repo.all_standards():
             self.standard(std)
@@ -37,7 +39,6 @@ class Validator(StandardChecks, DatasetChecks, CatalogChecks, ValidatorBase):
             featured=sum(1 for r in records if r.data.get("featured") is True),
         )
         return self.report
-
 
 
 def validate_repo(root: Path, today: dt.date | None = None) -> tuple[Repo, ValidationReport]:

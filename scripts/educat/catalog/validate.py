@@ -10,7 +10,8 @@ from educat.core.findings import Finding
 
 
 class CatalogChecks:
-    """Mixed into the validator; uses ``self.add``, ``self.check_meta`` and ``self.repo`` of ``ValidatorBase``."""
+    """Mixed into ``educat.validate.Validator`` on ``core.validator.ValidatorBase`` (``add``, ``check_meta``,
+    ``cell_problems``, ``repo``, ``today``); runs after the standards so ``bad_entities`` is known."""
 
     # -- collections -----------------------------------------------------------------------
     def collections(self) -> None:

@@ -128,7 +128,7 @@ def template(standard, entity, output, force, root):
         educat template resource-metadata -o 资源导入模板.xlsx
     """
     from educat.core.loader import load_repo
-    from educat.standards.downloads import write_template
+    from educat.standards.template import write_template
     from educat.tables.check import CheckError, find_entity
 
     repo, _ = load_repo(root)

@@ -103,4 +103,4 @@ class ValidatorBase:
     def cell_problems(self, problems: list[Finding], path: Path, line_of=None, severity: str = "error") -> None:
         for p in problems:
             line = line_of(p) if line_of else p.row
-            self.add(p.type, p.message, path, line, note=p.note, row=None if line_of else p.row, field=p.field, severity=severity)
+            self.add(p.type, p.message, path, line, note=p.note, row=None if line_of else p.row, field=p.field or "", severity=severity)

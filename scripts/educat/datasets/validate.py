@@ -15,7 +15,9 @@ OPEN_PUBLICLY = ("无条件开放", "有条件开放")
 
 
 class DatasetChecks:
-    """Mixed into the validator; uses ``self.add``, ``self.check_meta`` and ``self.repo`` of ``ValidatorBase``."""
+    """Mixed into ``educat.validate.Validator`` on ``core.validator.ValidatorBase`` (``add``, ``check_meta``,
+    ``cell_problems``, ``repo``, ``report``); a local field is checked like an entity field, with
+    ``field_refs`` of ``standards.validate.StandardChecks``."""
 
     # -- datasets --------------------------------------------------------------------------
     def dataset(self, ds: Dataset) -> None:

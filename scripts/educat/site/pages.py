@@ -12,7 +12,8 @@ import json
 
 from markupsafe import Markup
 
-from educat.standards.downloads import example_rows, json_schema, sample_csv, template_bytes
+from educat.standards.downloads import example_rows, json_schema, sample_csv
+from educat.standards.template import template_bytes
 from educat.tables.identifiers import RULES
 from educat.core.model import Entity, FieldDef, Repo, Standard, semver_key
 from educat.catalog.exports import catalog_labels

@@ -15,7 +15,9 @@ from educat.tables.identifiers import RULES
 
 
 class StandardChecks:
-    """Mixed into the validator; uses ``self.add``, ``self.check_meta`` and ``self.repo`` of ``ValidatorBase``."""
+    """Mixed into ``educat.validate.Validator`` on ``core.validator.ValidatorBase`` (``add``, ``check_meta``,
+    ``repo``, ``report``). Entities whose definition is unusable go into ``bad_entities``: their
+    examples, dataset resources and catalog records are not judged against them."""
 
     # -- standards -------------------------------------------------------------------------
     def standard(self, std: Standard) -> None:
@@ -116,14 +118,14 @@ class StandardChecks:
         actual = {p.key for p in problems}
         if example.expected is None:
             for p in problems:
-                self.add("example-error", f"合规样例出现了错误:[{p.type}] {p.message}", path, p.row, row=p.row, field=p.field, note="改正样例数据,或把它登记为不合规样例并声明错误")
+                self.add("example-error", f"合规样例出现了错误:[{p.type}] {p.message}", path, p.row, row=p.row, field=p.field or "", note="改正样例数据,或把它登记为不合规样例并声明错误")
             return
         expected = set(example.expected)
         for key in sorted(expected - actual, key=str):
             self.add("example-error", f"声明的错误没有出现:第 {key[0]} 行 字段 {key[1] or '-'} [{key[2]}]", example.path, example.line, note="样例数据或 errors 声明有误")
         for p in problems:
             if p.key not in expected:
-                self.add("example-error", f"出现了未声明的错误:[{p.type}] {p.message}", path, p.row, row=p.row, field=p.field, note="在 examples.yaml 中声明该错误,或改正样例")
+                self.add("example-error", f"出现了未声明的错误:[{p.type}] {p.message}", path, p.row, row=p.row, field=p.field or "", note="在 examples.yaml 中声明该错误,或改正样例")
 
     def openapi(self, std: Standard) -> None:
         try:
