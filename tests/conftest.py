@@ -126,10 +126,8 @@ RECORDS_YAML = """
 """
 
 
-@pytest.fixture
-def mini_repo(tmp_path: Path) -> Path:
-    """A small, valid content repository: one standard, one dataset, one catalog record."""
-    root = tmp_path / "repo"
+def make_mini_repo(root: Path) -> Path:
+    """Write the small, valid content repository into ``root``."""
     base = root / "standards" / "demo" / "1.0.0"
     write(base / "standard.yaml", STANDARD_YAML)
     write(base / "entities" / "org.yaml", ENTITY_YAML)
@@ -156,6 +154,22 @@ def mini_repo(tmp_path: Path) -> Path:
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(REPO / "docs", root / "docs")
     return root
+
+
+@pytest.fixture
+def mini_repo(tmp_path: Path) -> Path:
+    """A small, valid content repository: one standard, one dataset, one catalog record."""
+    return make_mini_repo(tmp_path / "repo")
+
+
+@pytest.fixture(scope="session")
+def mini_site(tmp_path_factory) -> tuple[Path, Path]:
+    """(repository, site) of ``mini_repo`` built once for the whole session, for tests that only
+    read the built site. A test that changes the content or the site needs its own build."""
+    from educat.site.build import build_site
+
+    root = make_mini_repo(tmp_path_factory.mktemp("mini-site") / "repo")
+    return root, build_site(root, root / "site")
 
 
 def build_past_the_html_check(root: Path) -> Path:

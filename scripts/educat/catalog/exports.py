@@ -8,9 +8,11 @@ import io
 import json
 from xml.sax.saxutils import escape as xml_escape
 
+from educat.core import urls
 from educat.core.model import Record, Repo
 
 FEED_SIZE = 50
+FEED = urls.CATALOG_EXPORTS["atom"]
 
 
 def catalog_labels(repo: Repo) -> dict[str, dict[str, str]]:
@@ -61,10 +63,6 @@ def catalog_csv(repo: Repo) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _absolute(site_url: str, url: str) -> str:
-    return site_url.rstrip("/") + "/" + url if site_url else url
-
-
 def learning_resource(record: Record, labels: dict[str, dict[str, str]], site_url: str = "") -> dict:
     """schema.org LearningResource with educationalAlignment for 学段/年级/学科/教材版本."""
     d = record.data
@@ -79,7 +77,7 @@ def learning_resource(record: Record, labels: dict[str, dict[str, str]], site_ur
     if d.get("edition"):
         subject["educationalFramework"] = name("edition", d.get("edition"))
     alignment.append(subject)
-    page = _absolute(site_url, f"catalog/r/{record.id}/")
+    page = urls.absolute(site_url, urls.record(record.id))
     data = {
         "@context": "https://schema.org",
         "@type": "LearningResource",
@@ -128,18 +126,18 @@ def atom_feed(repo: Repo, title: str, site_url: str = "", size: int = FEED_SIZE)
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN"{f" xml:base={xml_quote(base)}" if base else ""}>',
         f"  <title>{xml_escape(title)}:新增课程资源</title>",
-        f"  <id>{xml_escape(base + 'feed.xml') if base else 'tag:educat,2026:catalog-feed'}</id>",
+        f"  <id>{xml_escape(base + FEED) if base else 'tag:educat,2026:catalog-feed'}</id>",
         f"  <updated>{updated}</updated>",
-        '  <link rel="self" href="feed.xml"/>',
-        '  <link rel="alternate" href="catalog/"/>',
+        f'  <link rel="self" href="{FEED}"/>',
+        f'  <link rel="alternate" href="{urls.CATALOG}"/>',
     ]
     for r in items:
         published = f"{r.data.get('published')}T00:00:00Z"
         out += [
             "  <entry>",
             f"    <title>{xml_escape(r.title)}</title>",
-            f"    <id>{xml_escape(base + 'catalog/r/' + r.id + '/') if base else 'tag:educat,2026:resource:' + xml_escape(r.id)}</id>",
-            f'    <link href="catalog/r/{xml_escape(r.id)}/"/>',
+            f"    <id>{xml_escape(base + urls.record(r.id)) if base else 'tag:educat,2026:resource:' + xml_escape(r.id)}</id>",
+            f'    <link href="{xml_escape(urls.record(r.id))}"/>',
             f"    <published>{published}</published>",
             f"    <updated>{published}</updated>",
             f"    <author><name>{xml_escape(str(r.data.get('provider', '')))}</name></author>",
@@ -155,8 +153,8 @@ def xml_quote(value: str) -> str:
 
 
 FORMATS = {
-    "json": ("catalog.json", lambda repo, site_url, title: catalog_json(repo)),
-    "csv": ("catalog.csv", lambda repo, site_url, title: catalog_csv(repo)),
-    "jsonld": ("catalog.jsonld", lambda repo, site_url, title: catalog_jsonld(repo, site_url)),
-    "atom": ("feed.xml", lambda repo, site_url, title: atom_feed(repo, title, site_url)),
+    "json": (urls.CATALOG_EXPORTS["json"], lambda repo, site_url, title: catalog_json(repo)),
+    "csv": (urls.CATALOG_EXPORTS["csv"], lambda repo, site_url, title: catalog_csv(repo)),
+    "jsonld": (urls.CATALOG_EXPORTS["jsonld"], lambda repo, site_url, title: catalog_jsonld(repo, site_url)),
+    "atom": (urls.CATALOG_EXPORTS["atom"], lambda repo, site_url, title: atom_feed(repo, title, site_url)),
 }

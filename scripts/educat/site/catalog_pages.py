@@ -18,6 +18,7 @@ from markupsafe import Markup
 from educat.catalog.linkstatus import STATUS_FILE, STATUS_NAMES, read_status
 from educat.catalog.records import Rubric, load_rubric
 from educat.catalog.exports import FORMATS, learning_resource, newest
+from educat.core import urls
 from educat.core.model import Collection, Record, Repo
 from educat.site.common import Asset, Page, bar_table, code_label, duration_text, example_badge, front, record_url, stage_url
 from educat.site.html import a, badge, block, dl, is_safe_url, json_ld, md, rel_url, table, text
@@ -47,7 +48,7 @@ FACETS = (  # (field, label, multi-valued)
 
 
 def collection_url(collection: Collection) -> str:
-    return f"catalog/collections/{collection.slug}/"
+    return urls.collection(collection.slug)
 
 
 class CatalogPages:
@@ -87,9 +88,9 @@ class CatalogPages:
 
     def assets(self, title: str):
         meta, shards = self.index()
-        yield Asset("catalog/index/meta.json", content=json.dumps(meta, ensure_ascii=False, separators=(",", ":")))
+        yield Asset(urls.CATALOG_INDEX + "meta.json", content=json.dumps(meta, ensure_ascii=False, separators=(",", ":")))
         for name, rows in shards.items():
-            yield Asset(f"catalog/index/{name}", content=json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
+            yield Asset(urls.CATALOG_INDEX + name, content=json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
         for fmt, (filename, make) in FORMATS.items():
             yield Asset(filename, content=make(self.repo, self.site_url, title))
 
@@ -159,7 +160,7 @@ class CatalogPages:
         return {c.code: c.parent for c in codelist.codes.values()} if codelist else {}
 
     def browse(self) -> Page:
-        here = "catalog/"
+        here = urls.CATALOG
         records = self.repo.records
         out = [front("课程资源"), "# 课程资源\n"]
         out.append(f"经过遴选的 {len(records)} 条课程资源,按《教育资源元数据标准》编目。标“精品”的资源满足公开的[精品标准](rubric/)。\n")
@@ -193,7 +194,11 @@ class CatalogPages:
         out.append("## 资源类型分布\n")
         out.append(block(bar_table("资源类型", Counter(self.label("resource_type", r.data.get("resource_type")) for r in records))))
         out.append("## 下载与订阅\n")
-        out.append("[catalog.json](../catalog.json) · [catalog.csv](../catalog.csv)(UTF-8 BOM,Excel 可直接打开)· [catalog.jsonld](../catalog.jsonld)(schema.org)· [feed.xml](../feed.xml)(Atom,新增资源)· [链接检查报告](links/)\n")
+        files = {fmt: (name, rel_url(urls.CATALOG, name)) for fmt, name in urls.CATALOG_EXPORTS.items()}
+        out.append(
+            "[{0[0]}]({0[1]}) · [{1[0]}]({1[1]})(UTF-8 BOM,Excel 可直接打开)· [{2[0]}]({2[1]})(schema.org)· [{3[0]}]({3[1]})(Atom,新增资源)".format(*(files[f] for f in ("json", "csv", "jsonld", "atom")))
+            + f"· [链接检查报告]({rel_url(urls.CATALOG, urls.CATALOG_LINKS)})\n"
+        )
         return Page(here, "\n".join(out), in_nav=True)
 
     def stage_pages(self, code: str, records: list[Record]):
@@ -203,7 +208,7 @@ class CatalogPages:
         pages = max(1, -(-len(records) // STAGE_PAGE_SIZE))
         small = len(self.repo.records) <= LUNR_MAX_RESOURCES
         for number in range(1, pages + 1):
-            here = stage_url(code) + (f"p{number}/" if number > 1 else "")
+            here = urls.stage(code, number)
             chunk = records[(number - 1) * STAGE_PAGE_SIZE : number * STAGE_PAGE_SIZE]
             title = f"{name}课程资源" + (f"(第 {number} 页)" if number > 1 else "")
             out = [front(title, lunr=number == 1 and small), f"# {md(title)}\n", f"共 {len(records)} 条,第 {number} / {pages} 页。按学科、年级排列;按条件筛选请用[课程资源](../{'../' if number > 1 else ''})页。\n"]
@@ -214,9 +219,9 @@ class CatalogPages:
             out.append(block((table(["资源", "年级", "学科", "教材版本", "类型", ""], rows))))
             links = []
             if number > 1:
-                links.append(a(rel_url(here, stage_url(code) + (f"p{number - 1}/" if number > 2 else "")), "上一页"))
+                links.append(a(rel_url(here, urls.stage(code, number - 1)), "上一页"))
             if number < pages:
-                links.append(a(rel_url(here, stage_url(code) + f"p{number + 1}/"), "下一页"))
+                links.append(a(rel_url(here, urls.stage(code, number + 1)), "下一页"))
             if links:
                 out.append(block(Markup('<nav class="educat-pager" aria-label="分页">{}</nav>').format(Markup(" · ").join(links))))
             yield Page(here, "\n".join(out))
@@ -262,7 +267,7 @@ class CatalogPages:
         out = [front(record.title, str(d.get("description", "")), lunr=len(self.repo.records) <= LUNR_MAX_RESOURCES), f"# {md(record.title)}{example_badge(d.get('example'))}\n"]
         if d.get("featured") is True:
             out.append(block(Markup('<div class="educat-featured-box">{} <strong>入选理由:</strong>{}<br><strong>审核人:</strong>{} · <strong>审核日期:</strong>{} · {}</div>').format(
-                badge("精品", "educat-featured"), text(d.get("featured_reason", "")), text(d.get("reviewer", "")), text(d.get("review_date", "")), a(rel_url(here, "catalog/rubric/"), "精品标准"))))
+                badge("精品", "educat-featured"), text(d.get("featured_reason", "")), text(d.get("reviewer", "")), text(d.get("review_date", "")), a(rel_url(here, urls.CATALOG_RUBRIC), "精品标准"))))
         out.append(block(dl([
             ("访问地址", link),
             ("简介", d.get("description")),
@@ -311,7 +316,7 @@ class CatalogPages:
         return Page(here, "\n".join(out))
 
     def rubric_page(self) -> Page:
-        here = "catalog/rubric/"
+        here = urls.CATALOG_RUBRIC
         r = self.rubric
         out = [front(r.title, lunr=len(self.repo.records) <= LUNR_MAX_RESOURCES), f"# {md(r.title)}\n"]
         if r.introduction:
@@ -336,7 +341,7 @@ class CatalogPages:
         return Page(here, "\n".join(out))
 
     def link_report(self) -> Page:
-        here = "catalog/links/"
+        here = urls.CATALOG_LINKS
         out = [front("链接检查报告"), "# 链接检查报告\n"]
         if not self.links:
             out.append("尚未运行链接检查。维护人员运行 `educat linkcheck` 后,结果写入 `catalog/linkcheck.json`,下次构建时显示在这里和各资源页上。\n")
@@ -376,7 +381,7 @@ FIND_FORM = Markup(
 
 def find_page() -> Page:
     """/find/: full-text search over the split index of ``findindex`` (docs/javascripts/find.js)."""
-    here = "find/"
+    here = urls.FIND
     intro = (
         "搜索全部课程资源,以及数据标准、数据集和专题。中文按词切分(构建时用 jieba),例如输入“数学 微课”;"
         "检索词可以写在地址里分享,如 `find/?text=勾股定理`。索引分块存放,每次搜索只下载用到的词和结果,目录再大也一样。\n"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from educat.core import urls
 from educat.core.model import Dataset, Record, Standard
 from educat.core.paths import is_inside
 from educat.site.html import badge, rel_url, table
@@ -34,24 +35,24 @@ class Asset:
 
 
 def std_url(std: Standard, version: str | None = None) -> str:
-    return f"standards/{std.slug}/{version or std.version}/"
+    return urls.standard_version(std.slug, version or std.version)
 
 
 def codelist_url(std: Standard, name: str, here: str | None = None) -> str:
-    url = f"{std_url(std)}codelists/{name}/"
+    url = urls.codelist(std.slug, std.version, name)
     return url if here is None else rel_url(here, url)
 
 
 def dataset_url(ds: Dataset) -> str:
-    return f"datasets/{ds.slug}/"
+    return urls.dataset(ds.slug)
 
 
 def record_url(record: Record) -> str:
-    return f"catalog/r/{record.id}/"
+    return urls.record(record.id)
 
 
 def stage_url(code: str) -> str:
-    return f"catalog/stage/{code}/"
+    return urls.stage(code)
 
 
 def source_files(folder: Path) -> list[str]:

@@ -13,6 +13,7 @@ import pandas as pd
 from frictionless import Resource
 from markupsafe import Markup
 
+from educat.core import urls
 from educat.core.model import Dataset, DatasetResource, Repo
 from educat.datasets.profile import is_numeric, numeric, profile_frame, read_frame
 from educat.tables.frictionless_check import frictionless_schema
@@ -36,7 +37,7 @@ PERIODICITY = {  # EU frequency vocabulary, for DCAT-AP's dct:accrualPeriodicity
 
 
 def download_name(res: DatasetResource, suffix: str) -> str:
-    return f"downloads/{res.name}.{suffix}"
+    return urls.dataset_download(res.name, suffix)
 
 
 def _year_field(res: DatasetResource):
@@ -76,7 +77,7 @@ class DatasetPages:
     def assets(self, ds: Dataset):
         base = dataset_url(ds)
         for name in source_files(ds.path):
-            yield Asset(base + "files/" + name, path=ds.path / name)
+            yield Asset(base + urls.dataset_files() + name, path=ds.path / name)
         package = {k: v for k, v in ds.meta.items() if k not in ("resources", "catalog")}
         package["catalog"] = dict(ds.catalog)
         package["resources"] = []
@@ -97,7 +98,7 @@ class DatasetPages:
                 "schema": schema,
                 "conformsTo": f"{res.standard.ref}/{res.entity.name}" if res.entity else None,
             })
-        yield Asset(base + "downloads/datapackage.json", content=json.dumps(package, ensure_ascii=False, indent=2, default=str))
+        yield Asset(base + urls.DATAPACKAGE, content=json.dumps(package, ensure_ascii=False, indent=2, default=str))
 
     @staticmethod
     def xlsx(res: DatasetResource, rows: list[dict]) -> bytes:
@@ -146,13 +147,13 @@ class DatasetPages:
             ("许可", licenses),
             ("遵循标准", conforms),
             ("来源", "、".join(str(s.get("title", "")) for s in meta.get("sources") or [])),
-            ("元数据", Markup("{} · {}").format(a("downloads/datapackage.json", "datapackage.json(含完整字段定义)"), a(rel_url(here, "datasets.json"), "datasets.json(DCAT-AP 目录)"))),
+            ("元数据", Markup("{} · {}").format(a(urls.DATAPACKAGE, "datapackage.json(含完整字段定义)"), a(rel_url(here, urls.DATASETS_JSON), "datasets.json(DCAT-AP 目录)"))),
         ])))
         for res in ds.resources:
             out.append(self.resource_section(ds, res, here))
         out.append("## 原始文件\n")
         files = source_files(ds.path)
-        out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(a("files/" + f, f)) for f in files))))
+        out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(a(urls.dataset_files() + f, f)) for f in files))))
         out.append(block(json_ld(self.schema_org(ds))))
         return Page(here, "\n".join(out))
 
@@ -226,7 +227,7 @@ class DatasetPages:
 
     # -- machine-readable ------------------------------------------------------------------
     def absolute(self, url: str) -> str:
-        return self.site_url.rstrip("/") + "/" + url if self.site_url else url
+        return urls.absolute(self.site_url, url)
 
     def schema_org(self, ds: Dataset) -> dict:
         meta, c = ds.meta, ds.catalog
@@ -292,7 +293,7 @@ class DatasetPages:
         providers = Counter(ds.catalog.get("provider") for ds in self.repo.datasets.values())
         catalog = {
             "@context": DCAT_CONTEXT,
-            "@id": self.absolute("datasets.json"),
+            "@id": self.absolute(urls.DATASETS_JSON),
             "@type": "dcat:Catalog",
             "dct:title": f"{title}:数据集目录",
             "dct:description": "按政务数据资源目录(GB/T 21063)登记、以 DCAT-AP 发布的数据集目录。",
@@ -304,8 +305,8 @@ class DatasetPages:
 
     # -- the index -------------------------------------------------------------------------
     def index(self) -> Page:
-        here = "datasets/"
-        out = [front("数据集"), "# 数据集\n", "按政务数据资源目录(GB/T 21063)的做法登记的数据集。公开的数据集只包含汇总或脱敏后的数据,不含敏感个人信息。机器可读目录:[datasets.json](../datasets.json)(DCAT-AP,JSON-LD)。\n"]
+        here = urls.DATASETS
+        out = [front("数据集"), "# 数据集\n", "按政务数据资源目录(GB/T 21063)的做法登记的数据集。公开的数据集只包含汇总或脱敏后的数据,不含敏感个人信息。机器可读目录:[datasets.json](" + rel_url(urls.DATASETS, urls.DATASETS_JSON) + ")(DCAT-AP,JSON-LD)。\n"]
         selects = []
         for key, label in FILTERS:
             counts = Counter(str(ds.catalog.get(key, "")) for ds in self.repo.datasets.values())

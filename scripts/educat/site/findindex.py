@@ -35,13 +35,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from educat.core import urls
+
 CHUNK = 10
 INLINE_MAX = 64
 TERM_FILE_MAX = 32 * 1024
 PREFIX_TERMS = 4  # a word typed in part stands for this many of the terms it begins (find.js too)
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"  # JSON-safe, 64
 MAX_TERM = 12
-INDEX_DIR = "find/idx"
+INDEX_DIR = urls.FIND_INDEX.rstrip("/")
 WORD = re.compile(r"[0-9a-z]+|[\u3400-\u9fff\uf900-\ufaff]+")
 # function words that would give every document a posting and never narrow a search
 STOPWORDS = frozenset("的 了 和 与 及 或 是 在 为 对 等 中 把 被 让 一个 这 那 其 之 以 于 也 并 而 (示例) 示例".split())

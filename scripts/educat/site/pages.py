@@ -15,6 +15,7 @@ from markupsafe import Markup
 from educat.standards.downloads import example_rows, json_schema, sample_csv
 from educat.standards.template import template_bytes
 from educat.tables.identifiers import RULES
+from educat.core import urls
 from educat.core.model import Entity, FieldDef, Repo, Standard, semver_key
 from educat.catalog.exports import catalog_labels
 from educat.site.common import Asset, Page, code_label, codelist_url, dataset_url, example_badge, front, record_url, source_files, std_url
@@ -26,6 +27,11 @@ from educat.site.standard_pages import api_page, check_section, codelist_page, r
 
 FEATURED_ON_HOME = 12
 PREVIEW_ROWS = 20
+
+
+def files_of(std: Standard, here: str, kind: str, entity: str) -> str:
+    """A link from ``here`` to one of an entity's downloads."""
+    return rel_url(here, urls.standard_files(std.slug, std.version)) + urls.entity_download(kind, entity)
 
 
 class SiteContent:
@@ -81,46 +87,36 @@ class SiteContent:
 
     def assets(self):
         for std in self.repo.all_standards():
-            base = std_url(std)
+            base = urls.standard_files(std.slug, std.version)
             for name in source_files(std.path):
-                yield Asset(base + "files/" + name, path=std.path / name)
+                yield Asset(base + name, path=std.path / name)
             for entity in std.entities.values():
-                yield Asset(base + f"files/{entity.name}.schema.json", content=self.table_schema_json(entity))
-                yield Asset(base + f"files/{entity.name}.json-schema.json", content=json.dumps(json_schema(entity, std, self.repo), ensure_ascii=False, indent=2))
-                yield Asset(base + f"files/templates/{entity.name}.xlsx", content=template_bytes(entity, std, self.repo))
-                yield Asset(base + f"files/samples/{entity.name}.csv", content=sample_csv(entity, example_rows(std, entity)))
+                yield Asset(base + urls.entity_download("table_schema", entity.name), content=self.table_schema_json(entity))
+                yield Asset(base + urls.entity_download("json_schema", entity.name), content=json.dumps(json_schema(entity, std, self.repo), ensure_ascii=False, indent=2))
+                yield Asset(base + urls.entity_download("template", entity.name), content=template_bytes(entity, std, self.repo))
+                yield Asset(base + urls.entity_download("sample_csv", entity.name), content=sample_csv(entity, example_rows(std, entity)))
             for codelist in std.codelists.values():
                 codes = [{"code": c.code, "name": c.name, "description": c.description, "parent": c.parent} for c in codelist.codes.values()]
-                yield Asset(base + f"files/codelists/{codelist.name}.json", content=json.dumps({"name": codelist.name, "title": codelist.title, "source": codelist.source, "codes": codes}, ensure_ascii=False, indent=2))
+                yield Asset(base + urls.codelist_download("json", codelist.name), content=json.dumps({"name": codelist.name, "title": codelist.title, "source": codelist.source, "codes": codes}, ensure_ascii=False, indent=2))
             # /standards/<slug>/latest/ always points at the newest version.
-        yield Asset("standards.json", content=registry(self.repo, self.std_files))
+        yield Asset(urls.STANDARDS_JSON, content=registry(self.repo, self.std_files))
         for slug in self.repo.standards:
-            latest = self.repo.latest(slug)
-            target = f"../{latest.version}/"
-            yield Asset(f"standards/{slug}/latest/index.html", content=_redirect(target))
+            latest = urls.standard_latest(slug)
+            yield Asset(latest + "index.html", content=_redirect(rel_url(latest, urls.standard_version(slug, self.repo.latest(slug).version))))
         for ds in self.repo.datasets.values():
             yield from self.datasets.assets(ds)
-        yield Asset("datasets.json", content=self.datasets.dcat(self.title))
+        yield Asset(urls.DATASETS_JSON, content=self.datasets.dcat(self.title))
         yield from self.catalog.assets(self.title)
 
     @staticmethod
     def std_files(std: Standard) -> dict:
-        base = std_url(std) + "files/"
+        base = urls.standard_files(std.slug, std.version)
         files = {
-            "entities": {
-                name: {
-                    "table_schema": f"{base}{name}.schema.json",
-                    "json_schema": f"{base}{name}.json-schema.json",
-                    "source": f"{base}entities/{name}.yaml",
-                    "template": f"{base}templates/{name}.xlsx",
-                    "sample_csv": f"{base}samples/{name}.csv",
-                }
-                for name in std.entities
-            },
-            "codelists": {name: {"csv": f"{base}codelists/{name}.csv", "json": f"{base}codelists/{name}.json"} for name in std.codelists},
+            "entities": {name: {kind: base + urls.entity_download(kind, name) for kind in urls.ENTITY_DOWNLOADS} for name in std.entities},
+            "codelists": {name: {fmt: base + urls.codelist_download(fmt, name) for fmt in urls.CODELIST_DOWNLOADS} for name in std.codelists},
         }
         if std.openapi:
-            files["openapi"] = f"{base}openapi.yaml"
+            files["openapi"] = base + urls.OPENAPI_FILE
         return files
 
     @staticmethod
@@ -137,8 +133,8 @@ class SiteContent:
             ("实体", sum(len(s.entities) for s in (repo.latest(x) for x in repo.standards)), "standards/"),
             ("代码表", sum(len(s.codelists) for s in (repo.latest(x) for x in repo.standards)), "standards/"),
             ("数据集", len(repo.datasets), "datasets/"),
-            ("课程资源", len(records), "catalog/"),
-            ("精品资源", len(featured), "catalog/"),
+            ("课程资源", len(records), urls.CATALOG),
+            ("精品资源", len(featured), urls.CATALOG),
         ]
         cards = Markup("").join(
             Markup('<a class="educat-count" href="{}"><strong>{}</strong><span>{}</span></a>').format(rel_url("", url), n, label)
@@ -188,7 +184,7 @@ class SiteContent:
         out = [front("数据标准"), "# 数据标准\n"]
         out.append("市—区—校三级数据标准体系中由本局发布的标准。每个标准列出实体(数据表)的字段字典、代码表和样例,并提供原始文件下载。地址 `/standards/<标识>/<版本>/` 长期有效,`/standards/<标识>/latest/` 总是指向最新版本。\n")
         out.append(block(self._standards_table("standards/")))
-        return Page("standards/", "\n".join(out), in_nav=True)
+        return Page(urls.STANDARDS, "\n".join(out), in_nav=True)
 
     def standard_page(self, std: Standard) -> Page:
         here = std_url(std)
@@ -197,7 +193,7 @@ class SiteContent:
         refs = Markup("<br>").join(Markup("{} {}").format(r.get("code", ""), r.get("title", "")) for r in meta.get("references") or [] if isinstance(r, dict))
         versions = sorted(self.repo.standards[std.slug], key=semver_key)
         others = Markup(" ").join(a(rel_url(here, std_url(std, v)), v) for v in versions if v != std.version)
-        history = a(rel_url(here, f"standards/{std.slug}/") + f"#v-{std.version.replace('.', '-')}", "与上一版本的差异") if versions.index(std.version) > 0 else a(rel_url(here, f"standards/{std.slug}/"), "版本与变更")
+        history = a(rel_url(here, urls.standard(std.slug)) + f"#v-{std.version.replace('.', '-')}", "与上一版本的差异") if versions.index(std.version) > 0 else a(rel_url(here, urls.standard(std.slug)), "版本与变更")
         out.append(block(dl([
             ("标识", Markup("<code>{}</code>").format(std.slug)),
             ("版本", std.version),
@@ -232,18 +228,19 @@ class SiteContent:
             rows = []
             for ex in std.examples:
                 expected = "合规" if ex.expected is None else "应报错:" + ";".join(f"第 {r} 行 {f or '-'} {t}" for r, f, t in ex.expected)
-                rows.append([a(f"files/examples/{ex.file}", ex.file), ex.entity, ex.description, expected])
+                rows.append([a(rel_url(here, urls.standard_files(std.slug, std.version)) + f"examples/{ex.file}", ex.file), ex.entity, ex.description, expected])
             out.append(block(table(["文件", "实体", "说明", "校验结果"], rows)))
-        out.append(check_section(self.repo, std, here, lambda e: f"files/templates/{e.name}.xlsx"))
+        out.append(check_section(self.repo, std, here, lambda e: files_of(std, here, "template", e.name)))
         if std.openapi:
             out.append("## 接口规范\n")
-            out.append(block(Markup("<p>{}(按接口列出方法、路径、参数、请求与响应字段和示例报文)· OpenAPI 3.1 原文:{}</p>").format(a("api/", "查看全部接口"), a("files/openapi.yaml", "openapi.yaml"))))
+            out.append(block(Markup("<p>{}(按接口列出方法、路径、参数、请求与响应字段和示例报文)· OpenAPI 3.1 原文:{}</p>").format(a(rel_url(here, urls.standard_api(std.slug, std.version)), "查看全部接口"), a(rel_url(here, urls.standard_files(std.slug, std.version)) + urls.OPENAPI_FILE, "openapi.yaml"))))
         out.append("## 下载\n")
         files = source_files(std.path)
-        links = [a("files/" + f, f) for f in files] + [a(f"files/{e}.schema.json", f"{e}.schema.json(Table Schema)") for e in std.entities]
-        links += [a(f"files/{e}.json-schema.json", f"{e}.json-schema.json(JSON Schema)") for e in std.entities]
-        links += [a(f"files/templates/{e}.xlsx", f"templates/{e}.xlsx(填报模板)") for e in std.entities]
-        links += [a(rel_url(here, "standards.json"), "standards.json(全部标准的机器可读登记表)")]
+        folder = rel_url(here, urls.standard_files(std.slug, std.version))
+        links = [a(folder + f, f) for f in files] + [a(files_of(std, here, "table_schema", e), f"{urls.entity_download('table_schema', e)}(Table Schema)") for e in std.entities]
+        links += [a(files_of(std, here, "json_schema", e), f"{urls.entity_download('json_schema', e)}(JSON Schema)") for e in std.entities]
+        links += [a(files_of(std, here, "template", e), f"{urls.entity_download('template', e)}(填报模板)") for e in std.entities]
+        links += [a(rel_url(here, urls.STANDARDS_JSON), "standards.json(全部标准的机器可读登记表)")]
         out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(x) for x in links))))
         return Page(here, "\n".join(out))
 
@@ -275,11 +272,11 @@ class SiteContent:
         head = f"### {md(entity.title)}(`{entity.name}`) {{#entity-{entity.name}}}\n"
         desc = Markup("<p>{}</p>").format(text(entity.description))
         links = [
-            a(f"files/templates/{entity.name}.xlsx", "XLSX 填报模板"),
-            a(f"files/samples/{entity.name}.csv", "样例 CSV(UTF-8 BOM,Excel 可直接打开)"),
-            a(f"files/{entity.name}.schema.json", "Table Schema"),
-            a(f"files/{entity.name}.json-schema.json", "JSON Schema 2020-12"),
-            a(f"files/entities/{entity.name}.yaml", "YAML 源文件"),
+            a(files_of(std, here, "template", entity.name), "XLSX 填报模板"),
+            a(files_of(std, here, "sample_csv", entity.name), "样例 CSV(UTF-8 BOM,Excel 可直接打开)"),
+            a(files_of(std, here, "table_schema", entity.name), "Table Schema"),
+            a(files_of(std, here, "json_schema", entity.name), "JSON Schema 2020-12"),
+            a(files_of(std, here, "source", entity.name), "YAML 源文件"),
         ]
         downloads = Markup("<p>下载:{}</p>").format(Markup(" · ").join(links))
         rows = self._field_rows(entity.fields, std, here)

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from educat.tables.check import check_file
 from educat.standards.diff import diff_standards, is_breaking
+from educat.core import urls
 from educat.core.model import CodeList, Repo, Standard, semver_key
 from educat.site.api_page import render_api
 from educat.standards.openapi.document import load_openapi
@@ -41,7 +42,7 @@ def used_by_index(repo: Repo) -> dict[tuple[str, str, str], list[tuple[str, str]
         for res in ds.resources:
             if res.standard is not None:
                 local = [f for f in res.fields if res.entity is None or res.entity.field(f.name) is not f]
-                note(local, res.standard, f"数据集 {ds.title} / {res.title}", f"datasets/{ds.slug}/")
+                note(local, res.standard, f"数据集 {ds.title} / {res.title}", urls.dataset(ds.slug))
     return index
 
 
@@ -76,7 +77,7 @@ def codelist_page(std: Standard, codelist: CodeList, used_by: list[tuple[str, st
         ("来源", codelist.source),
         ("说明", codelist.description),
         ("代码数", str(len(codelist.codes))),
-        ("下载", Markup("{} · {}").format(a(rel_url(here, std_url(std)) + f"files/codelists/{codelist.name}.csv", "CSV"), a(rel_url(here, std_url(std)) + f"files/codelists/{codelist.name}.json", "JSON"))),
+        ("下载", Markup("{} · {}").format(a(rel_url(here, urls.standard_files(std.slug, std.version)) + urls.codelist_download("csv", codelist.name), "CSV"), a(rel_url(here, urls.standard_files(std.slug, std.version)) + urls.codelist_download("json", codelist.name), "JSON"))),
     ])))
     hierarchical = any(c.parent for c in codelist.codes.values())
     parents = std.codelists.get(codelist.parent_codelist) if codelist.parent_codelist else None
@@ -99,7 +100,7 @@ def codelist_page(std: Standard, codelist: CodeList, used_by: list[tuple[str, st
 
 def versions_page(repo: Repo, slug: str):
     """/standards/<slug>/: every version, newest first, each with its diff to the one before."""
-    here = f"standards/{slug}/"
+    here = urls.standard(slug)
     versions = sorted(repo.standards[slug].values(), key=lambda s: semver_key(s.version))
     latest = versions[-1]
     out = [front(f"{latest.title} 版本与变更"), f"# {md(latest.title)}:版本与变更\n"]
@@ -152,14 +153,14 @@ def registry(repo: Repo, files_of) -> str:
                 "files": files_of(std),
             })
         latest = repo.latest(slug)
-        standards.append({"slug": slug, "title": latest.title, "latest": latest.version, "latest_url": f"standards/{slug}/latest/", "versions": versions})
+        standards.append({"slug": slug, "title": latest.title, "latest": latest.version, "latest_url": urls.standard_latest(slug), "versions": versions})
     return json.dumps({"standards": standards}, ensure_ascii=False, indent=2)
 
 
 
 def api_page(repo: Repo, std: Standard):
     """/standards/<slug>/<version>/api/: every operation of the OpenAPI document, rendered statically."""
-    here = std_url(std) + "api/"
+    here = urls.standard_api(std.slug, std.version)
     doc = load_openapi(std.openapi)
 
     def codelist_link(ref: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Reading an OpenAPI document: load it with line numbers, JSON pointers, local ``$ref``\s and
+"""Reading an OpenAPI document: load it with line numbers, JSON pointers, local ``$ref`` references and
 walking its nodes. Only references inside the document (``#/...``) are followed; nothing is
 ever fetched."""
 
