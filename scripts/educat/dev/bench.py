@@ -114,7 +114,10 @@ def search_costs(site: Path, queries: list[str]) -> tuple[dict[str, tuple[int, i
     import http.server
     import threading
 
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright  # a test dependency: only the bench needs it
+    except ImportError:
+        raise SystemExit("make bench 需要测试依赖 playwright:运行 .venv/bin/pip install -e '.[test]'(make bench 会自动安装)") from None
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
