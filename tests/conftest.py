@@ -172,6 +172,15 @@ def mini_site(tmp_path_factory) -> tuple[Path, Path]:
     return root, build_site(root, root / "site")
 
 
+@pytest.fixture(scope="session")
+def real_content():
+    """(repo, report) of this repository's own content, validated once for the session. Tests
+    read it; none may change it."""
+    from educat.validate import validate_repo
+
+    return validate_repo(REPO)
+
+
 def build_past_the_html_check(root: Path) -> Path:
     """Build although content carries HTML, which validate refuses: proves the pages escape it
     anyway (defence in depth, e.g. for plain ``mkdocs build`` of an older checkout)."""

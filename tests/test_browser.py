@@ -19,7 +19,6 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from educat.site.build import build_site
-from educat.validate import validate_repo
 
 from .conftest import REPO
 
@@ -33,8 +32,8 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def real_site(tmp_path_factory):
-    repo, report = validate_repo(REPO)
+def real_site(tmp_path_factory, real_content):
+    repo, report = real_content
     assert report.valid, [p.render() for p in report.errors]
     site = build_site(REPO, tmp_path_factory.mktemp("real") / "site", repo, report)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))

@@ -6,14 +6,12 @@ from collections import Counter
 
 import pytest
 
-from educat.validate import validate_repo
 
-from .conftest import REPO
 
 
 @pytest.fixture(scope="module")
-def content():
-    return validate_repo(REPO)
+def content(real_content):
+    return real_content
 
 
 def test_shipped_content_is_valid(content):

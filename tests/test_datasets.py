@@ -17,20 +17,24 @@ from educat.site.build import build_site
 from educat.site.pages import SiteContent
 from educat.validate import validate_repo
 
-from .conftest import build_past_the_html_check, GOOD_USCC, write
+from .conftest import GOOD_USCC, build_past_the_html_check, make_mini_repo, write
 
 ORGS = [("0001", GOOD_USCC, "12"), ("0002", GOOD_USCC, "3"), ("0003", "", "7"), ("0004", GOOD_USCC, "")]
+ORGS_CSV = "org_id,uscc,staff\n" + "".join(f"{a},{b},{c}\n" for a, b, c in ORGS)
 
 
 @pytest.fixture
 def orgs_repo(mini_repo):
-    write(mini_repo / "datasets/orgs/data/orgs.csv", "org_id,uscc,staff\n" + "".join(f"{a},{b},{c}\n" for a, b, c in ORGS))
+    write(mini_repo / "datasets/orgs/data/orgs.csv", ORGS_CSV)
     return mini_repo
 
 
-@pytest.fixture
-def orgs_site(orgs_repo):
-    return orgs_repo, build_site(orgs_repo, orgs_repo / "site")
+@pytest.fixture(scope="module")
+def orgs_site(tmp_path_factory):
+    """The orgs dataset built once for the module's read-only tests."""
+    root = make_mini_repo(tmp_path_factory.mktemp("orgs") / "repo")
+    write(root / "datasets/orgs/data/orgs.csv", ORGS_CSV)
+    return root, build_site(root, root / "site")
 
 
 def test_profile_numbers_match_an_independent_computation(orgs_repo):

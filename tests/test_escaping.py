@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-from .conftest import build_past_the_html_check, write
+import pytest
+
+from .conftest import build_past_the_html_check, make_mini_repo, write
 
 MARKER = "<script>window.__pwned=1</script>"
 YAML_MARKER = "'" + MARKER + "'"
@@ -46,9 +48,16 @@ def plant(root):
     write(root / "catalog/collections/demo.yaml", f"title: {YAML_MARKER}\ndescription: {YAML_MARKER}\ncurator: {YAML_MARKER}\nitems: [demo-math-weike]\n")
 
 
-def test_no_injected_markup_survives_in_any_page(mini_repo):
-    plant(mini_repo)
-    site = build_past_the_html_check(mini_repo)
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    """The mini repository with markup planted in every text field, built once; both tests only read it."""
+    root = make_mini_repo(tmp_path_factory.mktemp("hostile") / "repo")
+    plant(root)
+    return build_past_the_html_check(root)
+
+
+def test_no_injected_markup_survives_in_any_page(hostile_site):
+    site = hostile_site
     pages = list(site.rglob("*.html")) + list(site.rglob("*.xml"))
     assert len(pages) > 10
     leaks = [p.relative_to(site).as_posix() for p in pages if MARKER in p.read_text(encoding="utf-8", errors="replace")]
@@ -61,13 +70,12 @@ def test_no_injected_markup_survives_in_any_page(mini_repo):
         assert "&lt;script&gt;window.__pwned" in (site / page).read_text(encoding="utf-8"), page
 
 
-def test_injected_markup_does_not_run_in_a_browser(mini_repo):
+def test_injected_markup_does_not_run_in_a_browser(hostile_site):
     from playwright.sync_api import sync_playwright
 
     from .test_browser import ARGS, CHROMIUM
 
-    plant(mini_repo)
-    site = build_past_the_html_check(mini_repo)
+    site = hostile_site
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()

@@ -27,6 +27,8 @@ def checksums(root: Path) -> dict[str, str]:
 
 @pytest.fixture
 def built(mini_repo):
+    """A build of its own, for a test that changes the content or the site (read-only tests
+    use the session's ``mini_site``)."""
     out = build_site(mini_repo, mini_repo / "site")
     return mini_repo, out
 
@@ -35,8 +37,8 @@ def page(site: Path, url: str) -> str:
     return (site / url / "index.html").read_text(encoding="utf-8")
 
 
-def test_pages_exist_with_stable_urls(built):
-    _, site = built
+def test_pages_exist_with_stable_urls(mini_site):
+    root, site = mini_site
     assert "演示标准" in page(site, "standards/demo/1.0.0")
     assert "机构名录" in page(site, "datasets/orgs")
     assert "有理数的加法" in page(site, "catalog/r/demo-math-weike")
@@ -46,8 +48,8 @@ def test_pages_exist_with_stable_urls(built):
     assert (site / ".educat-site").is_file()
 
 
-def test_standard_page_has_dictionary_codelists_examples_downloads(built):
-    _, site = built
+def test_standard_page_has_dictionary_codelists_examples_downloads(mini_site):
+    root, site = mini_site
     html = page(site, "standards/demo/1.0.0")
     for text in ("机构编号", "统一社会信用代码", "<code>org_id</code>", 'href="codelists/gender/"', "org-invalid.csv", "应报错:第 2 行 gender code-error", "GB 32100-2015"):
         assert text in html, text
@@ -61,19 +63,19 @@ def test_standard_page_has_dictionary_codelists_examples_downloads(built):
     assert [f["name"] for f in schema["fields"]] == ["org_id", "uscc", "gender", "staff"]
     codes = json.loads((site / "standards/demo/1.0.0/files/codelists/gender.json").read_text(encoding="utf-8"))
     assert [c["code"] for c in codes["codes"]] == ["0", "1", "2", "9"]
-    assert (site / "standards/demo/1.0.0/files/codelists/gender.csv").read_bytes() == (built[0] / "standards/demo/1.0.0/codelists/gender.csv").read_bytes()
+    assert (site / "standards/demo/1.0.0/files/codelists/gender.csv").read_bytes() == (root / "standards/demo/1.0.0/codelists/gender.csv").read_bytes()
 
 
-def test_dataset_page_shows_catalog_metadata_and_dictionary(built):
-    _, site = built
+def test_dataset_page_shows_catalog_metadata_and_dictionary(mini_site):
+    root, site = mini_site
     html = page(site, "datasets/orgs")
     for text in ("示例局", "无条件共享", "无条件开放", "每年", "演示标准 1.0.0 / 机构", "机构编号", "0002"):
         assert text in html, text
     assert "负责人性别" not in html  # the dataset uses only the fields it lists
 
 
-def test_per_item_pages_stay_out_of_the_nav(built):
-    _, site = built
+def test_per_item_pages_stay_out_of_the_nav(mini_site):
+    root, site = mini_site
     home = page(site, "")
     assert "有理数的加法" in page(site, "catalog/r/demo-math-weike")
     assert 'href="catalog/r/demo-math-weike/"' not in home.split('<div class="md-content"')[0]
@@ -116,16 +118,16 @@ def test_build_does_not_touch_sources(mini_repo):
     assert checksums(mini_repo) == before
 
 
-def test_no_third_party_requests_in_html(built):
-    _, site = built
+def test_no_third_party_requests_in_html(mini_site):
+    root, site = mini_site
     external = re.compile(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//', re.I)
     offenders = [p for p in site.rglob("*.html") if external.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
     assert "fonts.googleapis" not in page(site, "")
 
 
-def test_search_index_segments_chinese(built):
-    _, site = built
+def test_search_index_segments_chinese(mini_site):
+    root, site = mini_site
     index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
     entries = [d for d in index["docs"] if d["location"].startswith("catalog/r/demo-math-weike/")]
     text = " ".join(d["title"] + " " + d["text"] for d in entries)
@@ -133,8 +135,8 @@ def test_search_index_segments_chinese(built):
     assert {"数学", "微课", "有理数"} <= tokens
 
 
-def test_registry_and_downloads(built):
-    _, site = built
+def test_registry_and_downloads(mini_site):
+    root, site = mini_site
     registry = json.loads((site / "standards.json").read_text(encoding="utf-8"))
     demo = next(s for s in registry["standards"] if s["slug"] == "demo")
     assert (demo["latest"], demo["latest_url"]) == ("1.0.0", "standards/demo/latest/")
@@ -145,12 +147,10 @@ def test_registry_and_downloads(built):
     assert sample.startswith(b"\xef\xbb\xbf\xe6\x9c\xba\xe6\x9e\x84\xe7\xbc\x96\xe5\x8f\xb7")  # BOM + 机构编号
 
 
-def test_cross_list_tree_on_the_grade_page(tmp_path):
+def test_cross_list_tree_on_the_grade_page(real_content):
     from educat.site.pages import SiteContent
 
-    from .conftest import REPO
-
-    repo, report = validate_repo(REPO)
+    repo, _ = real_content
     pages = {p.url: p.markdown for p in SiteContent(repo).pages()}
     grade = pages["standards/resource-metadata/1.0.0/codelists/grade/"]
     junior = grade.index("<code>junior</code> 初中")

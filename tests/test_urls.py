@@ -97,7 +97,7 @@ def test_links_and_registries_use_the_map(mini_site):
     assert f'<link href="{urls.record("demo-math-weike")}"/>' in feed
     page = (site / urls.record("demo-math-weike") / "index.html").read_text(encoding="utf-8")
     stage = urls.stage("junior")
-    assert f'href="../../../{stage}"' in page or f'href="../../stage/junior/"' in page, "the record links its 学段 page"
+    assert f'href="../../../{stage}"' in page or 'href="../../stage/junior/"' in page, "the record links its 学段 page"
 
 
 @pytest.mark.parametrize("fmt", sorted(urls.CATALOG_EXPORTS))
