@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from educat import __version__
 from educat.cli import cli
 
-from .conftest import write
+from .conftest import RECORDS_YAML, write
 
 
 def run(*args):
@@ -158,22 +158,6 @@ def test_every_command_prints_one_json_shape(mini_repo, tmp_path):
     assert run(*runs["check"], "--format", "json").exit_code == 1  # the shape is tested on failures too
 
 
-RECORD_WITH_LOCAL_LINK = """
-- id: demo-local-link
-  title: 本地链接(示例)
-  description: 示例记录。
-  stage: junior
-  grades: [g7]
-  subject: math
-  edition: pep
-  resource_type: weike
-  format: video
-  audience: [student]
-  provider: 示例平台
-  url: mailto:someone@example.org
-  license: free-use
-  keywords: [示例]
-  featured: false
-  published: 2026-01-01
-  example: true
-"""
+
+# a record whose link is not http(s): linkcheck skips it without touching the network
+RECORD_WITH_LOCAL_LINK = RECORDS_YAML.replace("demo-math-weike", "demo-local-link").replace("https://resources.example.org/a", "mailto:someone@example.org")

@@ -207,7 +207,7 @@ def main() -> int:
     check_cmd = [educat, "check", str(data), "--root", str(root), "--standard", "edu-basic-data@1.0.0", "--entity", "student", "--engine", "duckdb", "--format", "json", "--limit", "10"]
     def checked_all(text: str) -> bool:
         report = json.loads(text)
-        return report["valid"] and report["rows"] == ROWS
+        return report["valid"] and report["stats"]["rows"] == ROWS
 
     # one unmeasured run first: the file was just generated or evicted, and the baseline, which
     # runs after educat, would otherwise be the only one to find it in the page cache
@@ -231,8 +231,8 @@ def main() -> int:
     bad = work / f"students-bad-{ROWS}.csv"
     planted = plant_errors(data, bad)
     bad_cmd = [*check_cmd[:2], str(bad), *check_cmd[3:]]
-    measure(bad_cmd, check=lambda text: json.loads(text)["counts"] == planted, code_ok=(1,))
-    t_bad, m_bad, bad_times = median_of(bad_cmd, CHECK_RUNS, check=lambda text: json.loads(text)["counts"] == planted, code_ok=(1,))
+    measure(bad_cmd, check=lambda text: json.loads(text)["stats"]["types"] == planted, code_ok=(1,))
+    t_bad, m_bad, bad_times = median_of(bad_cmd, CHECK_RUNS, check=lambda text: json.loads(text)["stats"]["types"] == planted, code_ok=(1,))
     print(f"educat check (errors): {bad_times}", flush=True)
     expected_base = planted["code-error"] + planted["unique-error"] + planted["primary-key"]  # no id-card rule in plain Frictionless
     t_bbase, m_bbase, bbase_times = median_of(

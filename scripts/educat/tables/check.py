@@ -8,21 +8,17 @@ finding keeps the row number the user sees in their editor.
 
 from __future__ import annotations
 
-import csv
-import io
-import mmap
-import os
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import ClassVar
 from pathlib import Path
+from typing import ClassVar
 
+from educat.core.findings import Finding, Result
 from educat.core.model import Entity, FieldDef, Repo, Standard
 from educat.tables.duckdb_engine import EngineUnsupported, run_checks
 from educat.tables.identifiers import RULES
-from educat.tables.readers import ENCODING_NAMES, ReadError, Table, guess_format, mixed_encoding, nul_error, quote_error, read_table
-from educat.core.findings import Finding, Result
-from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, detect_encoding, rule_message
+from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
+from educat.tables.readers import ENCODING_NAMES, ReadError, Table, guess_format, read_csv_header, read_table, scan_damage
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -254,61 +250,6 @@ def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int
         report.totals["no-data"] += 1
     report.mapping = {str(header[i]): columns[i].name for i in sorted(columns)}
     return report
-
-
-def scan_damage(path: Path, encoding: str, window: int = 1 << 26) -> ReadError | None:
-    """Damage DuckDB would read through: NUL bytes, an unclosed quote, and for GBK files a
-    UTF-8 part. The file is memory-mapped 64 MB at a time (so resident memory stays at one
-    window) and searched with memchr; quotes are counted only in windows that hold one, and
-    line numbers only when something is found."""
-    quotes, last_quote = 0, -1
-    with path.open("rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        for offset in range(0, size, window):
-            with mmap.mmap(handle.fileno(), min(window, size - offset), offset=offset, access=mmap.ACCESS_READ) as data:
-                nul = data.find(b"\x00")
-                if nul >= 0:
-                    return nul_error(line_at(path, offset + nul))
-                if data.find(b'"') >= 0:
-                    quotes += data[:].count(b'"')
-                    last_quote = offset + data.rfind(b'"')
-    if quotes % 2:
-        return quote_error(line_at(path, last_quote))
-    if encoding == "gb18030" and size <= 1 << 26:  # larger GBK files are not scanned for a UTF-8 part
-        return mixed_encoding(path.read_bytes())
-    return None
-
-
-def line_at(path: Path, position: int, chunk: int = 1 << 24) -> int:
-    """The 1-based line of a byte position, counted as a stream."""
-    lines = 1
-    with path.open("rb") as handle:
-        while position > 0 and (block := handle.read(min(chunk, position))):
-            lines += block.count(b"\n")
-            position -= len(block)
-    return lines
-
-
-def read_csv_header(path: Path, encoding: str | None) -> tuple[list[str], str]:
-    """The header row and the encoding, reading only the start of the file."""
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    if not head.strip(b"\xef\xbb\xbf\r\n "):
-        raise ReadError("文件为空,或第一行(表头)为空", 1, "第一行应为字段名或中文名")
-    # the 64 KB sample may end inside a multi-byte character: allow up to 3 bytes to be cut
-    candidates = [detect_encoding(head[: len(head) - k]) for k in range(4)]
-    used = encoding or next((e for e in candidates if e in ("utf-8", "utf-8-sig")), next((e for e in candidates if e), ""))
-    if not used:
-        raise ReadError("文件既不是 UTF-8 也不是 GB18030/GBK 文本,可能是二进制文件或已损坏", 1, "确认这是 CSV 文本文件;Excel 文件请保存为 .xlsx")
-    first = head.split(b"\n", 1)[0]
-    try:
-        text = first.decode(used)
-    except (UnicodeDecodeError, LookupError):
-        raise ReadError(f"无法按 {used} 解码表头", 1, "去掉 --encoding 让程序自动识别,或换成正确的编码") from None
-    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
-    if not header or not any(h.strip() for h in header):
-        raise ReadError("文件为空,或第一行(表头)为空", 1, "第一行应为字段名或中文名")
-    return [h.strip() for h in header], used
 
 
 def engine_finding(row, name, kind, rule, value, titles, codelists, columns) -> Finding:

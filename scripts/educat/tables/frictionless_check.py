@@ -12,10 +12,11 @@ from pathlib import Path
 
 from frictionless import Check, Checklist, FrictionlessException, Resource, Schema, errors
 
-from educat.tables.identifiers import RULES
 from educat.core.findings import Finding
-from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message, utf8_encoding
 from educat.core.model import CodeList, FieldDef
+from educat.tables.identifiers import RULES
+from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
+from educat.tables.readers import utf8_encoding
 
 
 class CodeError(errors.CellError):

@@ -1,13 +1,10 @@
-"""Messages and small helpers shared by every table check (the Frictionless path in ``tables``
+"""Messages shared by every table check (the Frictionless path in ``tables``
 and the SQL engine in ``engine``); no heavy imports, so ``educat check`` starts fast."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from educat.core.findings import Finding
-from educat.tables.identifiers import RULES
 from educat.core.model import CodeList
+from educat.tables.identifiers import RULES
 
 TYPE_NAMES = {
     "string": "文本",
@@ -61,31 +58,3 @@ def cell_message(kind: str, rule: str, cell, limit) -> tuple[str, str]:
 
 CODE_FIX = "改为代码表或规则允许的值"
 RULE_FIX = "核对原始证照或系统中的号码后重填"
-
-
-def detect_encoding(data: bytes) -> str:
-    """'utf-8-sig' (BOM), 'utf-8', 'gb18030' or '' when the bytes are none of these."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            data.decode(encoding)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    return ""
-
-
-def utf8_encoding(path: Path) -> tuple[str, Finding | None]:
-    """The UTF-8 flavour of a CSV, or a clear problem when a file that must be UTF-8 is not."""
-    data = path.read_bytes()
-    encoding = detect_encoding(data)
-    if encoding in ("utf-8", "utf-8-sig"):
-        return encoding, None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        row = data[: exc.start].count(b"\n") + 1
-    if encoding == "gb18030":
-        return "", Finding(row=row, field="", type="encoding-error", message="文件是 GB18030/GBK 编码,仓库中的数据文件必须是 UTF-8", note="用 Excel“另存为 → CSV UTF-8”或 iconv -f GB18030 -t UTF-8 转换后再提交")
-    return "", Finding(row=row, field="", type="encoding-error", message="文件不是文本 CSV(无法按 UTF-8 或 GB18030 解码),可能是二进制文件或已损坏", note="确认上传的是 CSV 文本文件,而不是改了扩展名的 Excel 或其他文件")

@@ -12,10 +12,12 @@ import csv
 import datetime as dt
 import io
 import json
+import mmap
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from educat.tables.messages import detect_encoding
+from educat.core.findings import Finding
 
 FORMATS = ("csv", "xlsx", "json", "ndjson")
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8(带 BOM)", "gb18030": "GB18030/GBK"}
@@ -240,3 +242,87 @@ def _read_ndjson(data: bytes) -> Table:
             raise ReadError(f"第 {number} 行应是一个 JSON 对象 {{…}}", number)
         records.append((number, record))
     return _records_table("ndjson", records)
+
+
+# -- encodings and damage, found before a file is parsed ---------------------------------------
+def detect_encoding(data: bytes) -> str:
+    """'utf-8-sig' (BOM), 'utf-8', 'gb18030' or '' when the bytes are none of these."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return ""
+
+
+def utf8_encoding(path: Path) -> tuple[str, Finding | None]:
+    """The UTF-8 flavour of a CSV, or a clear problem when a file that must be UTF-8 is not."""
+    data = path.read_bytes()
+    encoding = detect_encoding(data)
+    if encoding in ("utf-8", "utf-8-sig"):
+        return encoding, None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+    if encoding == "gb18030":
+        return "", Finding(row=row, field="", type="encoding-error", message="文件是 GB18030/GBK 编码,仓库中的数据文件必须是 UTF-8", note="用 Excel“另存为 → CSV UTF-8”或 iconv -f GB18030 -t UTF-8 转换后再提交")
+    return "", Finding(row=row, field="", type="encoding-error", message="文件不是文本 CSV(无法按 UTF-8 或 GB18030 解码),可能是二进制文件或已损坏", note="确认上传的是 CSV 文本文件,而不是改了扩展名的 Excel 或其他文件")
+
+
+def scan_damage(path: Path, encoding: str, window: int = 1 << 26) -> ReadError | None:
+    """Damage DuckDB would read through: NUL bytes, an unclosed quote, and for GBK files a
+    UTF-8 part. The file is memory-mapped 64 MB at a time (so resident memory stays at one
+    window) and searched with memchr; quotes are counted only in windows that hold one, and
+    line numbers only when something is found."""
+    quotes, last_quote = 0, -1
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        for offset in range(0, size, window):
+            with mmap.mmap(handle.fileno(), min(window, size - offset), offset=offset, access=mmap.ACCESS_READ) as data:
+                nul = data.find(b"\x00")
+                if nul >= 0:
+                    return nul_error(line_at(path, offset + nul))
+                if data.find(b'"') >= 0:
+                    quotes += data[:].count(b'"')
+                    last_quote = offset + data.rfind(b'"')
+    if quotes % 2:
+        return quote_error(line_at(path, last_quote))
+    if encoding == "gb18030" and size <= 1 << 26:  # larger GBK files are not scanned for a UTF-8 part
+        return mixed_encoding(path.read_bytes())
+    return None
+
+
+def line_at(path: Path, position: int, chunk: int = 1 << 24) -> int:
+    """The 1-based line of a byte position, counted as a stream."""
+    lines = 1
+    with path.open("rb") as handle:
+        while position > 0 and (block := handle.read(min(chunk, position))):
+            lines += block.count(b"\n")
+            position -= len(block)
+    return lines
+
+
+def read_csv_header(path: Path, encoding: str | None) -> tuple[list[str], str]:
+    """The header row and the encoding, reading only the start of the file."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if not head.strip(b"\xef\xbb\xbf\r\n "):
+        raise ReadError("文件为空,或第一行(表头)为空", 1, "第一行应为字段名或中文名")
+    # the 64 KB sample may end inside a multi-byte character: allow up to 3 bytes to be cut
+    candidates = [detect_encoding(head[: len(head) - k]) for k in range(4)]
+    used = encoding or next((e for e in candidates if e in ("utf-8", "utf-8-sig")), next((e for e in candidates if e), ""))
+    if not used:
+        raise ReadError("文件既不是 UTF-8 也不是 GB18030/GBK 文本,可能是二进制文件或已损坏", 1, "确认这是 CSV 文本文件;Excel 文件请保存为 .xlsx")
+    first = head.split(b"\n", 1)[0]
+    try:
+        text = first.decode(used)
+    except (UnicodeDecodeError, LookupError):
+        raise ReadError(f"无法按 {used} 解码表头", 1, "去掉 --encoding 让程序自动识别,或换成正确的编码") from None
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    if not header or not any(h.strip() for h in header):
+        raise ReadError("文件为空,或第一行(表头)为空", 1, "第一行应为字段名或中文名")
+    return [h.strip() for h in header], used
