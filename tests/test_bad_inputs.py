@@ -4,7 +4,8 @@ Each case is a folder with ``case.json`` (the command, and what the error must s
 ``files/``, laid over a small valid repository. Special file suffixes: ``.sed`` edits a file
 ("old=>new"), ``.delete`` removes it, ``.symlink`` makes a link to the path it contains,
 ``.big`` writes a 10 MB cell, ``.xlsx.make`` builds a workbook (merged cells, a formula, or
-several sheets). Every case must exit 1, name the file and place, print no traceback, and
+several sheets), ``.fifo`` makes a named pipe, ``.deepjson`` writes input.json nested as deep as
+the number it contains. Every case must exit 1, name the file and place, print no traceback, and
 leave the sources untouched (and no site when a build fails).
 """
 
@@ -74,6 +75,14 @@ def apply(case: Path, root: Path) -> Path | None:
             row = list(STUDENT_ROW)
             row[1] = "长" * (10 * 1024 * 1024 // 3)
             target_input.write_text(",".join(STUDENT_HEADER) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+        elif rel.endswith(".fifo"):
+            path = root / rel[: -len(".fifo")]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.mkfifo(path)
+        elif rel.endswith(".deepjson"):
+            depth = int(source.read_text(encoding="utf-8").strip())
+            target_input = root.parent / "input.json"
+            target_input.write_text("[" * depth + "]" * depth, encoding="utf-8")
         elif rel.endswith(".xlsx.make"):
             target_input = root.parent / "input.xlsx"
             make_xlsx(target_input, source.read_text(encoding="utf-8").strip())
@@ -90,7 +99,7 @@ def apply(case: Path, root: Path) -> Path | None:
 def checksums(root: Path) -> dict[str, str]:
     result = {}
     for p in sorted(root.rglob("*")):
-        if p.is_file() and not p.is_symlink() and "site" not in p.relative_to(root).parts[:1]:
+        if p.is_file() and not p.is_symlink() and "site" not in p.relative_to(root).parts[:1]:  # is_file is False for a pipe
             result[p.relative_to(root).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
     return result
 

@@ -9,6 +9,7 @@ import json
 from xml.sax.saxutils import escape as xml_escape
 
 from educat.core import urls
+from educat.core.cells import csv_row
 from educat.core.model import Record, Repo
 
 FEED_SIZE = 50
@@ -50,7 +51,7 @@ def catalog_csv(repo: Repo) -> bytes:
             header.append(f"{name}_name")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow(csv_row(header))
     for record in repo.records:
         row = []
         for name in names:
@@ -59,7 +60,7 @@ def catalog_csv(repo: Repo) -> bytes:
             row.append("、".join("true" if v is True else "false" if v is False else str(v) for v in items))
             if name in labels:
                 row.append("、".join(labels[name].get(str(v), str(v)) for v in items))
-        writer.writerow(row)
+        writer.writerow(csv_row(row))
     return buffer.getvalue().encode("utf-8-sig")
 
 

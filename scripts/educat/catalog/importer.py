@@ -23,24 +23,25 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from typing import ClassVar
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
-
+from educat.catalog.import_cells import cell_value
+from educat.catalog.record_files import plain as _plain
+from educat.catalog.record_files import render_file
 from educat.catalog.records import catalog_entity, check_records, load_rubric
+from educat.core.cells import starts_formula
 from educat.core.findings import Finding, Result
-from educat.tables.check import match_header
-from educat.core.paths import write_atomic
 from educat.core.loader import load_repo
 from educat.core.model import SLUG, FieldDef, Record
-from educat.tables.readers import ENCODING_NAMES, ReadError, Table, read_table
-from educat.core.paths import rel
+from educat.core.paths import rel, write_atomic
 from educat.core.yamlio import parse_yaml, read_text
-from educat.catalog.import_cells import cell_value
-from educat.catalog.record_files import plain as _plain, render_file
+from educat.tables.check import match_header
+from educat.tables.readers import ENCODING_NAMES, ReadError, Table, read_table
 
 RESOURCES_DIR = Path("catalog") / "resources"
+NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
 # Titles are near-identical when their difflib ratio reaches TITLE_RATIO and they differ only by
 # added or dropped characters ("有理数的加法" / "有理数的加法运算"). A replaced character in a short
 # title is another lesson ("有理数的加法" / "有理数的减法" scores 0.91), so a title with a
@@ -228,7 +229,11 @@ def import_file(root: Path, path: Path, collection: str, *, update: bool = False
     for cells, row in zip(table.rows, table.row_numbers):
         values = {}
         for index, f in columns.items():
-            value = cell_value(cells[index] if index < len(cells) else None, f, codelists.get(f.name))
+            raw = cells[index] if index < len(cells) else None
+            if starts_formula(raw) and not NUMBER.fullmatch(raw.strip()):
+                problem(row, f.name, "formula-cell", f"单元格以 “{raw[:1].strip() or '空白字符'}” 开头,电子表格会把它当作公式:{raw[:40]}", "去掉开头的 =、+、-、@ 或制表符;确实以这些字符开头的文字,导出时会加上 ' 作为文本")
+                continue
+            value = cell_value(raw, f, codelists.get(f.name))
             if value is not None:
                 values[f.name] = value
         extra = [c for i, c in enumerate(cells) if i >= len(table.header) and str(c).strip()]

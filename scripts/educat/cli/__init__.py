@@ -20,17 +20,47 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class Group(click.Group):
-    """Turns unexpected exceptions into a one-line message unless --debug is given."""
+    """Turns unexpected exceptions into a one-line message unless --debug is given. With
+    ``--format json`` every failure, a command that cannot start included, is printed as the
+    usual JSON result with one finding, so a machine always reads JSON."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+        except (click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except click.ClickException as exc:
+            if _wants_json(ctx):
+                kind = "usage-error" if isinstance(exc, click.UsageError) else "command-error"
+                _print_failure(ctx, kind, exc.format_message(), "按说明改正命令的参数或输入文件后重试(educat <命令> --help 列出参数)")
+                sys.exit(exc.exit_code)
             raise
         except Exception as exc:  # noqa: BLE001 - the boundary of the program
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            raise click.ClickException(f"内部错误:{type(exc).__name__}: {exc}(加 --debug 查看详细信息)") from None
+            message = f"内部错误:{type(exc).__name__}: {exc}"
+            if _wants_json(ctx):
+                _print_failure(ctx, "internal-error", message, "这是 educat 的缺陷:加 --debug 重新运行,把输出报告给维护者")
+                sys.exit(1)
+            raise click.ClickException(f"{message}(加 --debug 查看详细信息)") from None
+
+
+def _wants_json(ctx) -> bool:
+    return bool(ctx.obj) and ctx.obj.get("fmt") == "json"
+
+
+def _print_failure(ctx, kind: str, message: str, note: str) -> None:
+    from educat.core.findings import Finding, Result
+
+    result = Result(findings=[Finding(type=kind, message=message, note=note)])
+    data = result.to_dict()
+    data["command"] = ctx.invoked_subcommand or ""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _remember_format(ctx, param, value):
+    ctx.ensure_object(dict)["fmt"] = value
+    return value
 
 
 def _content_root(ctx, param, value: Path) -> Path:
@@ -52,7 +82,8 @@ def root_option(func):
 
 def format_option(func):
     return click.option(
-        "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式;json 供程序读取(各命令同一结构,见 docs/content-model.md)。"
+        "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, callback=_remember_format, is_eager=True,
+        help="输出格式;json 供程序读取(各命令同一结构,见 docs/output.md)。"
     )(func)
 
 

@@ -6,7 +6,10 @@ import csv
 import io
 from pathlib import Path
 
+from educat.core.findings import Finding
 from educat.core.model import (
+    EXAMPLE_FILE,
+    SEMVER,
     Code,
     CodeList,
     Collection,
@@ -18,9 +21,9 @@ from educat.core.model import (
     Record,
     Repo,
     Standard,
+    is_public_name,
 )
-from educat.core.findings import Finding
-from educat.core.paths import is_inside, rel
+from educat.core.paths import is_inside, not_regular, rel
 from educat.core.yamlio import LineDict, LineList, YamlError, load_yaml, read_text
 
 CODELIST_COLUMNS = ["code", "name", "description", "parent"]
@@ -38,9 +41,34 @@ class Loader:
     def problem(self, type_, message, path, line=None, note="", **kw) -> None:
         self.findings.append(Finding(type=type_, message=message, path=rel(path, self.root), line=line, note=note, **kw))
 
-    def yaml(self, path: Path, expect=dict):
+    def named(self, name: str, path: Path, what: str, line=None) -> bool:
+        """True when ``name`` may become part of a published path; otherwise a finding, and the
+        item is left out (so it can never overwrite another page)."""
+        if is_public_name(name):
+            return True
+        self.problem(
+            "name-error",
+            f"{what} “{name}” 不能用作网址:只能用小写字母、数字、- 和 _,以字母或数字开头,不超过 64 个字符",
+            path,
+            line,
+            note="改名后重新提交;它会成为网站地址和下载文件名的一部分",
+        )
+        return False
+
+    def readable(self, path: Path) -> bool:
+        """A content file may be opened: inside the repository and a regular file (a pipe
+        would block the build forever, a device never ends)."""
         if not is_inside(path, self.root):
             self.problem("path-error", "文件是指向仓库之外的符号链接,不会被读取", path, note="把真实文件复制进仓库")
+            return False
+        why = not_regular(path)
+        if why:
+            self.problem("file-error", why, path, note="删除它,或换成普通的文本文件")
+            return False
+        return True
+
+    def yaml(self, path: Path, expect=dict):
+        if not self.readable(path):
             return None
         try:
             data = load_yaml(path)
@@ -69,6 +97,8 @@ class Loader:
             repo.datasets[ds.slug] = ds
         repo.records = self.load_records()
         for path in sorted((self.root / "catalog" / "collections").glob("*.yaml")):
+            if not self.named(path.stem, path, "专题文件名"):
+                continue
             meta = self.yaml(path)
             if meta is not None:
                 repo.collections[path.stem] = Collection(path.stem, path, meta)
@@ -81,7 +111,12 @@ class Loader:
         if not base.is_dir():
             return result
         for slug_dir in sorted(p for p in base.iterdir() if p.is_dir()):
+            if not self.named(slug_dir.name, slug_dir, "标准目录名"):
+                continue
             for version_dir in sorted(p for p in slug_dir.iterdir() if p.is_dir()):
+                if not SEMVER.fullmatch(version_dir.name):
+                    self.problem("name-error", f"版本目录名 “{version_dir.name}” 不是语义化版本号(如 1.0.0)", version_dir, note="把目录改名为 主版本.次版本.修订号")
+                    continue
                 std = self.load_standard(version_dir)
                 if std is not None:
                     result.append(std)
@@ -105,6 +140,8 @@ class Loader:
         entity_dir = folder / "entities"
         if entity_dir.is_dir():
             for path in sorted(entity_dir.glob("*.yaml")):
+                if not self.named(path.stem, path, "实体文件名"):
+                    continue
                 entity = self.load_entity(path)
                 if entity is not None:
                     std.entities[entity.name] = entity
@@ -112,6 +149,8 @@ class Loader:
         codelist_dir = folder / "codelists"
         if codelist_dir.is_dir():
             for path in sorted(codelist_dir.glob("*.csv")):
+                if not self.named(path.stem, path, "代码表文件名"):
+                    continue
                 info = codelist_meta.get(path.stem) if isinstance(codelist_meta.get(path.stem), dict) else {}
                 std.codelists[path.stem] = self.load_codelist(path, info)
         examples = folder / "examples" / "examples.yaml"
@@ -143,6 +182,8 @@ class Loader:
             description=str(info.get("description", "")),
             parent_codelist=str(info.get("parent_codelist", "")),
         )
+        if not self.readable(path):
+            return codelist
         try:
             text = read_text(path)
         except YamlError as exc:
@@ -219,9 +260,13 @@ class Loader:
                     note="合规样例写 valid: true;不合规样例在 errors 中列出每个应报的错误",
                 )
                 continue
+            file = str(item.get("file", ""))
+            if not EXAMPLE_FILE.fullmatch(file) or ".." in file:
+                self.problem("name-error", f"样例文件名 “{file}” 无效:只能写 examples/ 目录中的文件名,不能带路径", path, line, note="把样例文件放进 examples/,这里只写文件名")
+                continue
             result.append(
                 Example(
-                    file=str(item.get("file", "")),
+                    file=file,
                     entity=str(item.get("entity", "")),
                     path=path,
                     line=line,
@@ -238,6 +283,8 @@ class Loader:
         if not base.is_dir():
             return result
         for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+            if not self.named(folder.name, folder, "数据集目录名"):
+                continue
             path = folder / "datapackage.yaml"
             if not path.is_file():
                 self.problem("missing-file", "数据集目录缺少 datapackage.yaml", folder)
@@ -249,7 +296,7 @@ class Loader:
             resources = meta.get("resources")
             if isinstance(resources, LineList):
                 for item, line in zip(resources, resources.item_lines):
-                    if isinstance(item, dict):
+                    if isinstance(item, dict) and self.named(str(item.get("name", "")), path, "资源名", line):
                         ds.resources.append(DatasetResource(str(item.get("name", "")), item, line))
             result.append(ds)
         return result
@@ -267,6 +314,8 @@ class Loader:
             for item, line in zip(data, data.item_lines):
                 if not isinstance(item, dict):
                     self.problem("yaml-error", "每条资源记录应是一个映射(id/title/…)", path, line)
+                    continue
+                if not self.named(str(item.get("id", "")), path, "资源标识 id", item.key_lines.get("id", line) if hasattr(item, "key_lines") else line):
                     continue
                 records.append(Record(item, path, line))
         return records

@@ -11,10 +11,20 @@ SENSITIVITIES = ("公开", "内部", "敏感个人信息")
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Every name that becomes part of a published path (standard, entity, code list, dataset,
+# resource, collection, record id): lower-case letters, digits, - and _, starting with a
+# letter or digit, at most 64 characters. Nothing else reaches a URL or a file name.
+PUBLIC_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+# Example files are named as schools name them, but stay plain file names in examples/.
+EXAMPLE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 # Keys that educat adds to a Table Schema field; the rest is plain Frictionless.
 FIELD_EXTENSIONS = ("sensitivity", "codelist", "rule")
 # Content is plain text: markup or a javascript: URL in it is refused by validate.
 HTML_TAG = re.compile(r"<\s*[A-Za-z!/?][^>]*>|javascript\s*:", re.I)
+
+
+def is_public_name(name) -> bool:
+    return isinstance(name, str) and PUBLIC_NAME.fullmatch(name) is not None
 
 
 def has_html(text) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -43,3 +44,16 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def not_regular(path: Path) -> str | None:
+    """Why ``path`` must not be opened (a pipe, device or folder blocks or misleads a reader),
+    or None for a regular file. Checked with ``stat`` before anything opens the file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return f"无法读取文件:{exc.strerror}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = "目录" if stat.S_ISDIR(mode) else "命名管道(FIFO)" if stat.S_ISFIFO(mode) else "设备或套接字"
+    return f"这是{kind},不是普通文件,不会被读取"

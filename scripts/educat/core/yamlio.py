@@ -121,7 +121,13 @@ def parse_yaml(text: str):
 
 
 def read_text(path: Path) -> str:
-    """Read a UTF-8 text file (a BOM is tolerated); raise YamlError if it is not UTF-8."""
+    """Read a UTF-8 text file (a BOM is tolerated); raise YamlError if it is not a regular
+    file or not UTF-8."""
+    from educat.core.paths import not_regular
+
+    why = not_regular(path)
+    if why:
+        raise YamlError(why)
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")

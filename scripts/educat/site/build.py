@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -28,6 +30,38 @@ def _check_target(out: Path) -> None:
         )
 
 
+def _pid_file(tmp: Path) -> Path:
+    """Beside the build folder (MkDocs empties the folder itself when it starts)."""
+    return tmp.with_name(tmp.name + ".pid")
+
+
+def _alive(pid_file: Path) -> bool:
+    """True when the build that wrote ``pid_file`` is still running on this machine."""
+    try:
+        pid = int(pid_file.read_text(encoding="ascii").strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Remove the temporary folders a killed build left beside ``out`` (``.<name>-build-*``
+    whose process is gone, and ``.<name>-old-*`` of a finished swap); return them."""
+    removed = []
+    for folder in sorted(out.parent.glob(f".{out.name}-build-*")) + sorted(out.parent.glob(f".{out.name}-old-*")):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        building = folder.name.split("-old-", 1)[-1] if "-old-" in folder.name else folder.name
+        pid = _pid_file(out.parent / building)
+        if _alive(pid):
+            continue  # another build is running right now
+        shutil.rmtree(folder, ignore_errors=True)
+        pid.unlink(missing_ok=True)
+        removed.append(folder)
+    return removed
+
+
 def build_site(root: Path, out: Path, repo: Repo | None = None, report: ValidationReport | None = None, strict: bool = False) -> Path:
     """Build ``root``'s site into ``out``. A failed build leaves ``out`` untouched."""
     root = Path(root).resolve()
@@ -37,9 +71,14 @@ def build_site(root: Path, out: Path, repo: Repo | None = None, report: Validati
         raise BuildError(f"{config_file} 不存在:请在内容仓库根目录运行,或用 --root 指定")
     _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-build-", dir=out.parent))
+    remove_stale(out)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-build-", dir=out.parent))
+    except OSError as exc:
+        raise BuildError(f"无法在 {out.parent} 中创建临时目录:{exc.strerror};原网站保持不变") from None
     tmp.chmod(0o755)  # mkdtemp makes it private; a web server must be able to read the site
     try:
+        _pid_file(tmp).write_text(str(os.getpid()), encoding="ascii")
         config = load_config(config_file=str(config_file), site_dir=str(tmp), strict=strict)
         plugin = config.plugins.get("educat")
         if plugin is None:
@@ -60,6 +99,11 @@ def build_site(root: Path, out: Path, repo: Repo | None = None, report: Validati
         return out
     except MkDocsException as exc:
         raise BuildError(f"站点构建失败:{exc}") from None
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise BuildError(f"磁盘空间不足,站点没有构建完成:{out} 中的原网站保持不变。请清理 {out.parent} 所在磁盘后重试") from None
+        raise BuildError(f"站点构建失败:{exc.strerror or exc}({exc.filename or out});{out} 中的原网站保持不变") from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+        _pid_file(tmp).unlink(missing_ok=True)

@@ -14,12 +14,14 @@ from frictionless import Resource
 from markupsafe import Markup
 
 from educat.core import urls
+from educat.core.cells import csv_safe, text_cells
 from educat.core.model import Dataset, DatasetResource, Repo
 from educat.datasets.profile import is_numeric, numeric, profile_frame, read_frame
-from educat.tables.frictionless_check import frictionless_schema
 from educat.site.charts import bar_chart, histogram, line_chart
 from educat.site.common import Asset, Page, dataset_url, example_badge, front, source_files, std_url
 from educat.site.html import a, block, dl, json_ld, md, rel_url, table, text
+from educat.standards.template import repeatable
+from educat.tables.frictionless_check import frictionless_schema
 
 PREVIEW_ROWS = 20
 FILTERS = (("theme", "主题"), ("provider", "提供方"), ("share_type", "共享类型"), ("update_cycle", "更新周期"))
@@ -34,6 +36,13 @@ PERIODICITY = {  # EU frequency vocabulary, for DCAT-AP's dct:accrualPeriodicity
     "实时": "CONT", "每日": "DAILY", "每周": "WEEKLY", "每月": "MONTHLY", "每季度": "QUARTERLY",
     "每半年": "ANNUAL_2", "每年": "ANNUAL", "不定期": "IRREG", "不更新": "NEVER",
 }
+
+
+def frame_csv(frame: pd.DataFrame) -> bytes:
+    """A data frame as CSV for Excel users: UTF-8 with BOM, CRLF, text cells that a spreadsheet
+    would run as formulas neutralised (numbers stay numbers)."""
+    safe = frame.apply(lambda column: column if pd.api.types.is_numeric_dtype(column) else column.map(csv_safe))
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def download_name(res: DatasetResource, suffix: str) -> str:
@@ -83,7 +92,7 @@ class DatasetPages:
         package["resources"] = []
         for res in ds.resources:
             frame = self.frame(ds, res)
-            yield Asset(base + download_name(res, "csv"), content=frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
+            yield Asset(base + download_name(res, "csv"), content=frame_csv(frame))
             rows = self.typed_rows(ds, res)
             yield Asset(base + download_name(res, "json"), content=json.dumps(rows, ensure_ascii=False, indent=1))
             yield Asset(base + download_name(res, "xlsx"), content=self.xlsx(res, rows))
@@ -113,9 +122,12 @@ class DatasetPages:
             cell.comment = Comment(f"{f.title}:{f.description}", "educat")
         for row in rows:
             sheet.append([json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v for v in (row.get(f.name) for f in res.fields)])
+        stamp = dt.datetime(2000, 1, 1)  # fixed: the same data gives the same bytes
+        book.properties.created = book.properties.modified = stamp
         buffer = io.BytesIO()
+        text_cells(book)
         book.save(buffer)
-        return buffer.getvalue()
+        return repeatable(buffer.getvalue(), stamp)
 
     # -- the dataset page ------------------------------------------------------------------
     def page(self, ds: Dataset) -> Page:

@@ -100,6 +100,7 @@ class EducatPlugin(BasePlugin[EducatConfig]):
                     log.error(problem.render())
             raise PluginError(f"内容校验失败:{len(self.report.errors)} 个错误(见上)。请先运行 educat validate 并修正")
         content = self.content = SiteContent(self.repo, config.site_url or "", config.site_name, self.config.browse_max)
+        self._dest = {f.dest_uri: f.src_uri for f in files}
         for page in content.pages():
             inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
             self._add(files, File.generated(config, page.src_uri, content=page.markdown, inclusion=inclusion))
@@ -111,11 +112,17 @@ class EducatPlugin(BasePlugin[EducatConfig]):
             self._add(files, generated)
         return files
 
-    @staticmethod
-    def _add(files: Files, file: File) -> None:
+    def _add(self, files: Files, file: File) -> None:
+        """Add a generated file; two outputs at one address are an error, never an overwrite."""
+        if file.src_uri.startswith("/") or ".." in file.src_uri.split("/"):
+            raise PluginError(f"生成的文件路径 {file.src_uri} 离开了网站目录:内容中的名称不能含 .. 或以 / 开头")
         existing = files.get_file_from_path(file.src_uri)
         if existing is not None:
             raise PluginError(f"docs/{file.src_uri} 与生成的页面同名:请改名或删除 docs/ 中的该文件")
+        other = self._dest.get(file.dest_uri)
+        if other is not None:
+            raise PluginError(f"{file.src_uri} 与 {other} 会写到同一个网址 {file.dest_uri}:请给其中一个改名")
+        self._dest[file.dest_uri] = file.src_uri
         files.append(file)
 
     def on_serve(self, server, *, config, builder):

@@ -10,10 +10,11 @@ from typing import ClassVar
 from educat.core.findings import Result
 from educat.core.loader import load_repo
 from educat.core.model import Repo, Standard
+from educat.core.yamlio import YamlError
 from educat.standards.openapi.document import load_openapi
 from educat.standards.openapi.operations import operations
 from educat.standards.openapi.payload import check_payload
-from educat.core.yamlio import YamlError
+from educat.tables.readers import load_json
 
 
 class ApiCheckError(Exception):
@@ -74,11 +75,13 @@ def check_api_file(root: Path, payload_path: Path, standard: str, operation: str
     if operation not in known:
         raise ApiCheckError(f"接口文档中没有 operationId “{operation}”;可用:{'、'.join(known)}")
     try:
-        payload = json.loads(payload_path.read_bytes().decode("utf-8-sig"))
+        payload = load_json(payload_path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ApiCheckError(f"{payload_path} 不是 UTF-8 编码的 JSON") from None
     except json.JSONDecodeError as exc:
         raise ApiCheckError(f"{payload_path}:{exc.lineno}:{exc.colno}: JSON 格式错误:{exc.msg}") from None
+    except ValueError as exc:
+        raise ApiCheckError(f"{payload_path}:1: {exc}") from None
 
     def codes(ref: str) -> set[str]:
         try:

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 
+from educat.core.cells import csv_row
 from educat.core.model import CodeList, Entity, FieldDef, Repo, Standard
 from educat.core.paths import is_inside
 
@@ -191,9 +192,9 @@ def sample_csv(entity: Entity, rows: list[dict]) -> bytes:
         raise ValueError(f"实体 {entity.name} 没有字段 {'、'.join(unknown)}")
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([f.title or f.name for f in entity.fields])
+    writer.writerow(csv_row([f.title or f.name for f in entity.fields]))
     for row in rows:
-        writer.writerow([_text(row.get(name)) for name in names])
+        writer.writerow(csv_row([_text(row.get(name)) for name in names]))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

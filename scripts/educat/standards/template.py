@@ -13,6 +13,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+from educat.core.cells import text_cells
 from educat.core.model import CodeList, Entity, FieldDef, Repo, Standard
 from educat.core.paths import write_atomic
 from educat.standards.downloads import codelist_owners, codelist_ref
@@ -280,7 +281,7 @@ def _data_sheet(ws, entity: Entity, codelists: dict[str, tuple[Standard, CodeLis
     ws.row_dimensions[1].height = 22
 
 
-def _repeatable(data: bytes, stamp: dt.datetime) -> bytes:
+def repeatable(data: bytes, stamp: dt.datetime) -> bytes:
     """Rewrite the XLSX zip with fixed entry times and document dates, so bytes repeat."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -318,8 +319,9 @@ def template_bytes(entity: Entity, std: Standard, repo: Repo) -> bytes:
     book.properties.title = f"{std.title} {entity.title} 数据填报模板"
     book.properties.created = book.properties.modified = stamp
     buffer = io.BytesIO()
+    text_cells(book)  # content text (code names, notes) never becomes a formula
     book.save(buffer)
-    return _repeatable(buffer.getvalue(), stamp)
+    return repeatable(buffer.getvalue(), stamp)
 
 
 def write_template(entity: Entity, std: Standard, repo: Repo, path: Path, *, force: bool = False) -> Path:

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from educat.core import metaschemas
 from educat.core.model import Entity, FieldDef, Standard, has_html
+from educat.core.paths import is_inside
 from educat.core.yamlio import LineDict, YamlError
 from educat.standards.openapi.document import load_openapi
 from educat.standards.openapi.spec import validate_openapi
 from educat.tables.frictionless_check import validate_table
-from educat.tables.identifiers import RULES
+from educat.tables.identifiers import RULES, backtracking_risk
 
 
 class StandardChecks:
@@ -101,6 +102,11 @@ class StandardChecks:
             except re.error as exc:
                 ok = False
                 self.add("pattern-error", f"字段 {f.name} 的正则表达式无效:{exc}", path, d.line_of("constraints"), field=f.name)
+            else:
+                risk = backtracking_risk(pattern)
+                if risk:
+                    ok = False
+                    self.add("pattern-error", f"字段 {f.name} 的正则表达式 {pattern} 不安全:{risk}", path, d.line_of("constraints"), field=f.name, note="改写成不嵌套重复的形式,如 ^a+$ 代替 ^(a+)+$")
         return ok
 
     def example(self, example, std: Standard) -> None:
@@ -109,8 +115,11 @@ class StandardChecks:
         if entity is None:
             self.add("dangling-reference", f"样例 {example.file} 引用的实体 “{example.entity}” 不存在", example.path, example.line, note=f"可用实体:{'、'.join(std.entities)}")
             return
+        if not is_inside(path, std.path):
+            self.add("path-error", f"样例文件 {example.file} 是指向标准目录之外的符号链接,不会被读取或发布", example.path, example.line, note="把真实文件复制进 examples/")
+            return
         if not path.is_file():
-            self.add("missing-file", f"样例文件 {example.file} 不存在", example.path, example.line)
+            self.add("missing-file", f"样例文件 {example.file} 不存在,或不是普通文件", example.path, example.line)
             return
         if id(entity) in self.bad_entities:
             return  # the entity's own problems are reported; its examples cannot be judged

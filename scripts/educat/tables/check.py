@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from educat.core.findings import Finding, Result
 from educat.core.model import Entity, FieldDef, Repo, Standard
+from educat.core.paths import not_regular
 from educat.tables.duckdb_engine import EngineUnsupported, run_checks
 from educat.tables.identifiers import RULES
 from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
@@ -206,6 +207,9 @@ def check_file(
     report = CheckReport(path=Path(path), standard=std, entity=entity, limit=limit)
     try:
         fmt = guess_format(Path(path))
+        why = not_regular(Path(path))
+        if why:
+            raise ReadError(why, 1, "检查的应是 CSV、XLSX、JSON 或 NDJSON 文件")
     except ReadError as exc:
         report.findings.append(Finding(row=exc.row, field="", type="file-error", message=exc.message, note=exc.note))
         return report

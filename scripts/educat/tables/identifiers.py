@@ -128,3 +128,47 @@ RULES: dict[str, Rule] = {
         ),
     )
 }
+
+
+# -- patterns that backtrack ---------------------------------------------------------------------
+def backtracking_risk(pattern: str) -> str | None:
+    """Why an entity ``pattern`` could make Python's backtracking ``re`` run for exponential
+    time, or None. Refused: a repeated group that itself holds an unbounded repeat (``(a+)+``,
+    ``(\\w+\\s?)*``), and a repeated alternation whose branches can begin alike (``(a|a)*``,
+    ``(ab|a)+``). The Frictionless path and ``validate`` use ``re``; DuckDB's RE2 is linear."""
+    import re._parser as sre  # the standard library's own parser of the pattern
+
+    try:
+        tree = sre.parse(pattern)
+    except re.error:
+        return None  # reported as an invalid pattern
+    repeats = (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT))
+
+    def unbounded(av) -> bool:
+        return av[1] == sre.MAXREPEAT or av[1] > 16
+
+    def first(items):
+        return repr(items[0]) if items else ""
+
+    def walk(items, inside: bool) -> str | None:
+        for op, av in items:
+            if op in repeats:
+                if unbounded(av) and inside:
+                    return "重复的分组里又有不限次数的重复(如 (a+)+),会灾难性回溯"
+                found = walk(av[2], inside or unbounded(av))
+            elif op == sre.SUBPATTERN:
+                found = walk(av[3], inside)
+            elif op == sre.BRANCH:
+                starts = [first(branch) for branch in av[1]]
+                if inside and len(set(starts)) < len(starts):
+                    return "重复的分组里有开头相同(或可为空)的多个选择(如 (a|ab)*),会灾难性回溯"
+                found = next((r for branch in av[1] if (r := walk(branch, inside))), None)
+            elif op in (sre.ASSERT, sre.ASSERT_NOT):
+                found = walk(av[1], inside)
+            else:
+                found = None
+            if found:
+                return found
+        return None
+
+    return walk(list(tree), False)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from educat.core.findings import Finding
+from educat.core.paths import not_regular
 
 FORMATS = ("csv", "xlsx", "json", "ndjson")
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8(带 BOM)", "gb18030": "GB18030/GBK"}
@@ -56,6 +57,9 @@ def guess_format(path: Path) -> str:
 
 def read_table(path: Path, encoding: str | None = None, fmt: str | None = None) -> Table:
     fmt = fmt or guess_format(path)
+    why = not_regular(path)
+    if why:
+        raise ReadError(why, note="检查的应是 CSV、XLSX、JSON 或 NDJSON 文件")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -161,13 +165,15 @@ def _cell_text(value) -> object:
 def _read_xlsx(data: bytes) -> Table:
     import zipfile
 
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # parses the XML parts with defusedxml (a dependency): no entity expansion
 
     try:
         book = load_workbook(io.BytesIO(data), data_only=True)
         formulas = load_workbook(io.BytesIO(data), data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ReadError(f"不是有效的 XLSX 文件:{exc}", note="用 Excel/WPS 重新另存为 .xlsx") from None
+        raise ReadError(f"不是有效的 XLSX 文件:{exc}", 1, "用 Excel/WPS 重新另存为 .xlsx") from None
+    except Exception as exc:  # noqa: BLE001 - any XML part of an untrusted workbook may be broken
+        raise ReadError(f"不是有效的 XLSX 文件:其中的 XML 无法解析({type(exc).__name__}:{exc})", 1, "用 Excel/WPS 重新另存为 .xlsx") from None
     if DATA_SHEET not in book.sheetnames and len(book.worksheets) > 1:
         names = "、".join(book.sheetnames)
         raise ReadError(f"工作簿有多个工作表({names}),不知道检查哪一个", note=f"把数据放在名为“{DATA_SHEET}”的工作表中,或删除其他工作表")
@@ -213,12 +219,40 @@ def _records_table(fmt: str, records: list[tuple[int, object]]) -> Table:
     return table
 
 
+MAX_JSON_DEPTH = 64  # records are flat; a deeper document is refused before anything walks it
+
+
+def json_depth(value) -> int:
+    """How deeply lists and objects nest in a decoded JSON value (iteratively, no recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (list, dict)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def load_json(text: str):
+    """``json.loads`` with a nesting limit: ValueError (in Chinese) when the document nests
+    deeper than MAX_JSON_DEPTH, including documents too deep for the parser itself."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"JSON 嵌套层数过多(超过 {MAX_JSON_DEPTH} 层)") from None
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise ValueError(f"JSON 嵌套层数过多(超过 {MAX_JSON_DEPTH} 层)")
+    return value
+
+
 def _read_json(data: bytes) -> Table:
     text, _ = _decode(data, None)
     try:
-        payload = json.loads(text)
+        payload = load_json(text)
     except json.JSONDecodeError as exc:
         raise ReadError(f"JSON 格式错误:{exc.msg}", exc.lineno, "检查括号、引号和逗号") from None
+    except ValueError as exc:
+        raise ReadError(str(exc), 1, "数据记录应是扁平的对象数组") from None
     if isinstance(payload, dict):
         lists = [v for v in payload.values() if isinstance(v, list)]
         if len(lists) == 1:
@@ -235,9 +269,11 @@ def _read_ndjson(data: bytes) -> Table:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = load_json(line)
         except json.JSONDecodeError as exc:
             raise ReadError(f"第 {number} 行不是有效的 JSON:{exc.msg}", number, "NDJSON 每行一个 JSON 对象") from None
+        except ValueError as exc:
+            raise ReadError(f"第 {number} 行:{exc}", number, "数据记录应是扁平的 JSON 对象") from None
         if not isinstance(record, dict):
             raise ReadError(f"第 {number} 行应是一个 JSON 对象 {{…}}", number)
         records.append((number, record))

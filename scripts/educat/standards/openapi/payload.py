@@ -19,7 +19,6 @@ from educat.core.findings import Finding
 from educat.standards.openapi.document import BASE_URI, escape_token, pointer
 from educat.standards.openapi.operations import find_media, operation_nodes
 
-
 # -- checking payloads -----------------------------------------------------------------------
 # What to do about a payload finding, by the JSON Schema keyword that failed.
 KEYWORD_NOTES = {

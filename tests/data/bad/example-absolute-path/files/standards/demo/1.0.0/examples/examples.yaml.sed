@@ -1,0 +1,1 @@
+- file: org-valid.csv=>- file: /etc/hostname

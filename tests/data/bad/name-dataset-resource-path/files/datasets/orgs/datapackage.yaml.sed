@@ -1,0 +1,1 @@
+  - name: orgs=>  - name: ../../catalog

