@@ -170,3 +170,18 @@ def test_ordinary_patterns_pass(pattern):
 @given(st.text(alphabet="ab()+*?|.", max_size=12))
 def test_the_pattern_check_never_crashes(pattern):
     backtracking_risk(pattern)
+
+
+# -- report text on pages --------------------------------------------------------------------------
+def test_a_cell_cannot_close_the_report_around_it(mini_repo):
+    """The invalid example's cell holds fences, a blank line and markup; the standard page shows
+    the check report with all of it escaped, and nothing else changes on the page."""
+    cell = '"3```` ``` \n\n</code></pre><script>window.__pwned=1</script>"'
+    from .conftest import GOOD_USCC
+
+    write(mini_repo / "standards/demo/1.0.0/examples/org-invalid.csv", f"org_id,uscc,gender,staff\n0001,{GOOD_USCC},{cell},5\n")
+    site = build_site(mini_repo, mini_repo / "site")
+    html = (site / "standards/demo/1.0.0/index.html").read_text(encoding="utf-8")
+    assert "<script>window.__pwned" not in html
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html  # the value is shown, escaped
+    assert html.count('<div class="highlight"><pre><code>') == 1  # the report, in one HTML line

@@ -23,7 +23,7 @@ from educat.catalog.linkstatus import LinkcheckResult, LinkResult, read_status, 
 from educat.core.model import Record
 
 # Short timeout and tiny backoff so that the whole file runs in a few seconds.
-FAST = {"timeout": 0.5, "retries": 2, "backoff": 0.01, "max_wait": 0.05}
+FAST = {"timeout": 0.5, "retries": 2, "backoff": 0.01, "max_wait": 0.05, "allow_private": True}  # the test server is on 127.0.0.1
 SLOW_SECONDS = 3  # /slow answers after this long (or when the server stops), well past the timeout
 
 
@@ -467,7 +467,7 @@ def catalog(root: Path, base: str, **urls: str) -> Path:
 def test_cli_lists_broken_and_redirected_links_writes_the_file_and_exits_1(server, tmp_path):
     base = server.base
     root = catalog(tmp_path / "repo", base, a="/ok", b="/gone", c="/moved", d="/gone")
-    result = CliRunner().invoke(cli, ["linkcheck", "--root", str(root), "--timeout", "0.5", "--retries", "0"])
+    result = CliRunner().invoke(cli, ["linkcheck", "--root", str(root), "--timeout", "0.5", "--retries", "0", "--allow-private"])
     assert result.exit_code == 1, result.output
     target = root / "catalog" / "linkcheck.json"
     assert result.stdout == "\n".join(
@@ -489,7 +489,7 @@ def test_cli_json_output_is_the_status_file_and_exit_0_when_all_links_work(serve
     root = catalog(tmp_path / "repo", server.base, a="/ok", b="/temp")
     write(root / "catalog" / "resources" / "b.yaml", "- id: [\n")
     output = tmp_path / "out" / "status.json"
-    args = ["linkcheck", "--root", root, "--timeout", "0.5", "--output", output, "--format", "json"]
+    args = ["linkcheck", "--root", root, "--timeout", "0.5", "--output", output, "--format", "json", "--allow-private"]
     result = CliRunner().invoke(cli, [str(a) for a in args])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -499,3 +499,27 @@ def test_cli_json_output_is_the_status_file_and_exit_0_when_all_links_work(serve
     assert list(read_status(output)["links"]) == [server.base + "/ok", server.base + "/temp"]
     assert result.stderr == "警告:catalog/resources/b.yaml 读取出错,其中的链接未检查;运行 educat validate 查看原因。\n"
     assert not (root / "catalog" / "linkcheck.json").exists()
+
+
+def test_private_hosts_are_not_probed_unless_allowed(server):
+    """Loopback, private and link-local addresses are skipped by default (no request is made)."""
+    urls = [server.base + "/ok", "http://10.0.0.1/admin", "http://169.254.169.254/latest/meta-data/", "http://[::1]:1/"]
+    results = check_links(urls, timeout=0.5, retries=0)
+    assert [(r.status, r.attempts) for r in results.values()] == [("skipped", 1)] * 4
+    assert all("内网或本机地址" in r.error and "--allow-private" in r.error for r in results.values())
+    assert check_links([server.base + "/ok"], timeout=0.5, retries=0, allow_private=True)[server.base + "/ok"].status == "ok"
+
+
+def test_redirect_targets_are_published_without_query_or_user():
+    result = LinkResult("https://x.example/a", "redirected", 200, "https://user:pw@x.example/b?token=SECRET#f", [(302, "https://x.example/b?token=SECRET")], "", STAMP, 1)
+    data = result.to_dict()
+    assert data["final_url"] == "https://x.example/b"
+    assert data["redirects"] == [[302, "https://x.example/b"]]
+    assert "SECRET" not in json.dumps(data) and "SECRET" not in result.describe()
+
+
+def test_a_tampered_status_file_is_refused(tmp_path):
+    path = tmp_path / "linkcheck.json"
+    path.write_text(json.dumps({"links": {"https://x.example/": {"status": "<img src=x onerror=alert(1)>"}}}), encoding="utf-8")
+    with pytest.raises(ValueError, match="/links/https:~1~1x.example~1/status"):
+        read_status(path)

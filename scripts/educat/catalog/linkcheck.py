@@ -14,6 +14,7 @@ import datetime as dt
 import email.utils
 import errno
 import http.client
+import ipaddress
 import re
 import socket
 import ssl
@@ -77,18 +78,20 @@ def check_links(
     max_wait: float = 30.0,
     progress: Callable[[int], None] | None = None,
     user_agent: str = USER_AGENT,
+    allow_private: bool = False,
 ) -> dict[str, LinkResult]:
     """Check each distinct URL once and return URL → LinkResult, in the order first given.
 
     ``timeout`` applies to connecting and to each read; ``retries`` is how many times a 5xx, a
     429 or a network failure is tried again, after ``backoff`` × 2^n seconds (a 429 waits its
     Retry-After instead); no wait is longer than ``max_wait``. ``host_delay`` is the least time between the
-    starts of two requests to one host. ``progress(n)`` is called in the calling thread each
+    starts of two requests to one host. Loopback, private and link-local hosts are not probed
+    unless ``allow_private``. ``progress(n)`` is called in the calling thread each
     time n more URLs are done.
     """
     if timeout <= 0 or retries < 0 or per_host < 1 or workers < 1 or host_delay < 0 or backoff < 0 or max_wait < 0:
         raise ValueError("timeout 须大于 0;retries、host_delay、backoff、max_wait 不能为负;per_host 和 workers 至少为 1")
-    checker = _Checker(timeout, retries, backoff, max_wait, user_agent, _Hosts(per_host, host_delay))
+    checker = _Checker(timeout, retries, backoff, max_wait, user_agent, _Hosts(per_host, host_delay), allow_private)
     unique = list(dict.fromkeys(urls))
     results: dict[str, LinkResult] = {}
     todo = []
@@ -236,6 +239,24 @@ class _Outcome:
     wait: float | None = None  # from Retry-After
 
 
+def private_address(url: str) -> str | None:
+    """Why a URL's host must not be probed from the bureau's machine (loopback, private,
+    link-local, reserved or multicast address), or None. Checked before every hop, redirects
+    included; a host that does not resolve is left to the request, which reports it."""
+    host = urlsplit(url).hostname
+    if not host:
+        return None
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved or address.is_multicast or address.is_unspecified:
+            return f"{host} 是内网或本机地址({address}),没有访问"
+    return None
+
+
 def _opener() -> OpenerDirector:
     """An opener without redirect, file, ftp or data handlers: 3xx comes back as an HTTPError."""
     opener = OpenerDirector()
@@ -245,7 +266,8 @@ def _opener() -> OpenerDirector:
 
 
 class _Checker:
-    def __init__(self, timeout: float, retries: int, backoff: float, max_wait: float, user_agent: str, hosts: _Hosts):
+    def __init__(self, timeout: float, retries: int, backoff: float, max_wait: float, user_agent: str, hosts: _Hosts, allow_private: bool = False):
+        self.allow_private = allow_private
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -282,6 +304,10 @@ class _Checker:
         seen = {url}
         current = url
         while True:
+            blocked = None if self.allow_private else private_address(current)
+            if blocked:
+                note = "(确需检查内网链接时加 --allow-private)"
+                return _Outcome("broken" if redirects else "skipped", redirects=redirects, error=("重定向到的" if redirects else "") + blocked + note)
             reply = self.fetch(current)
             code = reply.code
             if code is None:

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from typing import ClassVar
 
 from educat.core.findings import Finding, Result
@@ -21,6 +22,17 @@ STATUSES = ("ok", "redirected", "broken", "error", "skipped")
 STATUS_NAMES = {"ok": "正常", "redirected": "已跳转", "broken": "失效", "error": "无法访问", "skipped": "未检查"}
 FAILED = ("broken", "error")
 PERMANENT_REDIRECTS = (301, 308)
+
+
+def public_url(url: str | None) -> str | None:
+    """A redirect target as it may be published: scheme, host, port and path only."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def now() -> str:
@@ -59,17 +71,18 @@ class LinkResult:
         if self.status == "redirected":
             codes = " → ".join(str(code) for code, _ in self.redirects)
             if self.permanent:
-                return f"永久重定向({codes})到 {self.final_url};请把目录中的地址改为新地址"
-            return f"临时重定向({codes})到 {self.final_url};一般无需修改"
+                return f"永久重定向({codes})到 {public_url(self.final_url)};请把目录中的地址改为新地址"
+            return f"临时重定向({codes})到 {public_url(self.final_url)};一般无需修改"
         return self.error
 
     def to_dict(self) -> dict:
-        """The entry written to the status file (the URL is its key there)."""
+        """The entry written to the status file (the URL is its key there). Redirect targets
+        lose their query, fragment and user name: they may carry a session token."""
         return {
             "status": self.status,
             "http_status": self.http_status,
-            "final_url": self.final_url,
-            "redirects": [[code, location] for code, location in self.redirects],
+            "final_url": public_url(self.final_url),
+            "redirects": [[code, public_url(location)] for code, location in self.redirects],
             "permanent": self.permanent,
             "error": self.error,
             "checked_at": self.checked_at,
@@ -131,7 +144,23 @@ def read_status(path: Path) -> dict:
         raise ValueError(f"{path}:{exc.lineno}:链接检查结果文件不是有效的 JSON({exc.msg});{fix}") from None
     if not isinstance(data, dict) or not isinstance(data.get("links"), dict):
         raise ValueError(f"{path}:链接检查结果文件缺少 links 对象;{fix}")
+    error = next(iter(status_errors(data)), None)
+    if error is not None:
+        raise ValueError(f"{path}:{error};{fix}")
     return data
+
+
+def status_errors(data) -> list[str]:
+    """What is wrong with a status document, each naming its JSON pointer; [] when it is valid."""
+    from jsonschema import Draft202012Validator
+
+    from educat.core.metaschemas import LINKCHECK
+
+    found = []
+    for err in sorted(Draft202012Validator(LINKCHECK).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+        pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in err.absolute_path) or "/"
+        found.append(f"{pointer} 不符合链接检查结果的格式({err.validator}:{str(err.message)[:120]})")
+    return found
 
 
 

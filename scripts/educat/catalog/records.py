@@ -18,6 +18,9 @@ from educat.tables.frictionless_check import validate_table
 from educat.core.yamlio import LineDict, YamlError, load_yaml
 
 RUBRIC_FILE = Path("catalog") / "rubric.yaml"
+# Length limits of record texts (characters): a 10 MB title would make a 40 MB page.
+TEXT_LIMIT = 2000
+TEXT_LIMITS = {"title": 200, "url": 2000, "description": 2000}
 
 
 @dataclass
@@ -108,6 +111,11 @@ def check_records(repo: Repo, records: list[dict], rubric: Rubric, today: dt.dat
                 problems.append(Finding(row=row, field=str(key), type="unknown-field", message=f"未知字段 “{key}”", note=f"检查拼写;资源元数据字段:{'、'.join(names)}"))
             elif key != "url" and any(has_html(v) for v in (value if isinstance(value, list) else [value])):
                 problems.append(Finding(row=row, field=str(key), type="html-error", message="含有 HTML 标记或 javascript: 地址", note="资源元数据是纯文本:删除尖括号标记"))
+            else:
+                limit = TEXT_LIMITS.get(key, TEXT_LIMIT)
+                longest = max((len(str(v)) for v in (value if isinstance(value, list) else [value])), default=0)
+                if longest > limit:
+                    problems.append(Finding(row=row, field=str(key), type="length-error", message=f"文字有 {longest} 个字符,超过上限 {limit}", note="缩短文字;详细内容放在资源自己的页面上"))
         problems.extend(rubric_problems(data, row, rubric, today, allowed))
     rows = [{name: data.get(name) for name in names} for data in records]
     table_problems, _ = validate_table(entity.fields, repo.field_codelists(entity.fields, std), rows=rows)

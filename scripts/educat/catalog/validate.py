@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from educat.catalog.records import RUBRIC_FILE, catalog_entity, check_records, load_rubric
+from educat.catalog.linkstatus import STATUS_FILE, read_status
 from educat.core import metaschemas
+from educat.core.paths import is_inside, not_regular
 from educat.core.findings import Finding
 
 
@@ -26,7 +28,21 @@ class CatalogChecks:
                     self.add("dangling-reference", f"专题 {collection.slug} 列出的资源 “{item}” 不在课程资源目录中", collection.path, line, note="检查 id 拼写,或先把该资源加入 catalog/resources/")
 
     # -- catalog ---------------------------------------------------------------------------
+    def link_status(self) -> None:
+        """catalog/linkcheck.json is content too: the build shows it on public pages."""
+        path = self.root / STATUS_FILE
+        if not (path.exists() or path.is_symlink()):
+            return
+        if not is_inside(path, self.root) or not_regular(path):
+            self.add("path-error", "链接检查结果文件不是仓库中的普通文件,不会被读取", path, note="删除它后重新运行 educat linkcheck")
+            return
+        try:
+            read_status(path)
+        except ValueError as exc:
+            self.add("schema-error", str(exc).split(":", 1)[-1], path, note="删除该文件后重新运行 educat linkcheck;不要手工编辑它")
+
     def catalog(self) -> None:
+        self.link_status()
         rubric, rubric_problems = load_rubric(self.root)
         for message, line in rubric_problems:
             self.add("schema-error", message, self.root / RUBRIC_FILE, line, note="见 docs/content-model.md 的精品标准一节")

@@ -15,7 +15,7 @@ UPDATE_CYCLES = ("实时", "每日", "每周", "每月", "每季度", "每半年
 THEMES = ("教育", "科技", "文化", "社会保障", "综合")
 
 _DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-_TEXT = {"type": "string", "minLength": 1}
+_TEXT = {"type": "string", "minLength": 1, "maxLength": 5000}  # texts end up on pages: bounded
 _SEMVER = {"type": "string", "pattern": r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"}
 _NAME = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"}
 _SLUG = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"}
@@ -192,4 +192,34 @@ COLLECTION = _object(
         "items": {"type": "array", "minItems": 1, "uniqueItems": True, "items": _SLUG},
     },
     ["title", "description", "curator", "items"],
+)
+
+_STAMP = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"}
+_URL_TEXT = {"type": ["string", "null"], "maxLength": 2000, "pattern": r"^[^\s<>\"'`]*$"}  # no markup, no spaces
+
+# catalog/linkcheck.json, written by `educat linkcheck` and read by the build: checked like
+# every other content file, because anyone can commit it.
+LINKCHECK = _object(
+    {
+        "checked_at": _STAMP,
+        "summary": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+        "links": {
+            "type": "object",
+            "additionalProperties": _object(
+                {
+                    "status": {"enum": ["ok", "redirected", "broken", "error", "skipped"]},
+                    "http_status": {"type": ["integer", "null"], "minimum": 100, "maximum": 599},
+                    "final_url": _URL_TEXT,
+                    "redirects": {"type": "array", "maxItems": 10, "items": {"type": "array", "prefixItems": [{"type": "integer"}, _URL_TEXT], "items": False}},
+                    "permanent": {"type": ["boolean", "null"]},
+                    "error": {"type": "string", "maxLength": 500},
+                    "checked_at": _STAMP,
+                    "attempts": {"type": "integer", "minimum": 0},
+                    "resources": {"type": "array", "items": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,63}$"}},
+                },
+                ["status"],
+            ),
+        },
+    },
+    ["links"],
 )

@@ -20,16 +20,27 @@ EXAMPLE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 # Keys that educat adds to a Table Schema field; the rest is plain Frictionless.
 FIELD_EXTENSIONS = ("sensitivity", "codelist", "rule")
 # Content is plain text: markup or a javascript: URL in it is refused by validate.
-HTML_TAG = re.compile(r"<\s*[A-Za-z!/?][^>]*>|javascript\s*:", re.I)
+HTML_TAG = re.compile(r"<\s*[A-Za-z!/?][^>]*>|(?:javascript|vbscript)\s*:", re.I)
+# Characters a browser drops from a URL before it reads the scheme (controls, whitespace, soft hyphen …).
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028\u2029\u2060\ufeff]")
 
 
 def is_public_name(name) -> bool:
     return isinstance(name, str) and PUBLIC_NAME.fullmatch(name) is not None
 
 
+def as_browser_reads(text: str) -> str:
+    """The text after HTML-entity decoding (twice: ``&amp;#106;`` too) with the characters a
+    browser ignores inside a URL scheme removed: what a scheme check must look at."""
+    import html
+
+    return _URL_IGNORED.sub("", html.unescape(html.unescape(text)))
+
+
 def has_html(text) -> bool:
-    """True when plain text carries HTML markup or a javascript: URL (content is plain text)."""
-    return isinstance(text, str) and bool(HTML_TAG.search(text))
+    """True when plain text carries HTML markup or a javascript: or vbscript: URL, also
+    when entity-encoded or split by control characters (content is plain text)."""
+    return isinstance(text, str) and bool(HTML_TAG.search(text) or HTML_TAG.search(as_browser_reads(text)))
 
 
 def parse_ref(spec: str) -> tuple[str, str | None]:

@@ -94,6 +94,8 @@ class ValidatorBase:
                 self.add("enum-error", f"{prefix}的值 “{error.instance}” 不在允许值中", path, _line_for(data, parts), note=f"改为以下之一:{allowed}")
             elif error.validator == "pattern":
                 self.add("pattern-error", f"{prefix}的值 “{error.instance}” 格式不对", path, _line_for(data, parts), note=f"应匹配 {error.validator_value}")
+            elif error.validator == "maxLength":
+                self.add("length-error", f"{prefix}有 {len(error.instance)} 个字符,超过上限 {error.validator_value}", path, _line_for(data, parts), note="缩短文字;长篇说明放在 docs/ 的页面中")
             elif error.validator == "type":
                 self.add("type-error", f"{prefix}的类型不对(应为 {error.validator_value})", path, _line_for(data, parts), note="检查是否缺了引号或写成了列表/映射")
             else:

@@ -263,7 +263,7 @@ class CatalogPages:
         if health and health.get("status") in ("broken", "error", "redirected"):
             kind = "educat-sensitive" if health["status"] != "redirected" else "educat-status"
             detail = health.get("error") or (f"已跳转到 {health.get('final_url')}" if health.get("final_url") else "")
-            link = link + Markup(" {} <small>{}(检查于 {})</small>").format(badge(STATUS_NAMES[health["status"]], kind), detail, str(health.get("checked_at", ""))[:10])
+            link = link + Markup(" {} <small>{}(检查于 {})</small>").format(badge(STATUS_NAMES.get(health["status"], ""), kind), detail, str(health.get("checked_at", ""))[:10])
         out = [front(record.title, str(d.get("description", "")), lunr=len(self.repo.records) <= LUNR_MAX_RESOURCES), f"# {md(record.title)}{example_badge(d.get('example'))}\n"]
         if d.get("featured") is True:
             out.append(block(Markup('<div class="educat-featured-box">{} <strong>入选理由:</strong>{}<br><strong>审核人:</strong>{} · <strong>审核日期:</strong>{} · {}</div>').format(
@@ -351,7 +351,7 @@ class CatalogPages:
             ids_by_url[str(record.data.get("url", ""))].append(record)
         summary = Counter(v.get("status") for v in self.links.values())
         checked = max((str(v.get("checked_at", "")) for v in self.links.values()), default="")
-        out.append(f"最近一次检查:{checked[:19].replace('T', ' ')}(UTC)。共 {len(self.links)} 个链接:" + ",".join(f"{STATUS_NAMES.get(k, k)} {n}" for k, n in sorted(summary.items())) + "。\n")
+        out.append(f"最近一次检查:{md(checked[:19].replace('T', ' '))}(UTC)。共 {len(self.links)} 个链接:" + ",".join(f"{md(STATUS_NAMES.get(k, k))} {n}" for k, n in sorted(summary.items(), key=str)) + "。\n")
         rows = []
         for url, result in sorted(self.links.items(), key=lambda kv: (kv[1].get("status") == "ok", kv[0])):
             if result.get("status") == "ok":

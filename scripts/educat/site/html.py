@@ -12,6 +12,8 @@ import re
 
 from markupsafe import Markup, escape
 
+from educat.core.model import as_browser_reads
+
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
@@ -30,7 +32,11 @@ def md(value) -> str:
 
 
 def is_safe_url(url) -> bool:
-    return isinstance(url, str) and url.strip().lower().startswith(SAFE_SCHEMES) and not any(c in url for c in "\n\r\t ")
+    """Only http(s) and mailto links, judged as the browser reads them (entities decoded,
+    controls and whitespace dropped), and never with whitespace or markup inside."""
+    if not isinstance(url, str) or any(c in url for c in "\n\r\t <>\"'`"):
+        return False
+    return url.lower().startswith(SAFE_SCHEMES) and as_browser_reads(url).lower().startswith(SAFE_SCHEMES)
 
 
 def a(href: str, label, *, external: bool = False, cls: str = "") -> Markup:
@@ -65,6 +71,12 @@ def dl(items) -> Markup:
 
 def badge(label, kind: str = "") -> Markup:
     return Markup('<span class="educat-badge {}">{}</span>').format(kind, label)
+
+
+def preformatted(value: str) -> Markup:
+    """Program output shown as it is: escaped, in one line of HTML (newlines as &#10;), so no
+    cell value can close a Markdown fence or end the HTML block with a blank line."""
+    return Markup('<div class="highlight"><pre><code>{}</code></pre></div>').format(Markup("&#10;").join(escape(line) for line in str(value).split("\n")))
 
 
 def block(html: Markup) -> str:

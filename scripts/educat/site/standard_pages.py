@@ -16,7 +16,7 @@ from educat.core.model import CodeList, Repo, Standard, semver_key
 from educat.site.api_page import render_api
 from educat.standards.openapi.document import load_openapi
 from educat.site.common import Page, codelist_url, front, std_url
-from educat.site.html import a, badge, block, dl, md, rel_url, table
+from educat.site.html import a, badge, block, dl, md, preformatted, rel_url, table
 
 CHECK_EXAMPLE_LIMIT = 4
 
@@ -134,8 +134,7 @@ def check_section(repo: Repo, std: Standard, here: str, template_url) -> str:
     if example is not None and example.entity in std.entities:
         text = check_file(example.path.parent / example.file, repo, std.ref, example.entity, limit=CHECK_EXAMPLE_LIMIT).render()
         out.append(f"对本标准的不合规样例 `{example.file}` 运行检查,输出如下:\n")
-        fence = "````" if "```" in text else "```"
-        out.append(f"{fence}text\n{text}\n{fence}\n")
+        out.append(block(preformatted(text)))
     return "\n".join(out)
 
 

@@ -1,0 +1,1 @@
+description: 示例记录。=>description: '[点我](java&#x09;script:alert(1))'

@@ -1,0 +1,1 @@
+title: 演示标准=>title: '[点我](&#106;avascript:alert(1))'
