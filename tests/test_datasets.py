@@ -145,13 +145,13 @@ def test_privacy_gate_blocks_id_number_and_mobile(mini_repo):
     path = mini_repo / "datasets/orgs/datapackage.yaml"
     text = path.read_text(encoding="utf-8").replace("        - staff\n", "        - staff\n        - name: note\n          title: 备注\n          type: string\n          description: 备注。\n          sensitivity: 公开\n")
     path.write_text(text, encoding="utf-8")
-    write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc,staff,note\n0001,{GOOD_USCC},12,联系人 13812345678\n0002,{GOOD_USCC},30,11010519491231002X\n0003,{GOOD_USCC},30,编号 110105194912310021\n0004,{GOOD_USCC},30,x@example.org\n")
+    write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc,staff,note\n0001,{GOOD_USCC},12,联系人 13812345678\n0002,{GOOD_USCC},30,11010519491231002X\n0003,{GOOD_USCC},30,编号 110105194912310021\n0004,{GOOD_USCC},30,zhang.san@163.com\n")
     errors, _ = _errors(mini_repo)
     assert errors == [
         ("datasets/orgs/data/orgs.csv", 2, "note", "privacy-error"),
         ("datasets/orgs/data/orgs.csv", 3, "note", "privacy-error"),
         ("datasets/orgs/data/orgs.csv", 5, "note", "privacy-error"),
-    ]  # row 4 is not a valid ID number (wrong check digit), so it is not flagged
+    ]  # row 4 is not a valid ID number (wrong check digit), so it is not flagged; x@example.org would not be either (a reserved domain)
     path.write_text(text.replace("          sensitivity: 公开\n", "          sensitivity: 公开\n          allow_personal: [email, mobile, id-card]\n"), encoding="utf-8")
     assert _errors(mini_repo)[0] == []
 

@@ -185,3 +185,53 @@ def test_a_cell_cannot_close_the_report_around_it(mini_repo):
     assert "<script>window.__pwned" not in html
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html  # the value is shown, escaped
     assert html.count('<div class="highlight"><pre><code>') == 1  # the report, in one HTML line
+
+
+# -- what of a dataset is published ----------------------------------------------------------------
+def set_open_type(root, open_type: str, with_internal_field: bool = True):
+    path = root / "datasets/orgs/datapackage.yaml"
+    text = path.read_text(encoding="utf-8").replace("open_type: 无条件开放", f"open_type: {open_type}")
+    if with_internal_field:  # gender is 内部 in the entity: it must never be published
+        text = text.replace("        - staff\n", "        - staff\n        - gender\n")
+        write(root / "datasets/orgs/data/orgs.csv", "org_id,uscc,staff,gender\n0001,,12,1\n0002,,3,2\n")
+    path.write_text(text, encoding="utf-8")
+
+
+def site_files(site) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+
+
+def test_a_field_more_sensitive_than_public_is_never_published(mini_repo):
+    set_open_type(mini_repo, "无条件开放")
+    site = build_site(mini_repo, mini_repo / "site")
+    for name in ("orgs.csv", "orgs.json", "orgs.xlsx"):
+        assert (site / "datasets/orgs/downloads" / name).is_file()
+    assert "gender" not in (site / "datasets/orgs/downloads/orgs.csv").read_text(encoding="utf-8-sig")
+    assert "gender" not in (site / "datasets/orgs/downloads/orgs.json").read_text(encoding="utf-8")
+    assert [c.value for c in load_workbook(site / "datasets/orgs/downloads/orgs.xlsx").active[1]] == ["org_id", "uscc", "staff"]
+    page = (site / "datasets/orgs/index.html").read_text(encoding="utf-8")
+    assert "负责人性别" not in page and "files/data/orgs.csv" not in site_files(site)
+    assert not any(p.endswith("data/orgs.csv") for p in site_files(site))  # raw data files are not published
+
+
+def test_a_dataset_open_on_request_has_metadata_and_no_data(mini_repo):
+    set_open_type(mini_repo, "有条件开放")
+    result = CliRunner().invoke(cli, ["validate", "--root", str(mini_repo), "--format", "json"])
+    assert ("metadata-only", "info") in [(f["type"], f["severity"]) for f in json.loads(result.stdout)["findings"]]
+    site = build_site(mini_repo, mini_repo / "site")
+    page = (site / "datasets/orgs/index.html").read_text(encoding="utf-8")
+    assert "如何申请数据" in page and "数据预览" not in page and "字段概况" not in page
+    assert [p for p in site_files(site) if p.startswith("datasets/orgs/downloads/")] == ["datasets/orgs/downloads/datapackage.json"]
+    assert "downloadURL" not in (site / "datasets.json").read_text(encoding="utf-8")
+
+
+def test_a_dataset_not_open_is_not_published_at_all(mini_repo):
+    set_open_type(mini_repo, "不予开放")
+    result = CliRunner().invoke(cli, ["validate", "--root", str(mini_repo), "--format", "json"])
+    data = json.loads(result.stdout)
+    assert data["valid"] and ("not-published", "info") in [(f["type"], f["severity"]) for f in data["findings"]]
+    site = build_site(mini_repo, mini_repo / "site")
+    files = site_files(site)
+    assert not [p for p in files if p.startswith("datasets/orgs/")]
+    everything = "".join(p.read_text(encoding="utf-8", errors="replace") for p in site.rglob("*") if p.suffix in (".html", ".json", ".xml"))
+    assert "机构名录" not in everything and "0002" not in (site / "datasets.json").read_text(encoding="utf-8")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from educat.core.model import Entity, Repo, Standard
 from educat.core.model import has_html
+from educat.datasets.privacy import personal_data
 from educat.core.findings import Finding
 from educat.tables.frictionless_check import validate_table
 from educat.core.yamlio import LineDict, YamlError, load_yaml
@@ -112,6 +113,8 @@ def check_records(repo: Repo, records: list[dict], rubric: Rubric, today: dt.dat
             elif key != "url" and any(has_html(v) for v in (value if isinstance(value, list) else [value])):
                 problems.append(Finding(row=row, field=str(key), type="html-error", message="含有 HTML 标记或 javascript: 地址", note="资源元数据是纯文本:删除尖括号标记"))
             else:
+                for kind, label, masked in personal_data(" ".join(map(str, value)) if isinstance(value, list) else value) if key != "url" else []:
+                    problems.append(Finding(row=row, field=str(key), type="privacy-error", message=f"有疑似{label} “{masked}”:资源目录会公开发布", note="删除或脱敏;资源目录只写资源本身的信息"))
                 limit = TEXT_LIMITS.get(key, TEXT_LIMIT)
                 longest = max((len(str(v)) for v in (value if isinstance(value, list) else [value])), default=0)
                 if longest > limit:

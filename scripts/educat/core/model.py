@@ -149,6 +149,7 @@ class DatasetResource:
     entity: Entity | None = None
     standard: Standard | None = None
     fields: list[FieldDef] = field(default_factory=list)
+    read_fields: list[FieldDef] = field(default_factory=list)  # every column of the file, when ``fields`` is a published subset
 
     title = property(lambda self: self.descriptor.get("title", self.name))
     path = property(lambda self: self.descriptor.get("path", ""))

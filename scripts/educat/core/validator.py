@@ -62,10 +62,27 @@ class ValidatorBase:
         elif has_html(data):
             self.add("html-error", f"“{_pointer(parts)}” 含有 HTML 标记或 javascript: 地址", path, _line_for(self._root_doc, list(parts)), note="内容是纯文本:删除尖括号标记;网站会按原样显示文字")
 
+    def personal_in(self, data, path: Path, parts=()) -> None:
+        """Published metadata carries no personal data (a 联系方式 block is the unit's official
+        contact and is left alone); the value is shown masked."""
+        from educat.datasets.privacy import personal_data
+
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if key != "contact":
+                    self.personal_in(value, path, parts + (key,))
+        elif isinstance(data, list):
+            for index, value in enumerate(data):
+                self.personal_in(value, path, parts + (index,))
+        else:
+            for kind, label, masked in personal_data(data):
+                self.add("privacy-error", f"“{_pointer(parts)}” 中有疑似{label} “{masked}”:元数据会公开发布", path, _line_for(self._root_doc, list(parts)), note="删除或脱敏;单位的公务联系方式写在 contact 中")
+
     def check_meta(self, data, schema: dict, path: Path) -> bool:
         """JSON-Schema check of an authored YAML file; problems carry the key's line."""
         self._root_doc = data
         self.html_in(data, path)
+        self.personal_in(data, path)
         validator = self._validators.setdefault(id(schema), Draft202012Validator(schema))
         ok = True
         for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):

@@ -10,23 +10,70 @@ Counts of people below 5 can identify a person; they are reported as warnings.
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import re
+import unicodedata
 from pathlib import Path
 
 from educat.tables.identifiers import is_valid_id_card
 from educat.core.model import FieldDef
 from educat.core.findings import Finding
 
-ID_CARD = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9]{9}(?![0-9])")
+# Digits as people write them: with spaces or dashes between groups, and (after NFKC)
+# full-width. A number glued to letters ("ID310113…") is still found: only digits bound it.
+_SEP = r"[ \-\u2010-\u2015]?"
+ID_CARD_18 = re.compile(r"(?<![0-9])[1-9](?:" + _SEP + r"[0-9]){16}" + _SEP + r"[0-9Xx](?![0-9])")
+ID_CARD_15 = re.compile(r"(?<![0-9])[1-9](?:" + _SEP + r"[0-9]){14}(?![0-9Xx])")
+MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ \-]?)?\(?1[3-9][0-9]\)?(?:[ \-]?[0-9]){8}(?![0-9])")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 SMALL_CELL = 5
 
+
+def _digits(text: str) -> str:
+    return re.sub(r"[^0-9Xx]", "", text).upper()
+
+
+def _old_id(number: str) -> bool:
+    """A 15-digit ID (before 1999): a province prefix and a real date YYMMDD at 7–12."""
+    from educat.tables.identifiers import PROVINCE_PREFIXES
+
+    try:
+        _dt.date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    except ValueError:
+        return False
+    return number[:2] in PROVINCE_PREFIXES
+
+
+def find_id_cards(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text)
+    found = [d for m in ID_CARD_18.findall(text) if is_valid_id_card(d := _digits(m))]
+    return found + [d for m in ID_CARD_15.findall(text) if _old_id(d := _digits(m))]
+
+
+def find_mobiles(text: str) -> list[str]:
+    return [_digits(m)[-11:] for m in MOBILE.findall(unicodedata.normalize("NFKC", text))]
+
+
+# Domains reserved for examples (RFC 2606/6761): an address there belongs to nobody.
+EXAMPLE_DOMAIN = re.compile(r"(^|\.)(example\.(com|org|net)|example|invalid|test|localhost)$", re.I)
+
+
+def find_emails(text: str) -> list[str]:
+    return [m for m in EMAIL.findall(unicodedata.normalize("NFKC", text)) if not EXAMPLE_DOMAIN.search(m.rsplit("@", 1)[-1])]
+
+
 KINDS = {
-    "id-card": ("居民身份证号", lambda text: [m for m in ID_CARD.findall(text) if is_valid_id_card(m)]),
-    "mobile": ("手机号码", MOBILE.findall),
-    "email": ("电子邮箱地址", EMAIL.findall),
+    "id-card": ("居民身份证号", find_id_cards),
+    "mobile": ("手机号码", find_mobiles),
+    "email": ("电子邮箱地址", find_emails),
 }
+
+
+def personal_data(text) -> list[tuple[str, str, str]]:
+    """(kind, label, masked value) of the personal data in a free text."""
+    if not isinstance(text, str):
+        return []
+    return [(kind, label, _mask(found[0])) for kind, (label, find) in KINDS.items() if (found := find(text))]
 
 
 def _mask(value: str) -> str:

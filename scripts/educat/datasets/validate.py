@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from educat.core import metaschemas
+from educat.datasets.publish import NOT_OPEN, OPEN_ON_REQUEST
 from educat.core.model import Dataset, FieldDef
 from educat.core.paths import is_inside
 from educat.datasets.privacy import scan_cells, small_cells
@@ -27,6 +28,11 @@ class DatasetChecks:
         if ds.meta.get("name") != ds.slug:
             self.add("mismatch-error", f"name 为 “{ds.meta.get('name')}”,但目录名是 “{ds.slug}”", meta_path, ds.meta.line_of("name"), note="两者必须一致")
         public = ds.catalog.get("open_type") in OPEN_PUBLICLY
+        line = ds.catalog.line_of("open_type") if hasattr(ds.catalog, "line_of") else None
+        if ds.catalog.get("open_type") == NOT_OPEN:
+            self.add("not-published", "开放属性为不予开放:网站不发布这个数据集的任何内容(页面、数据、下载、检索都没有)", meta_path, line, severity="info")
+        elif ds.catalog.get("open_type") == OPEN_ON_REQUEST:
+            self.add("metadata-only", "开放属性为有条件开放:网站只发布元数据、公开字段的字典和申请方式,不发布数据", meta_path, line, severity="info")
         names = set()
         for res in ds.resources:
             if res.name in names:

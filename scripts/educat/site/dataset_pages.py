@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from educat.core import urls
 from educat.core.cells import csv_safe, text_cells
+from educat.datasets.publish import data_is_open
 from educat.core.model import Dataset, DatasetResource, Repo
 from educat.datasets.profile import is_numeric, numeric, profile_frame, read_frame
 from educat.site.charts import bar_chart, histogram, line_chart
@@ -36,6 +37,12 @@ PERIODICITY = {  # EU frequency vocabulary, for DCAT-AP's dct:accrualPeriodicity
     "实时": "CONT", "每日": "DAILY", "每周": "WEEKLY", "每月": "MONTHLY", "每季度": "QUARTERLY",
     "每半年": "ANNUAL_2", "每年": "ANNUAL", "不定期": "IRREG", "不更新": "NEVER",
 }
+
+
+def metadata_files(ds: Dataset) -> list[str]:
+    """The dataset's own files that are published as they are: its metadata only. Data files
+    are published through the downloads, which hold the 公开 fields alone."""
+    return [name for name in source_files(ds.path) if name == "datapackage.yaml"]
 
 
 def frame_csv(frame: pd.DataFrame) -> bytes:
@@ -67,7 +74,8 @@ class DatasetPages:
     def frame(self, ds: Dataset, res: DatasetResource) -> pd.DataFrame:
         key = (ds.slug, res.name)
         if key not in self._frames:
-            self._frames[key] = read_frame(ds.path / str(res.path))
+            frame = read_frame(ds.path / str(res.path))
+            self._frames[key] = frame[[f.name for f in res.fields if f.name in frame.columns]]  # published fields only
         return self._frames[key]
 
     def codelists(self, res: DatasetResource):
@@ -75,27 +83,29 @@ class DatasetPages:
 
     def typed_rows(self, ds: Dataset, res: DatasetResource) -> list[dict]:
         """Rows with values of their Table Schema types (numbers, booleans, ISO dates), None when empty."""
-        resource = Resource(path=str(res.path), basepath=str(ds.path), schema=frictionless_schema(res.fields), encoding="utf-8-sig")
+        resource = Resource(path=str(res.path), basepath=str(ds.path), schema=frictionless_schema(res.read_fields or res.fields), encoding="utf-8-sig")
+        published = {f.name for f in res.fields}
         rows = []
         with resource:
             for row in resource.row_stream:
-                rows.append({k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime, dt.time)) else v) for k, v in row.to_dict().items()})
+                rows.append({k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime, dt.time)) else v) for k, v in row.to_dict().items() if k in published})
         return rows
 
     # -- downloads -------------------------------------------------------------------------
     def assets(self, ds: Dataset):
         base = dataset_url(ds)
-        for name in source_files(ds.path):
+        for name in metadata_files(ds):
             yield Asset(base + urls.dataset_files() + name, path=ds.path / name)
         package = {k: v for k, v in ds.meta.items() if k not in ("resources", "catalog")}
         package["catalog"] = dict(ds.catalog)
         package["resources"] = []
         for res in ds.resources:
-            frame = self.frame(ds, res)
-            yield Asset(base + download_name(res, "csv"), content=frame_csv(frame))
-            rows = self.typed_rows(ds, res)
-            yield Asset(base + download_name(res, "json"), content=json.dumps(rows, ensure_ascii=False, indent=1))
-            yield Asset(base + download_name(res, "xlsx"), content=self.xlsx(res, rows))
+            if data_is_open(ds):
+                frame = self.frame(ds, res)
+                yield Asset(base + download_name(res, "csv"), content=frame_csv(frame))
+                rows = self.typed_rows(ds, res)
+                yield Asset(base + download_name(res, "json"), content=json.dumps(rows, ensure_ascii=False, indent=1))
+                yield Asset(base + download_name(res, "xlsx"), content=self.xlsx(res, rows))
             schema = frictionless_schema(res.fields, res.descriptor["schema"].get("primaryKey")).to_descriptor()
             package["resources"].append({
                 "name": res.name,
@@ -163,22 +173,28 @@ class DatasetPages:
         ])))
         for res in ds.resources:
             out.append(self.resource_section(ds, res, here))
-        out.append("## 原始文件\n")
-        files = source_files(ds.path)
+        if not data_is_open(ds):
+            out.append("## 如何申请数据\n")
+            out.append(block(Markup("<p>{}</p>").format(text(f"本数据集{c.get('open_type')}:网站只发布元数据和公开字段的字典,不发布数据。" + (f"申请条件:{c.get('share_conditions')}。" if c.get("share_conditions") else "") + (f"请联系:{contact_text}。" if contact_text else "")))))
+        out.append("## 元数据文件\n")
+        files = metadata_files(ds)
         out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(a(urls.dataset_files() + f, f)) for f in files))))
         out.append(block(json_ld(self.schema_org(ds))))
         return Page(here, "\n".join(out))
 
     def resource_section(self, ds: Dataset, res: DatasetResource, here: str) -> str:
-        frame = self.frame(ds, res)
+        frame = self.frame(ds, res) if data_is_open(ds) else pd.DataFrame()
         codelists = self.codelists(res)
         out = [f"## {md(res.title)}(`{res.name}`)\n"]
         if res.descriptor.get("description"):
             out.append(block(Markup("<p>{}</p>").format(text(res.descriptor["description"]))))
-        links = [a(download_name(res, "csv"), "CSV(UTF-8 BOM,Excel 直接打开)"), a(download_name(res, "xlsx"), "XLSX"), a(download_name(res, "json"), "JSON")]
-        out.append(block(Markup("<p>{} 行 · 下载:{}</p>").format(f"{len(frame):,}", Markup(" · ").join(links))))
+        if data_is_open(ds):
+            links = [a(download_name(res, "csv"), "CSV(UTF-8 BOM,Excel 直接打开)"), a(download_name(res, "xlsx"), "XLSX"), a(download_name(res, "json"), "JSON")]
+            out.append(block(Markup("<p>{} 行 · 下载:{}</p>").format(f"{len(frame):,}", Markup(" · ").join(links))))
         out.append("### 字段字典\n")
         out.append(block(table(["字段名", "中文名", "类型", "必填", "约束", "代码表", "敏感级别", "说明"], self.field_rows(res.fields, res.standard, here), "educat-fields")))
+        if not data_is_open(ds):
+            return "\n".join(out)
         charts = self.charts(frame, res, codelists)
         if charts:
             out.append("### 图表\n")
@@ -261,6 +277,7 @@ class DatasetPages:
             "distribution": [
                 {"@type": "DataDownload", "name": res.title, "encodingFormat": "text/csv", "contentUrl": self.absolute(dataset_url(ds) + download_name(res, "csv")) if self.site_url else download_name(res, "csv")}
                 for res in ds.resources
+                if data_is_open(ds)
             ],
             "variableMeasured": [f.title for res in ds.resources for f in res.fields],
         }
@@ -296,6 +313,7 @@ class DatasetPages:
                         "dct:license": {"@id": next((lic.get("path") for lic in meta.get("licenses") or [] if lic.get("path")), "")},
                     }
                     for res in ds.resources
+                    if data_is_open(ds)
                     for fmt, media in (("csv", "text/csv"), ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("json", "application/json"))
                 ],
             }

@@ -16,6 +16,7 @@ from educat.standards.downloads import example_rows, json_schema, sample_csv
 from educat.standards.template import template_bytes
 from educat.tables.identifiers import RULES
 from educat.core import urls
+from educat.datasets.publish import published_view
 from educat.core.model import Entity, FieldDef, Repo, Standard, semver_key
 from educat.catalog.exports import catalog_labels
 from educat.site.common import Asset, Page, code_label, codelist_url, dataset_url, example_badge, front, record_url, source_files, std_url
@@ -38,6 +39,7 @@ class SiteContent:
     """Builds every generated page and asset of the site from a validated repository."""
 
     def __init__(self, repo: Repo, site_url: str = "", title: str = "教育数据标准与资源目录", browse_max: int = BROWSE_MAX):
+        repo = published_view(repo)  # the privacy gate: only what may be published reaches a page
         self.repo = repo
         self.title = title
         self._labels = catalog_labels(repo)

@@ -1,0 +1,1 @@
+description: 示例记录。=>description: 联系学生家长,身份证 310113 20150704 9980
