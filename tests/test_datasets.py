@@ -156,14 +156,15 @@ def test_privacy_gate_blocks_id_number_and_mobile(mini_repo):
     assert _errors(mini_repo)[0] == []
 
 
-def test_aggregate_passes_and_small_cells_warn(mini_repo):
+def test_small_counts_are_errors_unless_the_field_says_why(mini_repo):
     path = mini_repo / "datasets/orgs/datapackage.yaml"
     text = path.read_text(encoding="utf-8").replace("        - staff\n", "        - staff\n        - name: student_count\n          title: 学生数\n          type: integer\n          description: 人数。\n          sensitivity: 公开\n          statistic: count\n")
     path.write_text(text, encoding="utf-8")
     write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc,staff,student_count\n0001,{GOOD_USCC},12,1200\n0002,{GOOD_USCC},3,3\n0003,{GOOD_USCC},3,0\n")
     errors, warnings = _errors(mini_repo)
-    assert errors == []
-    assert warnings == [(3, "student_count", "small-cell")]
+    assert (errors, warnings) == ([("datasets/orgs/data/orgs.csv", 3, "student_count", "small-cell")], [])
+    path.write_text(text.replace("          statistic: count\n", "          statistic: count\n          small_counts: 全校汇总的人数,不按班级或个人拆分(示例)\n"), encoding="utf-8")
+    assert _errors(mini_repo) == ([], [])
 
 
 def test_non_public_dataset_is_not_scanned(mini_repo):

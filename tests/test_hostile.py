@@ -235,3 +235,11 @@ def test_a_dataset_not_open_is_not_published_at_all(mini_repo):
     assert not [p for p in files if p.startswith("datasets/orgs/")]
     everything = "".join(p.read_text(encoding="utf-8", errors="replace") for p in site.rglob("*") if p.suffix in (".html", ".json", ".xml"))
     assert "机构名录" not in everything and "0002" not in (site / "datasets.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("line", ['<script>alert(1)</script>', '<img src=x onerror="alert(1)">', "[点我](javascript:alert(1))", "[点我](&#106;avascript:alert(1))"])
+def test_script_in_a_docs_page_is_warned_about_with_its_line(mini_repo, line):
+    write(mini_repo / "docs/about.md", f"# 关于\n\n正文。\n{line}\n")
+    result = CliRunner().invoke(cli, ["validate", "--root", str(mini_repo), "--format", "json"])
+    warned = [(f["type"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"] if f["severity"] == "warning"]
+    assert ("script-warning", "docs/about.md", 4) in warned

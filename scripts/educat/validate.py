@@ -28,6 +28,7 @@ class Validator(StandardChecks, DatasetChecks, CatalogChecks, ValidatorBase):
             self.dataset(ds)
         self.catalog()
         self.collections()
+        self.docs_pages()
         records = self.repo.records
         self.report.tallies.update(
             standards=len(self.repo.standards),

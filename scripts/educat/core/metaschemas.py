@@ -82,6 +82,7 @@ FIELD = _object(
         "example": {},
         "unit": {"type": "string"},
         "statistic": {"enum": ["count"]},
+        "small_counts": {"type": "string", "minLength": 10, "maxLength": 500},  # why counts of 1–4 may be published
         "allow_personal": {"type": "array", "items": {"enum": ["id-card", "mobile", "email"]}},
         "trueValues": {"type": "array", "items": {"type": "string"}},
         "falseValues": {"type": "array", "items": {"type": "string"}},

@@ -11,8 +11,8 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from educat.core.findings import Finding, ValidationReport
-from educat.core.model import Repo, has_html
-from educat.core.paths import rel
+from educat.core.model import Repo, as_browser_reads, has_html
+from educat.core.paths import is_inside, not_regular, rel
 from educat.core.yamlio import LineDict, LineList
 
 
@@ -34,6 +34,10 @@ def _line_for(data, path_parts) -> int | None:
 
 def _pointer(parts) -> str:
     return ".".join(str(p) for p in parts)
+
+
+# Script in a hand-written page: a <script> tag, an on…= handler attribute, a javascript: URL.
+DOCS_SCRIPT = re.compile(r"<\s*script\b|<[^>]*\son[a-z]+\s*=|(?:javascript|vbscript)\s*:", re.I)
 
 
 class ValidatorBase:
@@ -123,3 +127,19 @@ class ValidatorBase:
         for p in problems:
             line = line_of(p) if line_of else p.row
             self.add(p.type, p.message, path, line, note=p.note, row=None if line_of else p.row, field=p.field or "", severity=severity)
+
+    # -- the bureau's own pages ----------------------------------------------------------------
+    def docs_pages(self) -> None:
+        """docs/ pages are hand-written and trusted, but script in them runs on every reader's
+        browser: raw <script>, event-handler attributes and javascript: URLs are warned about."""
+        folder = self.root / "docs"
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.rglob("*.md")):
+            if not is_inside(path, self.root) or not_regular(path):
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for number, line in enumerate(text.splitlines(), start=1):
+                found = DOCS_SCRIPT.search(line) or DOCS_SCRIPT.search(as_browser_reads(line))
+                if found:
+                    self.add("script-warning", f"页面中有会在读者浏览器里运行的代码:{found.group(0)[:40]}", path, number, note="删除它;需要交互时写进 docs/javascripts/ 并在 mkdocs.yml 中登记,由维护者审核", severity="warning")

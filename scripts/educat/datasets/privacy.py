@@ -101,7 +101,7 @@ def scan_cells(path: Path, fields: list[FieldDef]) -> list[Finding]:
     return problems
 
 
-def small_cells(path: Path, fields: list[FieldDef]) -> list[Finding]:
+def small_cells(fields: list[FieldDef], path: Path) -> list[Finding]:
     """Counts of people between 1 and 4 in a statistics table (fields with statistic: count)."""
     counts = [f.name for f in fields if f.descriptor.get("statistic") == "count"]
     if not counts:
@@ -113,6 +113,6 @@ def small_cells(path: Path, fields: list[FieldDef]) -> list[Finding]:
                 value = (row.get(name) or "").strip()
                 if value.isdigit() and 0 < int(value) < SMALL_CELL:
                     problems.append(
-                        Finding(row=row_number, field=name, type="small-cell", message=f"统计值 {value} 小于 {SMALL_CELL},可能据此识别出具体个人", note="合并类别、改为区间(如 <5)或不予公开该单元格")
+                        Finding(row=row_number, field=name, type="small-cell", message=f"统计值 {value} 小于 {SMALL_CELL},可能据此识别出具体个人", note="合并类别、改为区间(如 <5)或不予公开该单元格;确认不会识别出个人时,在字段定义中用 small_counts 写明理由")
                     )
     return problems

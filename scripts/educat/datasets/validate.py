@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from educat.core import metaschemas
-from educat.datasets.publish import NOT_OPEN, OPEN_ON_REQUEST
+from educat.datasets.publish import NOT_OPEN, OPEN_ON_REQUEST, data_is_open
 from educat.core.model import Dataset, FieldDef
 from educat.core.paths import is_inside
 from educat.datasets.privacy import scan_cells, small_cells
@@ -83,7 +83,8 @@ class DatasetChecks:
             self.add("no-data", "数据文件只有表头,没有数据行", path, 1, row=1, note="补上数据,或从 datapackage.yaml 中删除该资源")
         if public and not any(p.type in ("encoding-error", "source-error") for p in problems):
             self.cell_problems(scan_cells(path, fields), path)
-            self.cell_problems(small_cells(path, fields), path, severity="warning")
+            if data_is_open(ds):  # counts of 1–4 can single out people: an error unless the field says why not
+                self.cell_problems(small_cells([f for f in fields if not f.descriptor.get("small_counts")], path), path)
         self.report.tallies["dataset_rows"] = self.report.tallies.get("dataset_rows", 0) + stats["rows"]
 
     def safe_path(self, ds: Dataset, res, meta_path: Path) -> Path | None:

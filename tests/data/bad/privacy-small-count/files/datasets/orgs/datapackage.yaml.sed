@@ -1,0 +1,8 @@
+        - staff
+=>        - staff
+        - name: headcount
+          title: 学生人数
+          type: integer
+          description: 人数。
+          sensitivity: 公开
+          statistic: count
