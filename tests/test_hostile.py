@@ -243,3 +243,26 @@ def test_script_in_a_docs_page_is_warned_about_with_its_line(mini_repo, line):
     result = CliRunner().invoke(cli, ["validate", "--root", str(mini_repo), "--format", "json"])
     warned = [(f["type"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"] if f["severity"] == "warning"]
     assert ("script-warning", "docs/about.md", 4) in warned
+
+
+def test_an_xlsx_past_the_row_limit_is_refused_before_it_is_loaded(tmp_path, monkeypatch):
+    from openpyxl import Workbook
+
+    from educat.core.loader import load_repo
+    from educat.tables import readers
+    from educat.tables.check import check_file
+
+    from .conftest import REPO
+
+    monkeypatch.setattr(readers, "MAX_XLSX_ROWS", 50)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("数据")
+    sheet.append(["student_id", "name"])
+    for number in range(60):
+        sheet.append([f"2025{number:08d}", "甲"])
+    path = tmp_path / "big.xlsx"
+    book.save(path)
+    repo, _ = load_repo(REPO, standards_only=True)
+    report = check_file(path, repo, "edu-basic-data@1.0.0", "student")
+    assert [(f.type, f.row) for f in report.findings] == [("file-error", 51)]
+    assert "CSV" in report.findings[0].note

@@ -162,14 +162,41 @@ def _cell_text(value) -> object:
     return str(value).strip()
 
 
+# An XLSX is read whole into memory (merged cells and formulas are checked), so its size is
+# bounded: past this many rows, save it as CSV, which is streamed with no limit.
+MAX_XLSX_ROWS = 200_000
+
+
+def _count_rows(data: bytes, load_workbook) -> int:
+    """Rows of the largest sheet, counted by streaming (read-only mode), stopping past the limit."""
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        most = 0
+        for sheet in book.worksheets:
+            count = 0
+            for _ in sheet.iter_rows(values_only=True):
+                count += 1
+                if count > MAX_XLSX_ROWS:
+                    break
+            most = max(most, count)
+        return most
+    finally:
+        book.close()
+
+
 def _read_xlsx(data: bytes) -> Table:
     import zipfile
 
     from openpyxl import load_workbook  # parses the XML parts with defusedxml (a dependency): no entity expansion
 
     try:
+        rows = _count_rows(data, load_workbook)
+        if rows > MAX_XLSX_ROWS:
+            raise ReadError(f"工作表有超过 {MAX_XLSX_ROWS:,} 行,超出 XLSX 检查的上限", MAX_XLSX_ROWS + 1, "在 Excel/WPS 中另存为 CSV UTF-8 再检查:CSV 没有行数上限,检查也快得多")
         book = load_workbook(io.BytesIO(data), data_only=True)
         formulas = load_workbook(io.BytesIO(data), data_only=False)
+    except ReadError:
+        raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ReadError(f"不是有效的 XLSX 文件:{exc}", 1, "用 Excel/WPS 重新另存为 .xlsx") from None
     except Exception as exc:  # noqa: BLE001 - any XML part of an untrusted workbook may be broken
