@@ -266,3 +266,17 @@ def test_an_xlsx_past_the_row_limit_is_refused_before_it_is_loaded(tmp_path, mon
     report = check_file(path, repo, "edu-basic-data@1.0.0", "student")
     assert [(f.type, f.row) for f in report.findings] == [("file-error", 51)]
     assert "CSV" in report.findings[0].note
+
+
+def test_a_declared_grouping_dimension_is_published_with_its_reason(mini_repo):
+    set_open_type(mini_repo, "无条件开放")
+    path = mini_repo / "datasets/orgs/datapackage.yaml"
+    text = path.read_text(encoding="utf-8").replace("      entity: demo@1.0.0/org\n", "      entity: demo@1.0.0/org\n      publish:\n        gender: 汇总统计的分组维度,不对应具体个人(测试)\n      primaryKey: [org_id, gender]\n")
+    path.write_text(text, encoding="utf-8")
+    site = build_site(mini_repo, mini_repo / "site")
+    assert (site / "datasets/orgs/downloads/orgs.csv").read_text(encoding="utf-8-sig").splitlines()[0] == "org_id,uscc,staff,gender"
+    package = json.loads((site / "datasets/orgs/downloads/datapackage.json").read_text(encoding="utf-8"))
+    assert package["resources"][0]["schema"]["primaryKey"] == ["org_id", "gender"]
+    path.write_text(text.replace("        gender: 汇总统计的分组维度,不对应具体个人(测试)\n", "        sex: 汇总统计的分组维度,不对应具体个人(测试)\n"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "--root", str(mini_repo), "--format", "json"])
+    assert ("dangling-reference", "sex") in [(f["type"], f["field"]) for f in json.loads(result.stdout)["findings"]]

@@ -173,6 +173,9 @@ DATAPACKAGE = _object(
                             },
                             "fields": {"type": "array", "minItems": 1, "items": {"anyOf": [_NAME, _LOCAL_FIELD]}},
                             "primaryKey": {"type": ["string", "array"], "items": {"type": "string"}},
+                            # field name -> why a field more sensitive than 公开 may be published here
+                            # (a grouping dimension of an aggregate, for instance); nothing else is
+                            "publish": {"type": "object", "additionalProperties": {"type": "string", "minLength": 10, "maxLength": 500}},
                         },
                         ["entity"],
                     ),

@@ -70,6 +70,12 @@ class DatasetChecks:
                 self.field_refs(local, res.standard, meta_path)
                 fields.append(local)
         res.fields = fields
+        names = {f.name for f in fields}
+        for name in (schema.get("publish") or {}):
+            if name not in names:
+                self.add("dangling-reference", f"schema.publish 中的 “{name}” 不是资源 {res.name} 的字段", meta_path, schema.line_of("publish"), field=name, note=f"可用字段:{'、'.join(sorted(names))}")
+            elif next(f for f in fields if f.name == name).sensitivity == "敏感个人信息":
+                self.add("privacy-error", f"字段 {name} 是敏感个人信息,不能通过 schema.publish 公开", meta_path, schema.line_of("publish"), field=name, note="删除这一项;敏感个人信息只能在不予开放的数据集中")
         for f in fields:
             if public and f.sensitivity == "敏感个人信息":
                 self.add("privacy-error", f"公开数据集包含敏感个人信息字段 {f.name}({f.title})", meta_path, res.line, field=f.name, note="删除该字段,或改为汇总/脱敏后的字段;开放属性为不予开放的数据集才可保留")

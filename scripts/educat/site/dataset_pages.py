@@ -106,7 +106,10 @@ class DatasetPages:
                 rows = self.typed_rows(ds, res)
                 yield Asset(base + download_name(res, "json"), content=json.dumps(rows, ensure_ascii=False, indent=1))
                 yield Asset(base + download_name(res, "xlsx"), content=self.xlsx(res, rows))
-            schema = frictionless_schema(res.fields, res.descriptor["schema"].get("primaryKey")).to_descriptor()
+            key = res.descriptor["schema"].get("primaryKey")
+            keys = [key] if isinstance(key, str) else list(key or [])
+            published = {f.name for f in res.fields}
+            schema = frictionless_schema(res.fields, keys if keys and set(keys) <= published else None).to_descriptor()
             package["resources"].append({
                 "name": res.name,
                 "title": res.title,
