@@ -8,10 +8,11 @@ import io
 import json
 import xml.etree.ElementTree as ET
 
+import pytest
 from click.testing import CliRunner
 from pyld import jsonld
 
-from educat.catalog.records import Rubric, months_between, rubric_problems
+from educat.catalog.records import Rubric, load_rubric, months_between, rubric_problems
 from educat.cli import cli
 from educat.catalog.exports import atom_feed, catalog_csv, catalog_json
 from educat.core.loader import load_repo
@@ -50,7 +51,25 @@ def test_rubric_age_comes_from_the_rubric_file(mini_repo):
     assert [(p.path, p.field, p.type) for p in report.errors] == [("catalog/resources/junior.yaml", "review_date", "rubric-error")]
     write(mini_repo / "catalog/rubric.yaml", "review_max_age_months: 6\nmonths: 3\n")
     _, report = validate_repo(mini_repo, today=dt.date(2026, 11, 24))
-    assert ("catalog/rubric.yaml", 2, "schema-error") in [(p.path, p.line, p.type) for p in report.errors]
+    assert ("catalog/rubric.yaml", 2, "unknown-field") in [(p.path, p.line, p.type) for p in report.errors]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "type_"),
+    [
+        ("review_max_age_months: 十二\n", 1, "type-error"),
+        ("review_max_age_months: 0\n", 1, "schema-error"),
+        ("title: 标准\nexcluded_licenses: 5\n", 2, "type-error"),
+        ("criteria: 一条\n", 1, "type-error"),
+        ("criteria:\n  - [嵌套]\n", 2, "type-error"),
+        ("required_access: {a: 1}\n", 1, "type-error"),
+    ],
+)
+def test_wrong_types_in_the_rubric_are_located_and_the_site_still_loads(mini_repo, text, line, type_):
+    write(mini_repo / "catalog/rubric.yaml", text)
+    _, report = validate_repo(mini_repo, today=dt.date(2026, 11, 24))
+    assert ("catalog/rubric.yaml", line, type_) in [(p.path, p.line, p.type) for p in report.errors]
+    assert load_rubric(mini_repo)[0] == Rubric()  # the site and import fall back to the defaults, never crash
 
 
 def test_collections_must_list_existing_resources(mini_repo):

@@ -25,6 +25,7 @@ from educat.core.model import Record
 # Short timeout and tiny backoff so that the whole file runs in a few seconds.
 FAST = {"timeout": 0.5, "retries": 2, "backoff": 0.01, "max_wait": 0.05, "allow_private": True}  # the test server is on 127.0.0.1
 SLOW_SECONDS = 3  # /slow answers after this long (or when the server stops), well past the timeout
+DRIP_SECONDS = 0.1  # /drip sends one byte this often, well inside the timeout
 
 
 @pytest.fixture(autouse=True)
@@ -78,6 +79,15 @@ class Handler(BaseHTTPRequestHandler):
             return 302, {}, 0
         return 404, {}, 0
 
+    def drip(self):
+        """Send a valid answer one byte every DRIP_SECONDS, for ever: each byte resets a socket timeout."""
+        answer = b"HTTP/1.1 200 OK\r\nX-Padding: " + b"a" * 10_000
+        for byte in answer:
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            if self.server.stopping.wait(DRIP_SECONDS):
+                return
+
     def answer(self):
         server = self.server
         path = unquote(urlsplit(self.path).path)
@@ -85,6 +95,8 @@ class Handler(BaseHTTPRequestHandler):
             server.hits[path] += 1
             hit = server.hits[path]
             server.log.append((self.command, self.path, time.monotonic()))
+        if path == "/drip":
+            return self.drip()
         code, headers, hold = self.route(path, hit)
         if hold:
             with server.lock:
@@ -316,7 +328,39 @@ def test_progress_is_reported_once_per_distinct_url_in_the_calling_thread(server
     assert {thread for _, thread in calls} == {threading.current_thread()}
 
 
-@pytest.mark.parametrize("option", [{"timeout": 0}, {"retries": -1}, {"per_host": 0}, {"workers": 0}, {"host_delay": -1}])
+def test_a_server_that_drips_bytes_is_cut_at_the_deadline(server):
+    url = server.base + "/drip"
+    started = time.monotonic()
+    result = check_links([url], **{**FAST, "deadline": 1.0})[url]
+    took = time.monotonic() - started
+    assert (result.status, result.http_status) == ("error", None)
+    assert result.error == "超过每个链接的时限(1 秒),服务器响应太慢;未能确认链接状态"
+    assert result.attempts == 1  # the deadline covers the retries too: none is started after it
+    assert 1.0 <= took < 3  # a socket timeout alone never fires: each byte comes within 0.1 s
+
+
+def test_the_default_deadline_bounds_a_dripping_server(server):
+    url = server.base + "/drip"
+    started = time.monotonic()
+    result = check_links([url], **{**FAST, "retries": 0})[url]
+    assert result.status == "error" and "时限(1 秒)" in result.error  # 2 × 0.5 s × 1 try
+    assert time.monotonic() - started < 3
+
+
+def test_the_run_budget_stops_starting_new_urls(server):
+    urls = [server.base + f"/drip?{n}" for n in range(4)]
+    started = time.monotonic()
+    results = check_links(urls, **{**FAST, "workers": 1, "deadline": 5, "budget": 1.0})
+    took = time.monotonic() - started
+    first, *rest = results.values()
+    assert first.status == "error" and first.error.startswith("本次检查的总时限已到")
+    assert [(r.status, r.attempts) for r in rest] == [("error", 0)] * 3
+    assert all(r.error == "本次检查的总时限(--budget)已用完,未检查;下次运行会再检查" for r in rest)
+    assert took < 3
+    assert server.requests() == ["HEAD /drip?0"]
+
+
+@pytest.mark.parametrize("option", [{"timeout": 0}, {"retries": -1}, {"per_host": 0}, {"workers": 0}, {"host_delay": -1}, {"deadline": 0}, {"budget": -1}])
 def test_invalid_settings_are_refused(option):
     with pytest.raises(ValueError, match="per_host 和 workers 至少为 1"):
         check_links(["http://127.0.0.1/"], **option)
@@ -462,6 +506,15 @@ def catalog(root: Path, base: str, **urls: str) -> Path:
     items = "".join(f"- id: {rid}\n  url: {base}{path}\n" for rid, path in urls.items())
     write(root / "catalog" / "resources" / "a.yaml", items)
     return root
+
+
+def test_cli_deadline_and_budget_options(server, tmp_path):
+    root = catalog(tmp_path / "repo", server.base, a="/drip")
+    args = ["linkcheck", "--root", str(root), "--timeout", "0.5", "--deadline", "0.8", "--budget", "30", "--allow-private", "--format", "json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    (finding,) = json.loads(result.output)["findings"]
+    assert "超过每个链接的时限(0.8 秒)" in finding["message"]
 
 
 def test_cli_lists_broken_and_redirected_links_writes_the_file_and_exits_1(server, tmp_path):

@@ -5,7 +5,10 @@ in flight per host, with an optional pause between requests to the same host. Re
 followed by hand (up to ``MAX_REDIRECTS`` hops, each recorded, never to a scheme other than
 http/https). HEAD comes first; a 405/501 or another 4xx (except 429) is confirmed with a GET whose
 body is never downloaded. 5xx answers and network failures are retried with exponential backoff,
-a 429 after its Retry-After (capped). Nothing here touches the network until ``check_links`` runs.
+a 429 after its Retry-After (capped). Every URL has a wall-clock deadline that covers all its
+tries and hops (a server that drips one byte a second defeats a socket timeout, not this), and
+the whole run has a budget: URLs not started when it runs out are reported as not checked.
+Nothing here touches the network until ``check_links`` runs.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from educat.catalog.linkstatus import LinkResult, now as _now
 
 SCHEMES = ("http", "https")
 MAX_REDIRECTS = 5
+DEADLINE_FACTOR = 2  # a URL's default wall-clock deadline: this × timeout × the number of tries
 USER_AGENT = f"educat-linkcheck/{__version__}"
 # Characters left as they are when a URL with Chinese or spaces is percent-encoded for the request.
 _URL_SAFE = "/:@!$&'()*+,;=-._~%?#[]"
@@ -79,6 +83,8 @@ def check_links(
     progress: Callable[[int], None] | None = None,
     user_agent: str = USER_AGENT,
     allow_private: bool = False,
+    deadline: float | None = None,
+    budget: float | None = None,
 ) -> dict[str, LinkResult]:
     """Check each distinct URL once and return URL → LinkResult, in the order first given.
 
@@ -86,12 +92,18 @@ def check_links(
     429 or a network failure is tried again, after ``backoff`` × 2^n seconds (a 429 waits its
     Retry-After instead); no wait is longer than ``max_wait``. ``host_delay`` is the least time between the
     starts of two requests to one host. Loopback, private and link-local hosts are not probed
-    unless ``allow_private``. ``progress(n)`` is called in the calling thread each
-    time n more URLs are done.
+    unless ``allow_private``. ``deadline`` is the most wall-clock seconds one URL may take, all
+    tries and redirects included (default: ``DEADLINE_FACTOR`` × ``timeout`` × (``retries`` + 1)); ``budget`` is the
+    most seconds for the whole run (default: no limit) — URLs not started by then are "error"
+    with the reason, and a URL running then is cut at its deadline or at the budget, whichever
+    comes first. ``progress(n)`` is called in the calling thread each time n more URLs are done.
     """
-    if timeout <= 0 or retries < 0 or per_host < 1 or workers < 1 or host_delay < 0 or backoff < 0 or max_wait < 0:
-        raise ValueError("timeout 须大于 0;retries、host_delay、backoff、max_wait 不能为负;per_host 和 workers 至少为 1")
-    checker = _Checker(timeout, retries, backoff, max_wait, user_agent, _Hosts(per_host, host_delay), allow_private)
+    if deadline is None:
+        deadline = DEADLINE_FACTOR * timeout * (retries + 1)
+    if timeout <= 0 or retries < 0 or per_host < 1 or workers < 1 or host_delay < 0 or backoff < 0 or max_wait < 0 or deadline <= 0 or (budget is not None and budget <= 0):
+        raise ValueError("timeout、deadline、budget 须大于 0;retries、host_delay、backoff、max_wait 不能为负;per_host 和 workers 至少为 1")
+    run_end = None if budget is None else time.monotonic() + budget
+    checker = _Checker(timeout, retries, backoff, max_wait, user_agent, _Hosts(per_host, host_delay), allow_private, deadline, run_end)
     unique = list(dict.fromkeys(urls))
     results: dict[str, LinkResult] = {}
     todo = []
@@ -257,17 +269,100 @@ def private_address(url: str) -> str | None:
     return None
 
 
-def _opener() -> OpenerDirector:
-    """An opener without redirect, file, ftp or data handlers: 3xx comes back as an HTTPError."""
+def _opener(limit: "_Deadline") -> OpenerDirector:
+    """An opener without redirect, file, ftp or data handlers (3xx comes back as an HTTPError),
+    whose connections the deadline ``limit`` can cut."""
     opener = OpenerDirector()
-    for handler in (ProxyHandler(), UnknownHandler(), HTTPHandler(), HTTPSHandler(), HTTPDefaultErrorHandler(), HTTPErrorProcessor()):
+    for handler in (ProxyHandler(), UnknownHandler(), _HTTP(limit), _HTTPS(limit), HTTPDefaultErrorHandler(), HTTPErrorProcessor()):
         opener.add_handler(handler)
     return opener
 
 
+class _Deadline:
+    """A wall-clock limit for one URL. Every connection opened for the URL is registered here, and
+    when the time is up a timer shuts its socket down, which ends a read that a socket timeout
+    would not (a server that sends one byte a second resets the timeout with each byte)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._connections: list[http.client.HTTPConnection] = []
+        self._timer = threading.Timer(max(seconds, 0), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return self.end - time.monotonic()
+
+    def watch(self, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            self._connections.append(connection)
+            expired = self.expired
+        if expired:
+            _shut(connection)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            connections = list(self._connections)
+        for connection in connections:
+            _shut(connection)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(connection: http.client.HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed, or still being wrapped in TLS (its own timeout bounds that)
+
+
+def _bounded(base: type[http.client.HTTPConnection], deadline: _Deadline) -> type[http.client.HTTPConnection]:
+    """``base`` whose connect waits at most what is left of the deadline, and which the deadline can cut."""
+
+    class Connection(base):
+        def connect(self):
+            left = deadline.remaining()
+            if left <= 0:
+                raise TimeoutError("deadline")
+            if not isinstance(self.timeout, (int, float)) or self.timeout > left:
+                self.timeout = left
+            deadline.watch(self)
+            super().connect()
+
+    return Connection
+
+
+class _HTTP(HTTPHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(_bounded(http.client.HTTPConnection, self.deadline), req)
+
+
+class _HTTPS(HTTPSHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req):
+        return self.do_open(_bounded(http.client.HTTPSConnection, self.deadline), req, context=self._context)
+
+
 class _Checker:
-    def __init__(self, timeout: float, retries: int, backoff: float, max_wait: float, user_agent: str, hosts: _Hosts, allow_private: bool = False):
+    def __init__(self, timeout: float, retries: int, backoff: float, max_wait: float, user_agent: str, hosts: _Hosts, allow_private: bool = False, deadline: float = 30.0, run_end: float | None = None):
         self.allow_private = allow_private
+        self.deadline = deadline
+        self.run_end = run_end
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -279,14 +374,17 @@ class _Checker:
         problem = _malformed(url)
         if problem:
             return LinkResult(url, "broken", error=problem, checked_at=_now())
-        attempts = 0
-        while True:
-            attempts += 1
-            outcome = self.follow(url)
-            if not outcome.retry or attempts > self.retries:
-                break
-            pause = self.backoff * 2 ** (attempts - 1) if outcome.wait is None else outcome.wait
-            time.sleep(min(pause, self.max_wait))
+        seconds = self.deadline
+        if self.run_end is not None:
+            left = self.run_end - time.monotonic()
+            if left <= 0:
+                return LinkResult(url, "error", error="本次检查的总时限(--budget)已用完,未检查;下次运行会再检查", checked_at=_now())
+            seconds = min(seconds, left)
+        limit = _Deadline(seconds)
+        try:
+            outcome, attempts = self.tries(url, limit)
+        finally:
+            limit.cancel()
         return LinkResult(
             url=url,
             status=outcome.status,
@@ -298,7 +396,22 @@ class _Checker:
             attempts=attempts,
         )
 
-    def follow(self, url: str) -> _Outcome:
+    def tries(self, url: str, limit: _Deadline) -> tuple[_Outcome, int]:
+        """The outcome of the last try, and how many tries were made, within the deadline."""
+        attempts = 0
+        while True:
+            attempts += 1
+            outcome = self.follow(url, limit)
+            if limit.expired or limit.remaining() <= 0:
+                cut = "本次检查的总时限已到" if limit.seconds < self.deadline else f"超过每个链接的时限({_seconds(self.deadline)} 秒)"
+                return _Outcome("error", redirects=outcome.redirects, error=f"{cut},服务器响应太慢;未能确认链接状态"), attempts
+            if not outcome.retry or attempts > self.retries:
+                return outcome, attempts
+            pause = self.backoff * 2 ** (attempts - 1) if outcome.wait is None else outcome.wait
+            pause = min(pause, self.max_wait, max(limit.remaining(), 0))
+            time.sleep(pause)
+
+    def follow(self, url: str, limit: _Deadline) -> _Outcome:
         """One try: request the URL and follow its redirects."""
         redirects: list[tuple[int, str]] = []
         seen = {url}
@@ -308,7 +421,7 @@ class _Checker:
             if blocked:
                 note = "(确需检查内网链接时加 --allow-private)"
                 return _Outcome("broken" if redirects else "skipped", redirects=redirects, error=("重定向到的" if redirects else "") + blocked + note)
-            reply = self.fetch(current)
+            reply = self.fetch(current, limit)
             code = reply.code
             if code is None:
                 return _Outcome("error", redirects=redirects, error=reply.error, retry=reply.retryable)
@@ -339,14 +452,14 @@ class _Checker:
                 return _Outcome("error", error=http_message(code) + ",未能确认链接状态", retry=True, wait=retry_after(reply.headers.get("Retry-After")), **done)
             return _Outcome("broken", error=http_message(code), retry=500 <= code < 600, **done)
 
-    def fetch(self, url: str) -> _Reply:
+    def fetch(self, url: str, limit: _Deadline) -> _Reply:
         """HEAD, then GET when the server refuses HEAD or answers it with a 4xx (other than 429)."""
-        reply = self.request(url, "HEAD")
+        reply = self.request(url, "HEAD", limit)
         if reply.code in (405, 501) or (reply.code is not None and 400 <= reply.code < 500 and reply.code != 429):
-            reply = self.request(url, "GET")
+            reply = self.request(url, "GET", limit)
         return reply
 
-    def request(self, url: str, method: str) -> _Reply:
+    def request(self, url: str, method: str, limit: _Deadline) -> _Reply:
         """One request; the body is never read (the response is closed after its headers)."""
         headers = {"User-Agent": self.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "Accept-Language": "zh-CN,zh;q=0.9"}
         try:
@@ -358,7 +471,9 @@ class _Checker:
             if host in self.hosts.unresolvable:
                 return _Reply(error=self.hosts.unresolvable[host])
             try:
-                with _opener().open(request, timeout=self.timeout) as response:
+                if limit.remaining() <= 0:
+                    return _Reply(error="deadline")
+                with _opener(limit).open(request, timeout=self.timeout) as response:
                     return _Reply(response.status, response.headers)
             except HTTPError as exc:
                 exc.close()

@@ -11,7 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jsonschema import Draft202012Validator
+
+from educat.core import metaschemas
 from educat.core.model import Entity, Repo, Standard
+from educat.core.paths import Refused, present, resolve
 from educat.core.model import has_html
 from educat.datasets.privacy import personal_data
 from educat.core.findings import Finding
@@ -36,30 +40,37 @@ class Rubric:
     criteria: list[str] = field(default_factory=list)
 
 
-def load_rubric(root: Path) -> tuple[Rubric, list[tuple[str, int | None]]]:
-    """The rubric and any problems reading it as (message, line)."""
+def read_rubric(root: Path) -> tuple[LineDict | None, list[tuple[str, int | None]]]:
+    """catalog/rubric.yaml as read (None when absent or unreadable), and why it could not be read."""
     path = Path(root) / RUBRIC_FILE
-    if not path.is_file():
-        return Rubric(), []
+    if not present(path):
+        return None, []
+    found = resolve(Path(root), RUBRIC_FILE.as_posix(), what="精品标准文件")
+    if isinstance(found, Refused):
+        return None, [(found.message, None)]
     try:
         data = load_yaml(path)
     except YamlError as exc:
-        return Rubric(), [(exc.message, exc.line)]
+        return None, [(exc.message, exc.line)]
     if not isinstance(data, LineDict):
-        return Rubric(), [("文件顶层应为键值映射", 1)]
-    known = set(Rubric.__dataclass_fields__)
-    problems = [(f"未知字段 “{key}”;允许:{'、'.join(known)}", data.line_of(key)) for key in data if key not in known]
-    months = data.get("review_max_age_months", Rubric.review_max_age_months)
-    if not isinstance(months, int) or months <= 0:
-        problems.append(("review_max_age_months 应为正整数(月数)", data.line_of("review_max_age_months")))
-        months = Rubric.review_max_age_months
+        return None, [("文件顶层应为键值映射", 1)]
+    return data, []
+
+
+def load_rubric(root: Path) -> tuple[Rubric, list[tuple[str, int | None]]]:
+    """The rubric, and any problems reading it as (message, line). A file that does not match
+    its metaschema (``validate`` lists why, with lines) gives the default rubric, never a crash."""
+    data, problems = read_rubric(root)
+    if data is None or not Draft202012Validator(metaschemas.RUBRIC).is_valid(data):
+        return Rubric(), problems
+    defaults = Rubric()
     rubric = Rubric(
-        title=str(data.get("title", Rubric.title)),
-        review_max_age_months=months,
-        excluded_licenses=[str(x) for x in data.get("excluded_licenses") or ["copyright"]],
-        required_access=str(data.get("required_access", "free")),
-        introduction=str(data.get("introduction", "")),
-        criteria=[str(x) for x in data.get("criteria") or []],
+        title=data.get("title", defaults.title),
+        review_max_age_months=data.get("review_max_age_months", defaults.review_max_age_months),
+        excluded_licenses=list(data.get("excluded_licenses", defaults.excluded_licenses)),
+        required_access=data.get("required_access", defaults.required_access),
+        introduction=data.get("introduction", ""),
+        criteria=list(data.get("criteria", [])),
     )
     return rubric, problems
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from educat.catalog.records import RUBRIC_FILE, catalog_entity, check_records, load_rubric
+from educat.catalog.records import RUBRIC_FILE, catalog_entity, check_records, load_rubric, read_rubric
 from educat.catalog.linkstatus import STATUS_FILE, read_status
 from educat.core import metaschemas
-from educat.core.paths import is_inside, not_regular
+from educat.core.paths import Refused, present, resolve
 from educat.core.findings import Finding
 
 
@@ -31,10 +31,11 @@ class CatalogChecks:
     def link_status(self) -> None:
         """catalog/linkcheck.json is content too: the build shows it on public pages."""
         path = self.root / STATUS_FILE
-        if not (path.exists() or path.is_symlink()):
+        if not present(path):
             return
-        if not is_inside(path, self.root) or not_regular(path):
-            self.add("path-error", "链接检查结果文件不是仓库中的普通文件,不会被读取", path, note="删除它后重新运行 educat linkcheck")
+        found = resolve(self.root, STATUS_FILE.as_posix(), what="链接检查结果文件")
+        if isinstance(found, Refused):
+            self.add(found.type, found.message, path, note="删除它后重新运行 educat linkcheck")
             return
         try:
             read_status(path)
@@ -43,9 +44,12 @@ class CatalogChecks:
 
     def catalog(self) -> None:
         self.link_status()
-        rubric, rubric_problems = load_rubric(self.root)
+        data, rubric_problems = read_rubric(self.root)
         for message, line in rubric_problems:
             self.add("schema-error", message, self.root / RUBRIC_FILE, line, note="见 docs/content-model.md 的精品标准一节")
+        if data is not None:
+            self.check_meta(data, metaschemas.RUBRIC, self.root / RUBRIC_FILE)
+        rubric, _ = load_rubric(self.root)
         records = self.repo.records
         if not records:
             return

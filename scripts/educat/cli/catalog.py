@@ -79,10 +79,12 @@ def import_(file, collection, update, dry_run, root, fmt):
 @click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True, help="遇到服务器错误(5xx)、限流(429)或网络故障时重试几次。")
 @click.option("--per-host", type=click.IntRange(min=1), default=2, show_default=True, help="对同一主机最多同时发出几个请求。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="结果文件,默认为 <root>/catalog/linkcheck.json。")
+@click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=None, help="每个链接最多用时(秒),含重试和重定向;默认为 2 × --timeout × (--retries + 1)。服务器一点一点地回应时也按时停止。")
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None, help="整次检查最多用时(秒);用完后尚未开始的链接记为“无法访问”,下次再查。默认不限。")
 @click.option("--allow-private", is_flag=True, help="也检查内网、本机和链路本地地址(默认不访问,以免从局内机器探测内网)。")
 @root_option
 @format_option
-def linkcheck(timeout, retries, per_host, output, allow_private, root, fmt):
+def linkcheck(timeout, retries, per_host, output, deadline, budget, allow_private, root, fmt):
     """检查课程资源目录中每条记录的访问地址(url)能否打开,结果写入 catalog/linkcheck.json。
 
     每个地址只检查一次:先发 HEAD 请求,服务器拒绝时改用 GET(不下载正文);重定向最多跟随
@@ -93,6 +95,7 @@ def linkcheck(timeout, retries, per_host, output, allow_private, root, fmt):
     Example:
         educat linkcheck
         educat linkcheck --timeout 5 --per-host 1 --format json
+        educat linkcheck --deadline 20 --budget 600
     """
     from educat.catalog.linkcheck import check_links
     from educat.catalog.linkstatus import STATUS_FILE, LinkcheckResult, urls_of, write_status
@@ -103,7 +106,7 @@ def linkcheck(timeout, retries, per_host, output, allow_private, root, fmt):
     if unread:
         click.echo(f"警告:{'、'.join(unread)} 读取出错,其中的链接未检查;运行 educat validate 查看原因。", err=True)
     ids_by_url = urls_of(repo.records)
-    settings = {"timeout": timeout, "retries": retries, "per_host": per_host, "allow_private": allow_private}
+    settings = {"timeout": timeout, "retries": retries, "per_host": per_host, "allow_private": allow_private, "deadline": deadline, "budget": budget}
     if ids_by_url and sys.stderr.isatty():
         with click.progressbar(length=len(ids_by_url), label="检查链接", file=sys.stderr) as bar:
             results = check_links(list(ids_by_url), progress=bar.update, **settings)

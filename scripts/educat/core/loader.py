@@ -23,7 +23,7 @@ from educat.core.model import (
     Standard,
     is_public_name,
 )
-from educat.core.paths import is_inside, not_regular, rel
+from educat.core.paths import Refused, present, rel, resolve
 from educat.core.yamlio import LineDict, LineList, YamlError, load_yaml, read_text
 
 CODELIST_COLUMNS = ["code", "name", "description", "parent"]
@@ -58,12 +58,9 @@ class Loader:
     def readable(self, path: Path) -> bool:
         """A content file may be opened: inside the repository and a regular file (a pipe
         would block the build forever, a device never ends)."""
-        if not is_inside(path, self.root):
-            self.problem("path-error", "文件是指向仓库之外的符号链接,不会被读取", path, note="把真实文件复制进仓库")
-            return False
-        why = not_regular(path)
-        if why:
-            self.problem("file-error", why, path, note="删除它,或换成普通的文本文件")
+        found = resolve(path.parent, path.name, within=self.root)
+        if isinstance(found, Refused):
+            self.problem(found.type, found.message, path, note=found.note)
             return False
         return True
 
@@ -154,10 +151,10 @@ class Loader:
                 info = codelist_meta.get(path.stem) if isinstance(codelist_meta.get(path.stem), dict) else {}
                 std.codelists[path.stem] = self.load_codelist(path, info)
         examples = folder / "examples" / "examples.yaml"
-        if examples.is_file():
-            std.examples = self.load_examples(examples)
+        if present(examples):
+            std.examples, std.examples_doc = self.load_examples(examples)
         openapi = folder / "openapi.yaml"
-        if openapi.is_file():
+        if present(openapi) and self.readable(openapi):
             std.openapi = openapi
         return std
 
@@ -236,10 +233,11 @@ class Loader:
             codelist.codes[code] = Code(code, values["name"].strip(), values["description"].strip(), values.get("parent", "").strip(), row)
         return codelist
 
-    def load_examples(self, path: Path) -> list[Example]:
+    def load_examples(self, path: Path) -> tuple[list[Example], list | None]:
+        """The examples, and the file's data for the metaschema check (``validate``)."""
         data = self.yaml(path, expect=list)
         if data is None:
-            return []
+            return [], None
         result = []
         for item, line in zip(data, data.item_lines):
             if not isinstance(item, dict):
@@ -248,7 +246,8 @@ class Loader:
             expected = None
             if "errors" in item:
                 expected = []
-                for err in item.get("errors") or []:
+                errors = item.get("errors")
+                for err in errors if isinstance(errors, list) else []:  # other types: the metaschema says so
                     if isinstance(err, dict):
                         expected.append((err.get("row"), err.get("field") or "", str(err.get("type", ""))))
             elif item.get("valid") is not True:
@@ -274,7 +273,7 @@ class Loader:
                     expected=expected,
                 )
             )
-        return result
+        return result, data
 
     # -- datasets --------------------------------------------------------------------------
     def load_datasets(self) -> list[Dataset]:

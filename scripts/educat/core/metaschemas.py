@@ -106,9 +106,9 @@ EXAMPLES = {
     "type": "array",
     "items": _object(
         {
-            "file": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]+\.csv$"},
+            "file": {"type": "string", "minLength": 1, "maxLength": 100},  # the loader checks the name itself
             "entity": _NAME,
-            "description": {"type": "string"},
+            "description": _TEXT,
             "valid": {"type": "boolean"},
             "errors": {
                 "type": "array",
@@ -122,6 +122,19 @@ EXAMPLES = {
         ["file", "entity"],
     ),
 }
+
+# catalog/rubric.yaml: the 精品 criteria, shown on the site and applied by validate.
+RUBRIC = _object(
+    {
+        "title": {"type": "string", "minLength": 1, "maxLength": 200},
+        "introduction": _TEXT,
+        "review_max_age_months": {"type": "integer", "minimum": 1, "maximum": 120},
+        "excluded_licenses": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 100}},
+        "required_access": {"type": "string", "minLength": 1, "maxLength": 100},
+        "criteria": {"type": "array", "items": _TEXT},
+    },
+    [],
+)
 
 _LOCAL_FIELD = {**FIELD}
 

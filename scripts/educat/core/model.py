@@ -130,6 +130,7 @@ class Standard:
     entities: dict[str, Entity] = field(default_factory=dict)
     codelists: dict[str, CodeList] = field(default_factory=dict)
     examples: list[Example] = field(default_factory=list)
+    examples_doc: list | None = None  # examples.yaml as read, for its metaschema check
     openapi: Path | None = None
 
     title = property(lambda self: self.meta.get("title", self.slug))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from educat.core import metaschemas
 from educat.datasets.publish import NOT_OPEN, OPEN_ON_REQUEST, data_is_open
 from educat.core.model import Dataset, FieldDef
-from educat.core.paths import is_inside
+from educat.core.paths import Refused, resolve
 from educat.datasets.privacy import scan_cells, small_cells
 from educat.tables.frictionless_check import validate_table
 
@@ -94,16 +93,8 @@ class DatasetChecks:
         self.report.tallies["dataset_rows"] = self.report.tallies.get("dataset_rows", 0) + stats["rows"]
 
     def safe_path(self, ds: Dataset, res, meta_path: Path) -> Path | None:
-        raw = str(res.path)
-        line = res.descriptor.line_of("path")
-        if raw.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", raw) or ".." in Path(raw).parts or "://" in raw:
-            self.add("path-error", f"资源路径 “{raw}” 不安全:不能是绝对路径、URL 或包含 ..", meta_path, line, note="把数据文件放进数据集目录,写相对路径如 data/x.csv")
-            return None
-        path = ds.path / raw
-        if not is_inside(path, ds.path):
-            self.add("path-error", f"资源路径 “{raw}” 指向数据集目录之外(符号链接?)", meta_path, line, note="把真实文件复制进数据集目录")
-            return None
-        if not path.is_file():
-            self.add("missing-file", f"资源文件 {raw} 不存在", meta_path, line)
+        path = resolve(ds.path, str(res.path), what="资源文件")
+        if isinstance(path, Refused):
+            self.add(path.type, path.message, meta_path, res.descriptor.line_of("path"), note=path.note)
             return None
         return path

@@ -16,7 +16,7 @@ import json
 
 from educat.core.cells import csv_row
 from educat.core.model import CodeList, Entity, FieldDef, Repo, Standard
-from educat.core.paths import is_inside
+from educat.core.paths import Refused, resolve
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -207,8 +207,8 @@ def example_rows(std: Standard, entity: Entity) -> list[dict]:
     example = next((e for e in std.examples if e.expected is None and e.entity == entity.name), None)
     if example is None:
         return []
-    path = example.path.parent / example.file
-    if not path.is_file() or not is_inside(path, std.path):
+    path = resolve(example.path.parent, example.file, within=std.path)
+    if isinstance(path, Refused):
         return []
     text = path.read_bytes().decode("utf-8-sig")
     reader = csv.DictReader(io.StringIO(text, newline=""), restval="")

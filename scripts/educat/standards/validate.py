@@ -7,7 +7,7 @@ from pathlib import Path
 
 from educat.core import metaschemas
 from educat.core.model import Entity, FieldDef, Standard, has_html
-from educat.core.paths import is_inside
+from educat.core.paths import Refused, resolve
 from educat.core.yamlio import LineDict, YamlError
 from educat.standards.openapi.document import load_openapi
 from educat.standards.openapi.spec import validate_openapi
@@ -57,6 +57,8 @@ class StandardChecks:
             self.add("missing-file", "标准没有任何实体(entities/*.yaml)", std.path / "entities")
         for entity in std.entities.values():
             self.entity(entity, std)
+        if std.examples_doc is not None:
+            self.check_meta(std.examples_doc, metaschemas.EXAMPLES, std.path / "examples" / "examples.yaml")
         for example in std.examples:
             self.example(example, std)
         if std.openapi:
@@ -115,11 +117,9 @@ class StandardChecks:
         if entity is None:
             self.add("dangling-reference", f"样例 {example.file} 引用的实体 “{example.entity}” 不存在", example.path, example.line, note=f"可用实体:{'、'.join(std.entities)}")
             return
-        if not is_inside(path, std.path):
-            self.add("path-error", f"样例文件 {example.file} 是指向标准目录之外的符号链接,不会被读取或发布", example.path, example.line, note="把真实文件复制进 examples/")
-            return
-        if not path.is_file():
-            self.add("missing-file", f"样例文件 {example.file} 不存在,或不是普通文件", example.path, example.line)
+        path = resolve(example.path.parent, example.file, within=std.path, what="样例文件")
+        if isinstance(path, Refused):
+            self.add(path.type, path.message, example.path, example.line, note=path.note)
             return
         if id(entity) in self.bad_entities:
             return  # the entity's own problems are reported; its examples cannot be judged
