@@ -3,8 +3,8 @@
 Each case is a folder with ``case.json`` (the command, and what the error must say) and
 ``files/``, laid over a small valid repository. Special file suffixes: ``.sed`` edits a file
 ("old=>new"), ``.delete`` removes it, ``.symlink`` makes a link to the path it contains,
-``.big`` writes a 10 MB cell, ``.xlsx.make`` builds a workbook (merged cells, a formula, or
-several sheets), ``.fifo`` makes a named pipe, ``.deepjson`` writes input.json nested as deep as
+``.big`` writes a 10 MB cell, ``.xlsx.make`` builds a workbook (merged cells, a formula,
+several sheets, an XML entity bomb or a truncated sheet part), ``.fifo`` makes a named pipe, ``.deepjson`` writes input.json nested as deep as
 the number it contains. Every case must exit 1, name the file and place, print no traceback, and
 leave the sources untouched (and no site when a build fails).
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,26 @@ STUDENT_ROW = ["202509990001", "甲", "1", "2015-01-01", "9310113001", "g5", "en
 
 
 def test_the_corpus_is_large_enough():
-    assert len(CASES) >= 40
+    assert len(CASES) >= 93  # 53 from the first round, 40 from the second attack (issue 12)
+
+
+# XML that a workbook part may carry to attack the reader: entities that expand a billion times.
+ENTITY_BOMB = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10))
+    + ']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+    + '<c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+)
+
+
+def rewrite_part(path: Path, part: str, change) -> None:
+    """Rewrite one XML part of a saved workbook with ``change(bytes) -> bytes``."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts[part] = change(parts[part])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
 
 
 def make_xlsx(path: Path, kind: str) -> None:
@@ -47,6 +67,10 @@ def make_xlsx(path: Path, kind: str) -> None:
     elif kind == "sheets":
         book.create_sheet("说明").append(["填写说明"])
     book.save(path)
+    if kind == "entities":
+        rewrite_part(path, "xl/worksheets/sheet1.xml", lambda data: ENTITY_BOMB.encode())
+    elif kind == "truncated":
+        rewrite_part(path, "xl/worksheets/sheet1.xml", lambda data: data[: len(data) // 2])
 
 
 def apply(case: Path, root: Path) -> Path | None:
@@ -78,6 +102,8 @@ def apply(case: Path, root: Path) -> Path | None:
         elif rel.endswith(".fifo"):
             path = root / rel[: -len(".fifo")]
             path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists():
+                path.unlink()
             os.mkfifo(path)
         elif rel.endswith(".deepjson"):
             depth = int(source.read_text(encoding="utf-8").strip())

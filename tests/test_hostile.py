@@ -280,3 +280,31 @@ def test_a_declared_grouping_dimension_is_published_with_its_reason(mini_repo):
     path.write_text(text.replace("        gender: 汇总统计的分组维度,不对应具体个人(测试)\n", "        sex: 汇总统计的分组维度,不对应具体个人(测试)\n"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", "--root", str(mini_repo), "--format", "json"])
     assert ("dangling-reference", "sex") in [(f["type"], f["field"]) for f in json.loads(result.stdout)["findings"]]
+
+
+@pytest.mark.parametrize(
+    ("kind", "says"),
+    [
+        ("entities", "XML 部件 xl/worksheets/sheet1.xml 含有 DOCTYPE 或实体声明"),
+        ("truncated", "XML 部件 xl/worksheets/sheet1.xml 第 1 行第"),
+    ],
+)
+def test_xml_attacks_in_a_workbook_name_the_part_and_expand_nothing(tmp_path, kind, says):
+    from educat.tables.readers import ReadError, read_table
+
+    from .test_bad_inputs import make_xlsx
+
+    path = tmp_path / "in.xlsx"
+    make_xlsx(path, kind)
+    with pytest.raises(ReadError) as caught:
+        read_table(path)
+    assert says in str(caught.value)
+
+
+def test_an_unreadable_workbook_that_is_no_zip_says_so(tmp_path):
+    from educat.tables.readers import ReadError, read_table
+
+    path = tmp_path / "in.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    with pytest.raises(ReadError, match="不是有效的 XLSX 文件"):
+        read_table(path)

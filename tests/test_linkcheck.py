@@ -576,3 +576,29 @@ def test_a_tampered_status_file_is_refused(tmp_path):
     path.write_text(json.dumps({"links": {"https://x.example/": {"status": "<img src=x onerror=alert(1)>"}}}), encoding="utf-8")
     with pytest.raises(ValueError, match="/links/https:~1~1x.example~1/status"):
         read_status(path)
+
+
+def test_dns_rebinding_cannot_reach_an_internal_address(server, monkeypatch):
+    """The name resolves to a public address for the check, then to 127.0.0.1 for the request:
+    the connection checks the address it actually uses, so nothing reaches the local server."""
+    real = socket.getaddrinfo
+    answers = iter(["93.184.216.34"])  # the first lookup (the check) sees a public address
+
+    def rebinding(host, port, *args, **kwargs):
+        if host == "rebind.example":
+            ip = next(answers, "127.0.0.1")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port or 0))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    url = f"http://rebind.example:{server.server_port}/ok"
+    result = check_links([url], **{**FAST, "allow_private": False, "retries": 0})[url]
+    assert result.status == "error"
+    assert "是内网或本机地址(127.0.0.1)" in result.error
+    assert server.requests() == []
+
+
+def test_ipv4_mapped_ipv6_loopback_is_internal():
+    assert linkcheck._internal("x", "::ffff:127.0.0.1")
+    assert linkcheck._internal("x", "fe80::1%eth0")
+    assert linkcheck._internal("x", "93.184.216.34") is None

@@ -263,17 +263,27 @@ def private_address(url: str) -> str | None:
     except (OSError, UnicodeError):
         return None
     for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved or address.is_multicast or address.is_unspecified:
-            return f"{host} 是内网或本机地址({address}),没有访问"
+        why = _internal(host, info[4][0])
+        if why:
+            return why
     return None
 
 
-def _opener(limit: "_Deadline") -> OpenerDirector:
+def _internal(host: str, ip: str) -> str | None:
+    """Why ``ip`` (an address ``host`` resolved to) must not be contacted, or None."""
+    address = ipaddress.ip_address(str(ip).split("%", 1)[0])
+    if getattr(address, "ipv4_mapped", None):
+        address = address.ipv4_mapped
+    if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved or address.is_multicast or address.is_unspecified:
+        return f"{host} 是内网或本机地址({address}),没有访问"
+    return None
+
+
+def _opener(limit: "_Deadline", allow_private: bool) -> OpenerDirector:
     """An opener without redirect, file, ftp or data handlers (3xx comes back as an HTTPError),
     whose connections the deadline ``limit`` can cut."""
     opener = OpenerDirector()
-    for handler in (ProxyHandler(), UnknownHandler(), _HTTP(limit), _HTTPS(limit), HTTPDefaultErrorHandler(), HTTPErrorProcessor()):
+    for handler in (ProxyHandler(), UnknownHandler(), _HTTP(limit, allow_private), _HTTPS(limit, allow_private), HTTPDefaultErrorHandler(), HTTPErrorProcessor()):
         opener.add_handler(handler)
     return opener
 
@@ -324,10 +334,46 @@ def _shut(connection: http.client.HTTPConnection) -> None:
         pass  # already closed, or still being wrapped in TLS (its own timeout bounds that)
 
 
-def _bounded(base: type[http.client.HTTPConnection], deadline: _Deadline) -> type[http.client.HTTPConnection]:
-    """``base`` whose connect waits at most what is left of the deadline, and which the deadline can cut."""
+def _public_connection(address, timeout, source_address=None):
+    """``socket.create_connection`` that connects only to an address it has checked: the host is
+    resolved once here, and a loopback, private or link-local answer is refused. The address
+    checked is the address used, so a name that resolves to a public address for the check and
+    to an internal one for the request (DNS rebinding) cannot reach the inside."""
+    host, port = address
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    error: OSError | None = None
+    for family, kind, proto, _, sockaddr in infos:
+        why = _internal(host, sockaddr[0])
+        if why:
+            error = _Blocked(why)
+            continue
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error or OSError(f"getaddrinfo returned nothing for {host}")
+
+
+class _Blocked(OSError):
+    """The host resolved to an internal address at connect time."""
+
+
+def _bounded(base: type[http.client.HTTPConnection], deadline: _Deadline, guard: bool) -> type[http.client.HTTPConnection]:
+    """``base`` whose connect waits at most what is left of the deadline, and which the deadline
+    can cut; with ``guard``, it connects only to a public address (see ``_public_connection``)."""
 
     class Connection(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if guard:
+                self._create_connection = _public_connection
+
         def connect(self):
             left = deadline.remaining()
             if left <= 0:
@@ -340,22 +386,28 @@ def _bounded(base: type[http.client.HTTPConnection], deadline: _Deadline) -> typ
     return Connection
 
 
+def _guarded(req: Request, allow_private: bool) -> bool:
+    """Check the connected address unless private hosts are allowed or a proxy is in between
+    (a proxy on the bureau's network is meant to be reached; the URL's host was checked before)."""
+    return not allow_private and not req.has_proxy() and not getattr(req, "_tunnel_host", None)
+
+
 class _HTTP(HTTPHandler):
-    def __init__(self, deadline: _Deadline):
+    def __init__(self, deadline: _Deadline, allow_private: bool):
         super().__init__()
-        self.deadline = deadline
+        self.deadline, self.allow_private = deadline, allow_private
 
     def http_open(self, req):
-        return self.do_open(_bounded(http.client.HTTPConnection, self.deadline), req)
+        return self.do_open(_bounded(http.client.HTTPConnection, self.deadline, _guarded(req, self.allow_private)), req)
 
 
 class _HTTPS(HTTPSHandler):
-    def __init__(self, deadline: _Deadline):
+    def __init__(self, deadline: _Deadline, allow_private: bool):
         super().__init__()
-        self.deadline = deadline
+        self.deadline, self.allow_private = deadline, allow_private
 
     def https_open(self, req):
-        return self.do_open(_bounded(http.client.HTTPSConnection, self.deadline), req, context=self._context)
+        return self.do_open(_bounded(http.client.HTTPSConnection, self.deadline, _guarded(req, self.allow_private)), req, context=self._context)
 
 
 class _Checker:
@@ -473,7 +525,7 @@ class _Checker:
             try:
                 if limit.remaining() <= 0:
                     return _Reply(error="deadline")
-                with _opener(limit).open(request, timeout=self.timeout) as response:
+                with _opener(limit, self.allow_private).open(request, timeout=self.timeout) as response:
                     return _Reply(response.status, response.headers)
             except HTTPError as exc:
                 exc.close()
@@ -488,6 +540,8 @@ class _Checker:
 
     def network_error(self, reason, *, connecting: bool) -> _Reply:
         limit = _seconds(self.timeout)
+        if isinstance(reason, _Blocked):
+            return _Reply(error=f"连接时{reason}(域名解析结果与检查时不同?)(确需检查内网链接时加 --allow-private)")
         if isinstance(reason, TimeoutError):
             return _Reply(error=f"连接超时({limit} 秒)" if connecting else f"等待响应超时({limit} 秒)", retryable=True)
         if isinstance(reason, socket.gaierror):

@@ -248,8 +248,9 @@ class Loader:
                 expected = []
                 errors = item.get("errors")
                 for err in errors if isinstance(errors, list) else []:  # other types: the metaschema says so
-                    if isinstance(err, dict):
-                        expected.append((err.get("row"), err.get("field") or "", str(err.get("type", ""))))
+                    if isinstance(err, dict):  # a value of the wrong type matches nothing; the metaschema says why
+                        row, name, kind = err.get("row"), err.get("field") or "", err.get("type", "")
+                        expected.append((row if isinstance(row, int) else None, name if isinstance(name, str) else "", kind if isinstance(kind, str) else ""))
             elif item.get("valid") is not True:
                 self.problem(
                     "example-error",

@@ -184,6 +184,36 @@ def _count_rows(data: bytes, load_workbook) -> int:
         book.close()
 
 
+def _broken_part(data: bytes) -> str | None:
+    """Which XML part of a workbook that openpyxl could not read is broken, and how: a DTD or
+    entity declaration (refused by defusedxml, never expanded) or a parse error with its line
+    and column. Run only after a failure, so a good workbook is parsed once."""
+    import zipfile
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, parse
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return "它不是 ZIP 压缩包(.xlsx 实为 ZIP),可能只是改了扩展名"
+    with archive:
+        for info in archive.infolist():
+            if not info.filename.endswith((".xml", ".rels")):
+                continue
+            try:
+                with archive.open(info) as part:
+                    parse(part, forbid_dtd=True)
+            except DefusedXmlException:
+                return f"XML 部件 {info.filename} 含有 DOCTYPE 或实体声明(可用于“实体膨胀”攻击,Excel 从不写这些),已拒绝读取;XML 由 defusedxml 解析,实体从不展开"
+            except ParseError as exc:
+                line, column = getattr(exc, "position", (0, 0))
+                return f"XML 部件 {info.filename} 第 {line} 行第 {column} 列无法解析(文件截断或损坏)"
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                return f"压缩包中的 {info.filename} 无法解压({exc})"
+    return None
+
+
 def _read_xlsx(data: bytes) -> Table:
     import zipfile
 
@@ -197,10 +227,13 @@ def _read_xlsx(data: bytes) -> Table:
         formulas = load_workbook(io.BytesIO(data), data_only=False)
     except ReadError:
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ReadError(f"不是有效的 XLSX 文件:{exc}", 1, "用 Excel/WPS 重新另存为 .xlsx") from None
     except Exception as exc:  # noqa: BLE001 - any XML part of an untrusted workbook may be broken
-        raise ReadError(f"不是有效的 XLSX 文件:其中的 XML 无法解析({type(exc).__name__}:{exc})", 1, "用 Excel/WPS 重新另存为 .xlsx") from None
+        broken = _broken_part(data)
+        if broken:
+            raise ReadError(f"不是有效的 XLSX 文件:{broken}", 1, "用 Excel/WPS 重新另存为 .xlsx") from None
+        if isinstance(exc, (zipfile.BadZipFile, KeyError, ValueError, OSError)):
+            raise ReadError(f"不是有效的 XLSX 文件:{exc}", 1, "用 Excel/WPS 重新另存为 .xlsx") from None
+        raise ReadError(f"不是有效的 XLSX 文件:其中的 XML 无法解析({type(exc).__name__})", 1, "用 Excel/WPS 重新另存为 .xlsx") from None
     if DATA_SHEET not in book.sheetnames and len(book.worksheets) > 1:
         names = "、".join(book.sheetnames)
         raise ReadError(f"工作簿有多个工作表({names}),不知道检查哪一个", note=f"把数据放在名为“{DATA_SHEET}”的工作表中,或删除其他工作表")

@@ -1,0 +1,1 @@
+- {row: 2, field: gender, type: code-error}=>- {row: 二, field: [gender], type: code-error}

@@ -1,0 +1,1 @@
+file: org-valid.csv=>file: "org`</code><img src=x onerror=alert(1)>.csv"

@@ -1,0 +1,1 @@
+keywords: [有理数]=>keywords: [有理数, zhang.san@qq.com]
