@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from educat.catalog import linkcheck
+from educat.catalog import linkguard
 from educat.catalog import linkstatus
 from educat.catalog.linkcheck import check_links, retry_after
 from educat.catalog.linkstatus import LinkcheckResult, LinkResult, read_status, urls_of, write_status
@@ -599,6 +599,6 @@ def test_dns_rebinding_cannot_reach_an_internal_address(server, monkeypatch):
 
 
 def test_ipv4_mapped_ipv6_loopback_is_internal():
-    assert linkcheck._internal("x", "::ffff:127.0.0.1")
-    assert linkcheck._internal("x", "fe80::1%eth0")
-    assert linkcheck._internal("x", "93.184.216.34") is None
+    assert linkguard.internal_address("x", "::ffff:127.0.0.1")
+    assert linkguard.internal_address("x", "fe80::1%eth0")
+    assert linkguard.internal_address("x", "93.184.216.34") is None

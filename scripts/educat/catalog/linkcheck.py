@@ -17,7 +17,6 @@ import datetime as dt
 import email.utils
 import errno
 import http.client
-import ipaddress
 import re
 import socket
 import ssl
@@ -29,18 +28,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
-from urllib.request import (
-    HTTPDefaultErrorHandler,
-    HTTPErrorProcessor,
-    HTTPHandler,
-    HTTPSHandler,
-    OpenerDirector,
-    ProxyHandler,
-    Request,
-    UnknownHandler,
-)
+from urllib.request import Request
 
 from educat import __version__
+from educat.catalog.linkguard import Blocked, Deadline, opener, private_address
 from educat.catalog.linkstatus import LinkResult, now as _now
 
 SCHEMES = ("http", "https")
@@ -251,165 +242,6 @@ class _Outcome:
     wait: float | None = None  # from Retry-After
 
 
-def private_address(url: str) -> str | None:
-    """Why a URL's host must not be probed from the bureau's machine (loopback, private,
-    link-local, reserved or multicast address), or None. Checked before every hop, redirects
-    included; a host that does not resolve is left to the request, which reports it."""
-    host = urlsplit(url).hostname
-    if not host:
-        return None
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return None
-    for info in infos:
-        why = _internal(host, info[4][0])
-        if why:
-            return why
-    return None
-
-
-def _internal(host: str, ip: str) -> str | None:
-    """Why ``ip`` (an address ``host`` resolved to) must not be contacted, or None."""
-    address = ipaddress.ip_address(str(ip).split("%", 1)[0])
-    if getattr(address, "ipv4_mapped", None):
-        address = address.ipv4_mapped
-    if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved or address.is_multicast or address.is_unspecified:
-        return f"{host} 是内网或本机地址({address}),没有访问"
-    return None
-
-
-def _opener(limit: "_Deadline", allow_private: bool) -> OpenerDirector:
-    """An opener without redirect, file, ftp or data handlers (3xx comes back as an HTTPError),
-    whose connections the deadline ``limit`` can cut."""
-    opener = OpenerDirector()
-    for handler in (ProxyHandler(), UnknownHandler(), _HTTP(limit, allow_private), _HTTPS(limit, allow_private), HTTPDefaultErrorHandler(), HTTPErrorProcessor()):
-        opener.add_handler(handler)
-    return opener
-
-
-class _Deadline:
-    """A wall-clock limit for one URL. Every connection opened for the URL is registered here, and
-    when the time is up a timer shuts its socket down, which ends a read that a socket timeout
-    would not (a server that sends one byte a second resets the timeout with each byte)."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-        self.expired = False
-        self._lock = threading.Lock()
-        self._connections: list[http.client.HTTPConnection] = []
-        self._timer = threading.Timer(max(seconds, 0), self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def remaining(self) -> float:
-        return self.end - time.monotonic()
-
-    def watch(self, connection: http.client.HTTPConnection) -> None:
-        with self._lock:
-            self._connections.append(connection)
-            expired = self.expired
-        if expired:
-            _shut(connection)
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            connections = list(self._connections)
-        for connection in connections:
-            _shut(connection)
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-
-def _shut(connection: http.client.HTTPConnection) -> None:
-    sock = connection.sock
-    if sock is None:
-        return
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed, or still being wrapped in TLS (its own timeout bounds that)
-
-
-def _public_connection(address, timeout, source_address=None):
-    """``socket.create_connection`` that connects only to an address it has checked: the host is
-    resolved once here, and a loopback, private or link-local answer is refused. The address
-    checked is the address used, so a name that resolves to a public address for the check and
-    to an internal one for the request (DNS rebinding) cannot reach the inside."""
-    host, port = address
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    error: OSError | None = None
-    for family, kind, proto, _, sockaddr in infos:
-        why = _internal(host, sockaddr[0])
-        if why:
-            error = _Blocked(why)
-            continue
-        sock = socket.socket(family, kind, proto)
-        try:
-            sock.settimeout(timeout)
-            if source_address:
-                sock.bind(source_address)
-            sock.connect(sockaddr)
-            return sock
-        except OSError as exc:
-            sock.close()
-            error = exc
-    raise error or OSError(f"getaddrinfo returned nothing for {host}")
-
-
-class _Blocked(OSError):
-    """The host resolved to an internal address at connect time."""
-
-
-def _bounded(base: type[http.client.HTTPConnection], deadline: _Deadline, guard: bool) -> type[http.client.HTTPConnection]:
-    """``base`` whose connect waits at most what is left of the deadline, and which the deadline
-    can cut; with ``guard``, it connects only to a public address (see ``_public_connection``)."""
-
-    class Connection(base):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            if guard:
-                self._create_connection = _public_connection
-
-        def connect(self):
-            left = deadline.remaining()
-            if left <= 0:
-                raise TimeoutError("deadline")
-            if not isinstance(self.timeout, (int, float)) or self.timeout > left:
-                self.timeout = left
-            deadline.watch(self)
-            super().connect()
-
-    return Connection
-
-
-def _guarded(req: Request, allow_private: bool) -> bool:
-    """Check the connected address unless private hosts are allowed or a proxy is in between
-    (a proxy on the bureau's network is meant to be reached; the URL's host was checked before)."""
-    return not allow_private and not req.has_proxy() and not getattr(req, "_tunnel_host", None)
-
-
-class _HTTP(HTTPHandler):
-    def __init__(self, deadline: _Deadline, allow_private: bool):
-        super().__init__()
-        self.deadline, self.allow_private = deadline, allow_private
-
-    def http_open(self, req):
-        return self.do_open(_bounded(http.client.HTTPConnection, self.deadline, _guarded(req, self.allow_private)), req)
-
-
-class _HTTPS(HTTPSHandler):
-    def __init__(self, deadline: _Deadline, allow_private: bool):
-        super().__init__()
-        self.deadline, self.allow_private = deadline, allow_private
-
-    def https_open(self, req):
-        return self.do_open(_bounded(http.client.HTTPSConnection, self.deadline, _guarded(req, self.allow_private)), req, context=self._context)
-
-
 class _Checker:
     def __init__(self, timeout: float, retries: int, backoff: float, max_wait: float, user_agent: str, hosts: _Hosts, allow_private: bool = False, deadline: float = 30.0, run_end: float | None = None):
         self.allow_private = allow_private
@@ -432,7 +264,7 @@ class _Checker:
             if left <= 0:
                 return LinkResult(url, "error", error="本次检查的总时限(--budget)已用完,未检查;下次运行会再检查", checked_at=_now())
             seconds = min(seconds, left)
-        limit = _Deadline(seconds)
+        limit = Deadline(seconds)
         try:
             outcome, attempts = self.tries(url, limit)
         finally:
@@ -448,7 +280,7 @@ class _Checker:
             attempts=attempts,
         )
 
-    def tries(self, url: str, limit: _Deadline) -> tuple[_Outcome, int]:
+    def tries(self, url: str, limit: Deadline) -> tuple[_Outcome, int]:
         """The outcome of the last try, and how many tries were made, within the deadline."""
         attempts = 0
         while True:
@@ -463,7 +295,7 @@ class _Checker:
             pause = min(pause, self.max_wait, max(limit.remaining(), 0))
             time.sleep(pause)
 
-    def follow(self, url: str, limit: _Deadline) -> _Outcome:
+    def follow(self, url: str, limit: Deadline) -> _Outcome:
         """One try: request the URL and follow its redirects."""
         redirects: list[tuple[int, str]] = []
         seen = {url}
@@ -504,14 +336,14 @@ class _Checker:
                 return _Outcome("error", error=http_message(code) + ",未能确认链接状态", retry=True, wait=retry_after(reply.headers.get("Retry-After")), **done)
             return _Outcome("broken", error=http_message(code), retry=500 <= code < 600, **done)
 
-    def fetch(self, url: str, limit: _Deadline) -> _Reply:
+    def fetch(self, url: str, limit: Deadline) -> _Reply:
         """HEAD, then GET when the server refuses HEAD or answers it with a 4xx (other than 429)."""
         reply = self.request(url, "HEAD", limit)
         if reply.code in (405, 501) or (reply.code is not None and 400 <= reply.code < 500 and reply.code != 429):
             reply = self.request(url, "GET", limit)
         return reply
 
-    def request(self, url: str, method: str, limit: _Deadline) -> _Reply:
+    def request(self, url: str, method: str, limit: Deadline) -> _Reply:
         """One request; the body is never read (the response is closed after its headers)."""
         headers = {"User-Agent": self.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "Accept-Language": "zh-CN,zh;q=0.9"}
         try:
@@ -525,7 +357,7 @@ class _Checker:
             try:
                 if limit.remaining() <= 0:
                     return _Reply(error="deadline")
-                with _opener(limit, self.allow_private).open(request, timeout=self.timeout) as response:
+                with opener(limit, self.allow_private).open(request, timeout=self.timeout) as response:
                     return _Reply(response.status, response.headers)
             except HTTPError as exc:
                 exc.close()
@@ -540,7 +372,7 @@ class _Checker:
 
     def network_error(self, reason, *, connecting: bool) -> _Reply:
         limit = _seconds(self.timeout)
-        if isinstance(reason, _Blocked):
+        if isinstance(reason, Blocked):
             return _Reply(error=f"连接时{reason}(域名解析结果与检查时不同?)(确需检查内网链接时加 --allow-private)")
         if isinstance(reason, TimeoutError):
             return _Reply(error=f"连接超时({limit} 秒)" if connecting else f"等待响应超时({limit} 秒)", retryable=True)
