@@ -308,3 +308,36 @@ def test_an_unreadable_workbook_that_is_no_zip_says_so(tmp_path):
     path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
     with pytest.raises(ReadError, match="不是有效的 XLSX 文件"):
         read_table(path)
+
+
+def test_a_docs_page_at_a_generated_address_fails_the_build_and_keeps_the_old_site(mini_repo):
+    from educat.site.build import BuildError, build_site
+
+    out = mini_repo / "site"
+    build_site(mini_repo, out)
+    before = (out / "catalog/r/demo-math-weike/index.html").read_bytes()
+    (mini_repo / "docs/catalog/r").mkdir(parents=True)
+    (mini_repo / "docs/catalog/r/demo-math-weike.md").write_text("# 冒名页面\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="会写到同一个网址 catalog/r/demo-math-weike/index.html"):
+        build_site(mini_repo, out)
+    assert (out / "catalog/r/demo-math-weike/index.html").read_bytes() == before
+
+
+def test_a_full_disk_says_the_old_site_is_intact(mini_repo, monkeypatch):
+    import errno
+
+    from educat.site import build
+    from educat.site.build import BuildError, build_site
+
+    out = mini_repo / "site"
+    build_site(mini_repo, out)
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+
+    def full(config):
+        raise OSError(errno.ENOSPC, "No space left on device", str(mini_repo / "x"))
+
+    monkeypatch.setattr(build, "mkdocs_build", full)
+    with pytest.raises(BuildError, match="磁盘空间不足.*原网站保持不变"):
+        build_site(mini_repo, out)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
+    assert [p.name for p in mini_repo.iterdir() if p.name.startswith(".site-build-")] == []

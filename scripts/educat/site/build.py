@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -62,6 +63,27 @@ def remove_stale(out: Path) -> list[Path]:
     return removed
 
 
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _errors_logged():
+    """The messages mkdocs logs at ERROR while the block runs."""
+    handler = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+
+
 def build_site(root: Path, out: Path, repo: Repo | None = None, report: ValidationReport | None = None, strict: bool = False) -> Path:
     """Build ``root``'s site into ``out``. A failed build leaves ``out`` untouched."""
     root = Path(root).resolve()
@@ -86,7 +108,12 @@ def build_site(root: Path, out: Path, repo: Repo | None = None, report: Validati
         if repo is not None and report is not None:
             plugin.use(repo, report)
         logging.getLogger("mkdocs").setLevel(logging.WARNING)
-        mkdocs_build(config)
+        with _errors_logged() as logged:
+            try:
+                mkdocs_build(config)
+            except MkDocsException as exc:
+                # mkdocs logs the plugin's message and raises "Aborted with a BuildError!": say the message
+                raise MkDocsException(";".join(logged) or str(exc)) from None
         if not (tmp / "index.html").is_file():
             raise BuildError("构建结果缺少 index.html,未替换原网站")
         old = None
