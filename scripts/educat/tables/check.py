@@ -19,7 +19,7 @@ from educat.core.paths import not_regular
 from educat.tables.duckdb_engine import EngineUnsupported, run_checks
 from educat.tables.identifiers import RULES
 from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
-from educat.tables.readers import ENCODING_NAMES, ReadError, Table, guess_format, read_csv_header, read_table, scan_damage
+from educat.tables.readers import ENCODING_NAMES, ReadError, Table, count_records, guess_format, nul_damage, read_csv_header, read_table, scan_damage
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -34,6 +34,7 @@ TYPE_TITLES = {
     "extra-label": "多余的列",
     "missing-label": "缺少必填列",
     "duplicate-label": "重复的列",
+    "blank-label": "没有表头的列",
     "extra-cell": "多余的单元格",
     "missing-cell": "缺少单元格",
     "blank-row": "空行",
@@ -137,6 +138,9 @@ def match_header(header: list[str], fields: list[FieldDef]) -> tuple[dict[int, F
     for index, label in enumerate(header):
         label = str(label).strip().lstrip("\ufeff")
         f = by_label.get(label) or by_label.get(label.lower())
+        if not label:
+            findings.append(Finding(row=1, field="", type="blank-label", message=f"第 {index + 1} 列没有表头", note="填上字段名或中文名;多余的空列请删除"))
+            continue
         if f is None:
             findings.append(Finding(row=1, field="", type="extra-label", message=f"第 {index + 1} 列的表头 “{label}” 不是该实体的字段名或中文名", note="删除该列,或改成字段字典中的字段名/中文名", title=label, value=label))
             continue
@@ -151,31 +155,30 @@ def match_header(header: list[str], fields: list[FieldDef]) -> tuple[dict[int, F
     return columns, findings
 
 
-def check_table(table: Table, std: Standard, entity: Entity, repo: Repo) -> tuple[list[Finding], dict[str, str]]:
+def check_table(table: Table, std: Standard, entity: Entity, repo: Repo, path: Path | None = None, encoding: str = "utf-8") -> tuple[list[Finding], dict[str, str]]:
+    """Frictionless, the Table Schema reference, over the table as the file has it: columns in
+    the file's order (matched to fields by name or 中文名), rows neither padded nor trimmed, so
+    blank rows, missing and extra cells are its findings. A CSV ``path`` is read by Frictionless
+    itself; XLSX and JSON rows are passed inline and their row numbers mapped back."""
+    from educat.tables.frictionless_check import file_order_schema, validate_file_order  # loads Frictionless only here
+
     columns, findings = match_header(table.header, entity.fields)
     fields = [columns[i] for i in sorted(columns)]
-    order = sorted(columns)
-    data: list[list] = [[f.name for f in fields]]
-    for cells in table.rows:
-        row = [cells[i] if i < len(cells) else "" for i in order]
-        extra = [c for i, c in enumerate(cells) if i >= len(table.header) and c not in ("", None)]
-        data.append(row + extra)
     codelists = repo.field_codelists(fields, std)
-    from educat.tables.frictionless_check import validate_table  # Frictionless loads only when this path runs
-
-    problems, _ = validate_table(fields, codelists, rows=data, primary_key=_present_key(entity, fields))
+    rules = {f.name: f.rule for f in fields if f.rule in RULES}
+    labels = [str(label) for label in table.header]
+    schema, names = file_order_schema(columns, labels, entity.descriptor, _present_key(entity, fields))
+    if path is not None:
+        problems = validate_file_order(schema, names, codelists, rules, path=path, encoding=encoding)
+    else:
+        data = [[n["name"] for n in schema["fields"]]] + [list(cells) for cells in table.rows]
+        problems = validate_file_order(schema, names, codelists, rules, rows=data)
+        physical = {n: row for n, row in enumerate(table.row_numbers, start=2)}
+        problems = [replace(p, row=physical.get(p.row, p.row)) for p in problems]
     titles = {f.name: f.title for f in fields}
-    for p in problems:
-        index = (p.row or 0) - 2
-        row = table.row_numbers[index] if 0 <= index < len(table.row_numbers) else p.row
-        value = None
-        if 0 <= index < len(data) - 1 and p.field in data[0]:
-            cells = data[index + 1]
-            position = data[0].index(p.field)
-            value = cells[position] if position < len(cells) else None
-        findings.append(Finding(row=row, field=p.field, type=p.type, message=p.message, note=p.note, title=titles.get(p.field, ""), value=value))
+    findings.extend(replace(p, title=titles.get(p.field, "")) for p in problems)
     findings.sort(key=lambda f: (f.row or 0, order_of(f.field, fields), f.type))
-    mapping = {str(table.header[i]): columns[i].name for i in order}
+    mapping = {str(table.header[i]): columns[i].name for i in sorted(columns)}
     return findings, mapping
 
 
@@ -201,9 +204,24 @@ def check_file(
     limit: int | None = None,
     progress=None,
 ) -> CheckReport:
+    """Check a data file against ``standard``'s entity ``entity_name`` (see ``check_entity``)."""
+    std, entity = find_entity(repo, standard, entity_name)
+    return check_entity(path, repo, std, entity, encoding=encoding, engine=engine, limit=limit, progress=progress)
+
+
+def check_entity(
+    path: Path,
+    repo: Repo,
+    std: Standard,
+    entity: Entity,
+    *,
+    encoding: str | None = None,
+    engine: str = "auto",
+    limit: int | None = None,
+    progress=None,
+) -> CheckReport:
     """Check a data file. CSV goes to the DuckDB engine unless ``engine="frictionless"``; a CSV
     DuckDB cannot read (e.g. ragged rows) falls back to Frictionless under ``engine="auto"``."""
-    std, entity = find_entity(repo, standard, entity_name)
     report = CheckReport(path=Path(path), standard=std, entity=entity, limit=limit)
     try:
         fmt = guess_format(Path(path))
@@ -223,6 +241,8 @@ def check_file(
             report.findings.append(Finding(row=exc.row, field="", type="file-error", message=exc.message, note=exc.note))
             return report
     try:
+        if fmt == "csv":
+            return reference_check(report, repo, encoding)
         report.table = read_table(Path(path), encoding)
     except ReadError as exc:
         report.findings.append(Finding(row=exc.row, field="", type="file-error", message=exc.message, note=exc.note))
@@ -230,6 +250,29 @@ def check_file(
     report.findings, report.mapping = check_table(report.table, std, entity, repo)
     report.format, report.encoding = report.table.format, report.table.encoding
     if not report.table.rows:
+        report.findings.append(NO_DATA)
+    return report
+
+
+def reference_check(report: CheckReport, repo: Repo, encoding: str | None) -> CheckReport:
+    """A CSV read by Frictionless itself (a GB18030 file is first transcoded to UTF-8)."""
+    from educat.tables.duckdb_engine import transcode_to_utf8
+
+    path = Path(report.path)
+    header, used = read_csv_header(path, encoding)
+    damage = nul_damage(path)
+    if damage is not None:
+        raise damage
+    source = path if used in ("utf-8", "utf-8-sig") else transcode_to_utf8(path, used)
+    try:
+        table = Table("csv", header, encoding=used)
+        report.findings, report.mapping = check_table(table, report.standard, report.entity, repo, path=source, encoding="utf-8-sig" if used == "utf-8-sig" else "utf-8")
+    finally:
+        if source != path:
+            source.unlink(missing_ok=True)
+    report.format, report.encoding, report.engine = "csv", used, "frictionless"
+    report.row_count = count_records(path, used)
+    if not report.row_count:
         report.findings.append(NO_DATA)
     return report
 

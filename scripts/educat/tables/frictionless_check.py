@@ -7,10 +7,12 @@ with the row numbers the user sees in a spreadsheet (header = row 1).
 
 from __future__ import annotations
 
+import datetime as dt
+import operator
 import re
 from pathlib import Path
 
-from frictionless import Check, Checklist, FrictionlessException, Resource, Schema, errors
+from frictionless import Check, Checklist, Dialect, FrictionlessException, Resource, Schema, errors, formats
 
 from educat.core.findings import Finding
 from educat.core.model import CodeList, FieldDef
@@ -170,3 +172,123 @@ def validate_table(
         problems.append(Finding(row=None, field="", type=error.type, message=message, note=note))
     stats = {"rows": sum(t.stats.get("rows", 0) or 0 for t in report.tasks)}
     return problems, stats
+
+
+# Naive date-times (no zone) are Beijing time when compared with a zoned bound, and the other
+# way round; Frictionless raises TypeError there and stops the whole validation.
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+BOUNDS = {"minimum": operator.ge, "maximum": operator.le, "exclusiveMinimum": operator.gt, "exclusiveMaximum": operator.lt}
+
+
+def _zoned(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=BEIJING)
+
+
+class DatetimeBoundCheck(Check):
+    """minimum/maximum of datetime fields, compared in one time line (see BEIJING)."""
+
+    type = "educat-datetime-bounds"
+    Errors = [errors.ConstraintError]
+
+    def __init__(self, bounds: dict[str, list[tuple[str, object, dt.datetime]]]):
+        self.bounds = bounds  # label -> [(constraint name, as written, parsed)]
+
+    def validate_row(self, row):
+        for label, limits in self.bounds.items():
+            value = row[label]
+            if not isinstance(value, dt.datetime):
+                continue
+            for name, written, limit in limits:
+                if not BOUNDS[name](_zoned(value), _zoned(limit)):
+                    yield errors.ConstraintError.from_row(row, note=f'constraint "{name}" is "{written}"', field_name=label)
+
+
+def _datetime_bounds(schema: dict) -> tuple[dict, dict]:
+    """The schema without datetime bounds, and those bounds parsed, for DatetimeBoundCheck."""
+    from frictionless import fields as ffields
+
+    bounds = {}
+    out = []
+    for field in schema["fields"]:
+        constraints = field.get("constraints") or {}
+        named = [k for k in BOUNDS if k in constraints]
+        if field.get("type") != "datetime" or not named:
+            out.append(field)
+            continue
+        reader = ffields.DatetimeField(name=field["name"], format=field.get("format", "default")).create_value_reader()
+        parsed = [(k, constraints[k], reader(constraints[k])) for k in named]
+        bounds[field["name"]] = [(k, w, v) for k, w, v in parsed if v is not None]
+        out.append({**field, "constraints": {k: v for k, v in constraints.items() if k not in BOUNDS}})
+    return {**schema, "fields": out}, bounds
+
+
+# Label errors are educat's to report: it matches columns by name or 中文名 in any order.
+LABEL_ERRORS = ("extra-label", "missing-label", "incorrect-label", "duplicate-label", "blank-label")
+
+
+def file_order_schema(columns: dict[int, FieldDef], labels: list[str], descriptor: dict, primary_key=None) -> tuple[dict, dict[str, str]]:
+    """A Table Schema whose fields follow the file's columns, each named by its label: the
+    matched field's definition, or ``any`` for a column that matches no field (educat reports
+    it as extra-label). Frictionless then reads the file exactly as the reference does, cell
+    for cell; returns the schema and label → field name."""
+    fields, names, used = [], {}, set()
+    for index, label in enumerate(labels):
+        name = label if label and label not in used else f"__column_{index + 1}"
+        used.add(name)
+        f = columns.get(index)
+        fields.append({**f.descriptor, "name": name} if f is not None else {"name": name, "type": "any"})
+        if f is not None:
+            names[name] = f.name
+    schema = {"fields": fields}
+    if descriptor.get("missingValues") is not None:
+        schema["missingValues"] = list(descriptor["missingValues"])
+    by_field = {v: k for k, v in names.items()}
+    if primary_key and all(k in by_field for k in primary_key):
+        schema["primaryKey"] = [by_field[k] for k in primary_key]
+    return schema, names
+
+
+def validate_file_order(
+    schema: dict,
+    names: dict[str, str],
+    codelists: dict[str, CodeList],
+    rules: dict[str, str],
+    *,
+    path: Path | None = None,
+    rows: list | None = None,
+    encoding: str = "utf-8",
+) -> list[Finding]:
+    """Frictionless over a CSV file or inline rows (header first) with ``file_order_schema``:
+    findings keyed by the entity's field names; label errors are left to the caller."""
+    schema, datetime_bounds = _datetime_bounds(schema)
+    try:
+        frictionless = Schema.from_descriptor(schema)
+    except FrictionlessException as exc:
+        return [Finding(row=None, field="", type="schema-error", message=f"字段定义无法构成 Table Schema:{exc.error.message}", note="修正实体的字段定义")]
+    labelled = {label: codelists[name] for label, name in names.items() if name in codelists}
+    checks = []
+    if labelled:
+        checks.append(CodeListCheck(labelled))
+    ruled = {label: rules[name] for label, name in names.items() if name in rules}
+    if ruled:
+        checks.append(RuleCheck(ruled))
+    if datetime_bounds:
+        checks.append(DatetimeBoundCheck(datetime_bounds))
+    if path is not None:
+        # the delimiter is the CSV Dialect's default, never guessed from a sample
+        resource = Resource(path=path.name, basepath=str(path.parent), schema=frictionless, encoding=encoding, format="csv", dialect=Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=",")]))
+    else:
+        resource = Resource(data=rows, schema=frictionless)
+    report = resource.validate(checklist=Checklist(checks=checks))
+    found = []
+    for task in report.tasks:
+        for error in task.errors:
+            if error.type in LABEL_ERRORS:
+                continue
+            message, note = explain(error)
+            label = getattr(error, "field_name", "") or ""
+            found.append(Finding(row=getattr(error, "row_number", None), field=names.get(label, "") if label else "", type=error.type, message=message, note=note, value=getattr(error, "cell", None)))
+    for error in report.errors:
+        message, note = explain(error)
+        found.append(Finding(row=None, field="", type="file-error", message=message, note=note))
+    return found

@@ -8,6 +8,7 @@ like in a spreadsheet with a header.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -413,12 +414,34 @@ def read_csv_header(path: Path, encoding: str | None) -> tuple[list[str], str]:
     used = encoding or next((e for e in candidates if e in ("utf-8", "utf-8-sig")), next((e for e in candidates if e), ""))
     if not used:
         raise ReadError("文件既不是 UTF-8 也不是 GB18030/GBK 文本,可能是二进制文件或已损坏", 1, "确认这是 CSV 文本文件;Excel 文件请保存为 .xlsx")
-    first = head.split(b"\n", 1)[0]
     try:
-        text = first.decode(used)
+        text = codecs.getincrementaldecoder(used)(errors="strict").decode(head)  # a character cut at the end is held back
     except (UnicodeDecodeError, LookupError):
         raise ReadError(f"无法按 {used} 解码表头", 1, "去掉 --encoding 让程序自动识别,或换成正确的编码") from None
-    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    # the first record, whatever the line ending (LF, CRLF, or CR alone as old Mac Excel writes)
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")), [])
     if not header or not any(h.strip() for h in header):
         raise ReadError("文件为空,或第一行(表头)为空", 1, "第一行应为字段名或中文名")
     return [h.strip() for h in header], used
+
+
+def nul_damage(path: Path, window: int = 1 << 24) -> ReadError | None:
+    """NUL bytes mean a binary file, not a CSV: found by streaming, with the line."""
+    with path.open("rb") as handle:
+        offset = 0
+        while block := handle.read(window):
+            at = block.find(b"\x00")
+            if at >= 0:
+                return nul_error(line_at(path, offset + at))
+            offset += len(block)
+    return None
+
+
+def count_records(path: Path, encoding: str) -> int | None:
+    """Data records after the header, as a CSV reader sees them (blank rows count, a quoted
+    newline does not end a record, any line ending); None when the file cannot be parsed."""
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+    except (csv.Error, UnicodeDecodeError, OSError):
+        return None
