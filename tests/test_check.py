@@ -243,15 +243,25 @@ def test_xlsx_from_the_template_reports_excel_rows(tmp_path, repo):
     assert sorted(f.key for f in report.findings) == sorted(declared.expected)
 
 
-def test_ragged_csv_falls_back_to_frictionless(tmp_path, repo):
+@pytest.mark.parametrize(("extra", "engine"), [(",extra", "duckdb"), (",extra,more", "frictionless"), ("", "duckdb")])
+def test_ragged_rows_are_reported_by_either_engine(tmp_path, repo, extra, engine):
+    """One extra cell (often a trailing comma) or a short row is read by DuckDB (the row is padded
+    with NULL, so a missing cell is told from an empty one); a longer row sends the file to Frictionless. Both report the same findings as Frictionless would."""
     rows = example_rows("student-valid.csv")
-    text = "\n".join(",".join(r) for r in rows) + "\n"
-    text = text.replace("\n", ",extra\n", 2).replace(",extra\n", "\n", 1)  # one data row with an extra cell
+    lines = [",".join(r) for r in rows]
+    lines[1] = lines[1] + extra if extra else ",".join(rows[1][:3])  # "" = a short row
     path = tmp_path / "ragged.csv"
-    path.write_text(text, encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = check_file(path, repo, STANDARD, "student")
-    assert report.engine == "frictionless"
-    assert [(f.row, f.type) for f in report.findings] == [(2, "extra-cell")]
+    assert report.engine == engine
+    expected = {",extra": [(2, "extra-cell")], ",extra,more": [(2, "extra-cell")] * 2}.get(extra)
+    if expected is None:  # the short row: a missing cell for every absent column, and required ones are empty
+        assert {f.type for f in report.findings} >= {"missing-cell", "constraint-error"}
+        assert {f.row for f in report.findings} == {2}
+    else:
+        assert [(f.row, f.type) for f in report.findings] == expected
+    reference = check_file(path, repo, STANDARD, "student", engine="frictionless")
+    assert sorted((f.row, f.field, f.type) for f in report.findings) == sorted((f.row, f.field, f.type) for f in reference.findings)
 
 
 def test_listing_is_capped_but_counts_are_exact(tmp_path, repo):
@@ -324,18 +334,29 @@ def test_progress_fills_once_and_only_moves_forward(tmp_path, repo):
 
 
 def test_damage_scan_finds_the_line_across_windows(tmp_path):
-    """The scan maps the file one window at a time; the lines it reports are the file's."""
-    from educat.tables.readers import scan_damage
+    """The scans map the file one window at a time; the lines they report are the file's, and
+    a pattern cut by a window boundary is still found."""
+    from educat.tables.readers import irregular_lines, scan_damage
 
     lines = [f'{i},"名称{i}",x' for i in range(3000)]  # about 50 KB: many 4 KB windows
     path = tmp_path / "quoted.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert scan_damage(path, "utf-8", window=4096) is None
-    lines[2500] = '2500,"名称2500,x'  # one quote left open
+    assert scan_damage(path, "utf-8", window=4096) is None and irregular_lines(path, window=4096) is None
+    lines[2500] = '2500,"名称2500,x'  # one quote left open: Frictionless reads the file, DuckDB is not trusted with it
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    damage = scan_damage(path, "utf-8", window=4096)
-    assert damage is not None and damage.row == 3000  # the last quote of the file, as before
+    assert irregular_lines(path, window=4096) == "文件中的双引号不成对"
     lines[2500] = "2500,名称\x002500,x"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     damage = scan_damage(path, "utf-8", window=4096)
     assert damage is not None and damage.row == 2501
+    data = ("\n".join(f'{i},"名称{i}",x' for i in range(3000)) + "\n").encode()
+    for at in range(4090, 4100):  # an empty line across the first window boundary
+        cut = data.rindex(b"\n", 0, at) + 1
+        path.write_bytes(data[:cut] + b"\n" + data[cut:])
+        assert irregular_lines(path, window=4096) == "文件中有空行", at
+    path.write_bytes(data.replace(b"\n", b"\r"))
+    assert irregular_lines(path, window=4096) == "文件用 CR(旧版 Mac)换行,或混用了不同的换行符"
+    path.write_bytes(data.replace(b"\n", b"\r\n"))
+    assert irregular_lines(path, window=4096) is None
+
+

@@ -91,11 +91,11 @@ def _rule_samples(rng: random.Random) -> list[str]:
 
 @pytest.mark.parametrize("rule", ["id-card", "uscc", "division", "school-code"])
 def test_sql_rules_agree_with_the_python_rules(rule):
-    """The check engine's SQL (engine.py) and the Frictionless check (formats.py) accept exactly
+    """The check engine's SQL (sql_rules.py) and the Frictionless check (identifiers.py) accept exactly
     the same values."""
     import duckdb
 
-    from educat.tables.duckdb_engine import _rule_sql, rule_helpers
+    from educat.tables.sql_rules import _rule_sql, rule_helpers
     from educat.tables.identifiers import RULES
 
     values = _rule_samples(random.Random(11643))

@@ -19,7 +19,7 @@ from educat.core.paths import not_regular
 from educat.tables.duckdb_engine import EngineUnsupported, run_checks
 from educat.tables.identifiers import RULES
 from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
-from educat.tables.readers import ENCODING_NAMES, ReadError, Table, count_records, guess_format, nul_damage, read_csv_header, read_table, scan_damage
+from educat.tables.readers import ENCODING_NAMES, ReadError, Table, count_records, guess_format, nul_damage, irregular_lines, read_csv_header, read_table, scan_damage
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -283,10 +283,14 @@ def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int
     damage = scan_damage(report.path, used)
     if damage is not None:
         raise damage
+    irregular = irregular_lines(report.path)
+    if irregular:
+        raise EngineUnsupported(irregular)
     columns, label_findings = match_header(header, entity.fields)
     fields = [columns[i] for i in sorted(columns)]
     codelists = repo.field_codelists(fields, std)
-    result = run_checks(report.path, columns, len(header), codelists, _present_key(entity, fields), encoding=used, limit=limit, progress=progress)
+    missing = entity.descriptor.get("missingValues")
+    result = run_checks(report.path, columns, len(header), codelists, _present_key(entity, fields), encoding=used, limit=limit, progress=progress, missing_values=missing)
     titles = {f.name: f.title for f in entity.fields}
     listed = [engine_finding(row, name, kind, rule, value, titles, codelists, columns) for row, name, kind, rule, value in result.findings]
     report.findings = label_findings + listed

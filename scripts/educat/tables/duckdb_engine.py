@@ -14,6 +14,7 @@ engine that has the CSV as a table, e.g. a distributed one; see docs/engine.md.
 from __future__ import annotations
 
 import codecs
+import re
 import os
 import shutil
 import tempfile
@@ -23,157 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from educat.core.model import CodeList, FieldDef
-from educat.tables.identifiers import ID_WEIGHTS, PROVINCE_PREFIXES, USCC_CHARSET, USCC_WEIGHTS
+from educat.tables.sql_rules import Cell, cell_rules, lit, q, rule_helpers, supported
 
-TRUE_VALUES = ["true", "True", "TRUE", "1"]
-FALSE_VALUES = ["false", "False", "FALSE", "0"]
 
 
 class EngineUnsupported(Exception):
     """The file needs the Frictionless path (e.g. ragged rows that DuckDB refuses to read)."""
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _uscc_sql(v: str) -> str:
-    # 17 weighted terms written out: vectorised arithmetic, no per-row lambda
-    total = " + ".join(f"(instr({lit(USCC_CHARSET)}, substr({v}, {i + 1}, 1)) - 1) * {w}" for i, w in enumerate(USCC_WEIGHTS))
-    return (
-        f"(length({v}) = 18 AND regexp_full_match({v}, '[{USCC_CHARSET}]{{18}}') AND regexp_full_match(substr({v}, 3, 6), '[0-9]{{6}}')"
-        f" AND substr({lit(USCC_CHARSET)}, CAST(((31 - ({total}) % 31) % 31) + 1 AS BIGINT), 1) = substr({v}, 18, 1))"
-    )
-
-
-def _id_card_coefficients() -> list[int]:
-    """c_k with sum(w_i * d_i) = sum(c_k * (n // 10**k)) (mod 11), n the first 17 digits.
-
-    With Q_k = n // 10**k, the digit at place 10**k is Q_k - 10 * Q_(k+1), so the weighted
-    sum regroups as sum(Q_k * (w_k - 10 * w_(k-1))): 16 divisions instead of 17 divisions,
-    17 remainders and 17 multiplications per row (the largest term stays below 2**63).
-    """
-    place = list(reversed(ID_WEIGHTS))  # weight of the digit at place 10**k
-    return [(place[k] - 10 * (place[k - 1] if k else 0)) % 11 for k in range(len(place))]
-
-
-def _id_card_sql(v: str) -> str:
-    """GB 11643: the 17 weighted digits plus the check value (X = 10) must be 1 modulo 11.
-    Uses the helper column ``__n_<column>`` (the first 17 digits as an integer) that
-    ``rule_helpers`` defines."""
-    n = helper_name(v)
-    total = " + ".join(f"({n} // {10 ** k}) * {c}" if k else f"{n} * {c}" for k, c in enumerate(_id_card_coefficients()) if c)
-    check_value = f"least(strpos('0123456789Xx', substr({v}, 18, 1)) - 1, 10)"
-    return (
-        f"(regexp_full_match({v}, '[0-9]{{17}}[0-9Xx]') AND try_strptime(substr({v}, 7, 8), '%Y%m%d') IS NOT NULL"
-        f" AND ({total} + {check_value}) % 11 = 1)"
-    )
-
-
-def helper_name(v: str) -> str:
-    return q("__n_" + v.strip('"').replace('""', '"'))
-
-
-def rule_helpers(rule: str | None, v: str) -> dict[str, str]:
-    """Columns computed once per row before the rules run (name -> SQL expression)."""
-    if rule == "id-card":
-        return {helper_name(v): f"TRY_CAST(substr({v}, 1, 17) AS BIGINT)"}
-    return {}
-
-
-def _rule_sql(rule: str, v: str) -> str | None:
-    """SQL that is TRUE when the value passes the rule (the same rules as formats.py)."""
-    if rule == "uscc":
-        return _uscc_sql(v)
-    if rule == "id-card":
-        return _id_card_sql(v)
-    if rule == "division":
-        prefixes = ",".join(lit(p) for p in sorted(PROVINCE_PREFIXES))
-        return f"(regexp_full_match({v}, '[0-9]{{6}}') AND substr({v}, 1, 2) IN ({prefixes}))"
-    if rule == "school-code":
-        return f"regexp_full_match({v}, '[0-9]{{10}}')"
-    return None
-
-
-def _type_ok(f: FieldDef, v: str) -> str | None:
-    t = f.type
-    if t == "integer":
-        return f"regexp_full_match(trim({v}), '[+-]?[0-9]+')"
-    if t == "number":
-        return f"TRY_CAST(trim({v}) AS DOUBLE) IS NOT NULL"
-    if t == "boolean":
-        values = (f.descriptor.get("trueValues") or TRUE_VALUES) + (f.descriptor.get("falseValues") or FALSE_VALUES)
-        return f"{v} IN ({','.join(lit(x) for x in values)})"
-    if t == "date":
-        return f"try_strptime({v}, '%Y-%m-%d') IS NOT NULL"
-    if t == "datetime":
-        return f"TRY_CAST({v} AS TIMESTAMP) IS NOT NULL"
-    if t == "year":
-        return f"regexp_full_match({v}, '[0-9]{{4}}')"
-    if t == "array":
-        return f"(json_valid({v}) AND json_type({v}) = 'ARRAY')"
-    return None
-
-
-def _typed(f: FieldDef, v: str) -> str:
-    """The value as a comparable SQL value, for minimum/maximum."""
-    if f.type in ("integer", "year"):
-        return f"TRY_CAST(trim({v}) AS BIGINT)"
-    if f.type == "number":
-        return f"TRY_CAST(trim({v}) AS DOUBLE)"
-    if f.type == "date":
-        return f"CAST(try_strptime({v}, '%Y-%m-%d') AS DATE)"
-    return v
-
-
-def _bound(f: FieldDef, value) -> str:
-    if f.type == "date":
-        return f"DATE {lit(value)}"
-    return str(value) if f.type in ("integer", "year", "number") else lit(value)
-
-
-def sql_rules(f: FieldDef, column: str, codes: list[str] | None) -> list[tuple[str, str, str]]:
-    """(error type, rule name, SQL condition that is TRUE when the cell breaks the rule) for one field.
-
-    Conditions are ordered like Frictionless: a type error hides the constraint errors of the
-    same cell, and a missing cell is only checked by ``required``.
-    """
-    v = q(column)
-    rules = []
-    cons = f.constraints
-    present = f"{v} IS NOT NULL"
-    if cons.get("required"):
-        rules.append(("constraint-error", "required", f"{v} IS NULL"))
-    type_ok = _type_ok(f, v)
-    ok = present
-    if type_ok:
-        rules.append(("type-error", f.type, f"{present} AND NOT ({type_ok})"))
-        ok = f"{present} AND ({type_ok})"
-    if "pattern" in cons:
-        rules.append(("constraint-error", "pattern", f"{ok} AND NOT regexp_full_match({v}, {lit(cons['pattern'])})"))
-    if "enum" in cons:
-        rules.append(("constraint-error", "enum", f"{ok} AND {v} NOT IN ({','.join(lit(x) for x in cons['enum'])})"))
-    for key, op in (("minimum", "<"), ("maximum", ">")):
-        if key in cons:
-            rules.append(("constraint-error", key, f"{ok} AND {_typed(f, v)} {op} {_bound(f, cons[key])}"))
-    for key, op in (("minLength", "<"), ("maxLength", ">")):
-        if key in cons:
-            rules.append(("constraint-error", key, f"{ok} AND length({v}) {op} {int(cons[key])}"))
-    if codes is not None:
-        listed = "[" + ",".join(lit(c) for c in codes) + "]"
-        if f.type == "array":
-            rules.append(("code-error", "codelist", f"{ok} AND len(list_filter(CAST(json_extract_string({v}, '$[*]') AS VARCHAR[]), lambda x: NOT list_contains({listed}, x))) > 0"))
-        else:
-            rules.append(("code-error", "codelist", f"{ok} AND NOT list_contains({listed}, {v})"))
-    rule = _rule_sql(f.rule, v) if f.rule else None
-    if rule:
-        kind = {"uscc": "uscc-error", "id-card": "id-card-error", "division": "division-error", "school-code": "school-code-error"}[f.rule]
-        rules.append((kind, f.rule, f"{ok} AND NOT ({rule})"))
-    return rules
 
 
 @dataclass
@@ -199,37 +55,72 @@ def transcode_to_utf8(path: Path, encoding: str, chunk: int = 1 << 20) -> Path:
 
 @dataclass
 class Rule:
-    field: str  # the field's name ('' for the primary key)
+    field: str  # the field's name ('' for the primary key, an extra cell, a blank row)
     kind: str  # error type, e.g. constraint-error
     detail: str  # rule name, e.g. pattern
     column: str | None  # the column whose value the finding shows
     condition: str  # SQL, TRUE when the row breaks the rule
+    # The rule is also TRUE on blank rows, where it must not count: -1 on every blank row
+    # (required), i on blank rows shorter than column i (missing-cell); None: never.
+    position: int | None = None
 
 
 @dataclass
 class KeySet:
-    columns: tuple[str, ...]
+    keys: tuple[str, ...]  # SQL of each key value (NULL when blank or of the wrong type)
     findings: list[tuple[str, str, str, str | None]]  # (field, kind, detail, value column) per repeated row
+    composite: bool = False  # a primary key: NULL parts count as equal, an all-NULL key is its own error
+    skip: str = "false"  # SQL: rows that never repeat (a NaN part: NaN equals nothing)
 
 
-def plan_rules(columns: dict[int, FieldDef], names: list[str], codelists: dict[str, CodeList], primary_key: list[str] | None):
-    """The cell rules, the helper columns they read and the key sets that must not repeat."""
-    rules: list[Rule] = []
-    helpers: dict[str, str] = {}
+def plan_rules(columns: dict[int, FieldDef], names: list[str], codelists: dict[str, CodeList], primary_key: list[str] | None, missing: list[str] | None = None):
+    """The row and cell rules, the helper columns they read, the key sets that must not repeat,
+    and the cells that SQL cannot judge exactly (any of them sends the file to Frictionless).
+
+    ``names`` has one column per header label plus one more, for an extra cell: a cell that
+    the row lacks is NULL there (missing-cell), an empty cell is ''. A row whose every cell is
+    a missing value is a blank row and reports nothing else, as in Frictionless."""
+    missing = [""] if missing is None else list(missing)
+    width = len(names) - 1
+    for f in columns.values():
+        why = supported(f)
+        if why:
+            raise EngineUnsupported(f"{why}需用 Frictionless 检查")
+    any_field = FieldDef({"name": "", "type": "any"})
+    cells = {i: Cell(columns.get(i, any_field), names[i], missing) for i in range(width)}
+    computed: dict[str, str] = {}
+    for cell in cells.values():
+        computed.update(cell.helpers)
+    # The blank-row test reads every column. It is one helper column, referenced by two rules
+    # only: the rules that can also fire on a blank row (required, missing-cell) are counted
+    # without it and corrected afterwards (``_run``), because repeating it in every rule makes
+    # the query, and DuckDB's time to plan it, grow with the square of the column count.
+    helpers: dict[str, str] = {**computed, "__blank": "(" + " AND ".join(cells[i].blank for i in range(width)) + ")"}
+    rules: list[Rule] = [Rule("", "blank-row", "blank-row", None, "__blank")]
+    unsure: list[str] = []
+    for i in range(width):
+        f = columns.get(i)
+        rules.append(Rule(f.name if f else "", "missing-cell", "missing-cell", None, f"{q(names[i])} IS NULL", position=i))
+    rules.append(Rule("", "extra-cell", "extra-cell", names[width], f"NOT __blank AND {q(names[width])} IS NOT NULL"))
     key_sets: dict[tuple, KeySet] = {}
     for index, f in columns.items():
         column = names[index]
         codes = list(codelists[f.name].codes) if f.name in codelists else None
-        for kind, detail, condition in sql_rules(f, column, codes):
-            rules.append(Rule(f.name, kind, detail, column, condition))
+        found, doubt, _ = cell_rules(f, column, codes, missing)  # its helpers are those of cells[index]
+        for kind, detail, condition in found:  # only required can fire on a blank cell
+            rules.append(Rule(f.name, kind, detail, column, condition, position=-1 if detail == "required" else None))
+        if doubt:
+            unsure.append(doubt)
         helpers.update(rule_helpers(f.rule, q(column)))
         if f.constraints.get("unique"):
-            key_sets.setdefault((column,), KeySet((column,), [])).findings.append((f.name, "unique-error", "unique", column))
-    key_columns = [names[i] for i, f in columns.items() if primary_key and f.name in primary_key]
-    if primary_key and len(key_columns) == len(primary_key):
-        rules.append(Rule("", "primary-key", "primaryKey", None, " OR ".join(f"{q(k)} IS NULL" for k in key_columns)))
-        key_sets.setdefault(tuple(key_columns), KeySet(tuple(key_columns), [])).findings.append(("", "primary-key", "primaryKey", None))
-    return rules, helpers, list(key_sets.values())
+            key_sets.setdefault((cells[index].key,), KeySet((cells[index].key,), [])).findings.append((f.name, "unique-error", "unique", column))
+    key_cells = [cells[i] for i, f in columns.items() if primary_key and f.name in primary_key]
+    if primary_key and len(key_cells) == len(primary_key):
+        rules.append(Rule("", "primary-key", "primaryKey", None, " AND ".join(f"NOT {c.ok}" for c in key_cells)))
+        skip = " OR ".join(c.nan for c in key_cells)
+        key_sets[("pk",) + tuple(c.key for c in key_cells)] = KeySet(tuple(c.key for c in key_cells), [("", "primary-key", "primaryKey", None)], composite=True, skip=skip)
+    row_length = "CASE " + " ".join(f"WHEN {q(names[i])} IS NULL THEN {i}" for i in range(width)) + f" ELSE {width} END"
+    return rules, helpers, list(key_sets.values()), unsure, row_length
 
 
 def run_checks(
@@ -243,30 +134,27 @@ def run_checks(
     limit: int | None = 1000,
     progress=None,
     memory_limit: str = "1GB",
+    missing_values: list[str] | None = None,
 ) -> EngineResult:
     """Check a CSV whose header has ``width`` columns; ``columns`` maps a column index to its field.
 
-    1. One parallel streaming scan counts every rule's findings (``count_if``) and every key's
-       repeats (rows minus distinct keys): the counts are exact and nothing is stored.
+    1. One parallel streaming scan counts every rule's findings (``count_if``), every key's
+       repeats (rows minus distinct keys) and the cells SQL cannot judge exactly (if there are
+       any, ``EngineUnsupported``: the caller uses Frictionless). The counts are exact and
+       nothing is stored.
     2. Only when a count is not zero, an order-preserving scan numbers the rows
        (``row_number() OVER ()`` = the file's record order, header = row 1) and stops as soon
        as it has listed ``limit`` rows with findings; repeated keys are found by a hash
-       aggregate over the key columns and a join.
+       aggregate over the key values and a join.
     """
     import duckdb
 
+    names = [f"c{i}" for i in range(width + 1)]  # one more column: an extra cell lands there
+    rules, helpers, key_sets, unsure, row_length = plan_rules(columns, names, codelists, primary_key, missing_values)
     source = path
     temp = None
     if encoding not in ("utf-8", "utf-8-sig"):
         temp = source = transcode_to_utf8(path, encoding)
-    names = [f"c{i}" for i in range(width)]
-    rules, helpers, key_sets = plan_rules(columns, names, codelists, primary_key)
-    spec = "{" + ",".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
-    csv = (
-        f"read_csv({lit(str(source))}, header = true, columns = {spec}, auto_detect = false, "
-        "delim = ',', quote = '\"', escape = '\"', strict_mode = true)"
-    )
-    extra = "".join(f", {expr} AS {name}" for name, expr in helpers.items())
     spill = tempfile.mkdtemp(prefix="educat-duckdb-")
     # in memory, but DuckDB spills hash tables to the private temp folder beyond memory_limit
     con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True, "temp_directory": spill})
@@ -278,44 +166,15 @@ def run_checks(
         con.execute("SET enable_progress_bar_print = false")
         poller = threading.Thread(target=_poll, args=(con, progress, done), daemon=True)
         poller.start()
+    layers = _layers(helpers)
     try:
-        counts = [f"count_if({r.condition})" for r in rules]
-        for keys in key_sets:
-            present = " AND ".join(f"{q(c)} IS NOT NULL" for c in keys.columns)
-            key = q(keys.columns[0]) if len(keys.columns) == 1 else "row(" + ", ".join(q(c) for c in keys.columns) + ")"
-            counts.append(f"count(*) FILTER (WHERE {present}) - count(DISTINCT {key}) FILTER (WHERE {present})")
-        totals = con.execute(f"SELECT count(*){''.join(', ' + c for c in counts)} FROM (SELECT *{extra} FROM {csv})").fetchone()
-        result = EngineResult(rows=totals[0])
-        # count_if over an empty file is NULL
-        rule_counts, key_counts = [n or 0 for n in totals[1 : 1 + len(rules)]], [n or 0 for n in totals[1 + len(rules) :]]
-        for r, n in zip(rules, rule_counts):
-            result.counts[r.kind] += n
-        for keys, n in zip(key_sets, key_counts):
-            for _, kind, _, _ in keys.findings:
-                result.counts[kind] += n
-        result.counts = +result.counts
-        findings = []
-        failing = [r for r, n in zip(rules, rule_counts) if n]
-        if failing:
-            flags = ", ".join(f"coalesce({r.condition}, false)" for r in failing)
-            shown = sorted({r.column for r in failing if r.column})
-            values = "".join(f", {q(c)}" for c in shown)
-            where = " OR ".join(f"({r.condition})" for r in failing)
-            query = f"SELECT __row{values}, {flags} FROM (SELECT row_number() OVER () + 1 AS __row, *{extra} FROM {csv}) WHERE {where}"
-            for record in con.execute(query + (f" LIMIT {int(limit)}" if limit else "")).fetchall():
-                row, value_of = record[0], dict(zip(shown, record[1 : 1 + len(shown)]))
-                for r, hit in zip(failing, record[1 + len(shown) :]):
-                    if hit:
-                        findings.append((row, r.field, r.kind, r.detail, value_of.get(r.column)))
-        for keys, n in zip(key_sets, key_counts):
-            if n:
-                for row, value in con.execute(_duplicates(csv, list(keys.columns), limit)).fetchall():
-                    for name, kind, detail, column in keys.findings:
-                        findings.append((row, name, kind, detail, value if column else None))
-        rank = {f.name: i for i, f in columns.items()}
-        findings.sort(key=lambda x: (x[0], rank.get(x[1], -1), x[2]))
-        result.findings = findings[:limit] if limit else findings
-        return result
+        try:
+            return _run(con, _computed(_reader(source, names, parallel=True), layers), rules, key_sets, unsure, row_length, columns, limit)
+        except duckdb.Error as exc:
+            if "quoted new lines" not in str(exc):
+                raise
+            # a quoted newline and a short row in one file: DuckDB pads rows only when reading in one thread
+            return _run(con, _computed(_reader(source, names, parallel=False), layers), rules, key_sets, unsure, row_length, columns, limit)
     except duckdb.Error as exc:
         raise EngineUnsupported(str(exc).splitlines()[0]) from None
     finally:
@@ -328,16 +187,113 @@ def run_checks(
             temp.unlink(missing_ok=True)
 
 
-def _duplicates(csv: str, columns: list[str], limit: int | None) -> str:
-    """Rows whose key repeats an earlier row's key (NULL keys excluded), first ``limit`` in file
-    order: the file row and the first key column's value. A hash aggregate finds the repeated
-    keys and a join finds their later rows, cheaper than sorting every row for a window."""
-    keys = ", ".join(q(c) for c in columns)
-    where = " AND ".join(f"{q(c)} IS NOT NULL" for c in columns)
-    on = " AND ".join(f"s.{q(c)} = d.{q(c)}" for c in columns)
+def _reader(source: Path, names: list[str], parallel: bool) -> str:
+    """The CSV as VARCHAR columns: an empty cell is '' (no string is read as NULL), a cell the row
+    lacks is NULL (null_padding), a row longer than ``names`` is an error."""
+    spec = "{" + ",".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
     return (
-        f"WITH s AS MATERIALIZED (SELECT row_number() OVER () + 1 AS __row, {keys} FROM {csv}) "
-        f"SELECT s.__row, s.{q(columns[0])} FROM s JOIN (SELECT {keys}, min(__row) AS first FROM s WHERE {where} GROUP BY {keys} HAVING count(*) > 1) d "
+        f"read_csv({lit(str(source))}, header = true, columns = {spec}, auto_detect = false, "
+        "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = true, "
+        f"nullstr = '\x01\x02', parallel = {'true' if parallel else 'false'})"
+    )
+
+
+def _layers(helpers: dict[str, str]) -> list[list[tuple[str, str]]]:
+    """Helper columns grouped so that each group reads only the columns of earlier groups. Each
+    group is one nested SELECT: DuckDB binds a column alias used in the same SELECT list at a cost
+    that grows with the list, which made wide tables take time quadratic in their width."""
+    level: dict[str, int] = {}
+    for name, expression in helpers.items():
+        used = (f'"{n}"' for n in re.findall(r'"(__[^"]*)"', expression))
+        level[name] = 1 + max((level.get(other, 0) for other in used), default=0)
+    return [[(n, helpers[n]) for n in helpers if level[n] == k] for k in range(1, max(level.values(), default=0) + 1)]
+
+
+def _computed(csv: str, layers: list[list[tuple[str, str]]]) -> str:
+    """The CSV with the helper columns, as a subquery."""
+    source = csv
+    for layer in layers:
+        source = f"(SELECT *, {', '.join(f'{expression} AS {name}' for name, expression in layer)} FROM {source})"
+    return source
+
+
+def _run(con, src: str, rules: list[Rule], key_sets: list[KeySet], unsure: list[str], row_length: str, columns, limit) -> EngineResult:
+    counts = [f"count_if({r.condition})" for r in rules]
+    for keys in key_sets:
+        if keys.composite:
+            present = "NOT (" + " AND ".join(f"{k} IS NULL" for k in keys.keys) + f") AND NOT ({keys.skip})"
+            key = keys.keys[0] if len(keys.keys) == 1 else "row(" + ", ".join(keys.keys) + ")"
+        else:
+            present, key = f"{keys.keys[0]} IS NOT NULL", keys.keys[0]
+        counts.append(f"count(*) FILTER (WHERE {present}) - count(DISTINCT {key}) FILTER (WHERE {present})")
+    # one count per column (one OR over every column takes DuckDB quadratic time to plan)
+    doubts = [f"count_if({u})" for u in unsure]
+    totals = con.execute(f"SELECT count(*){''.join(', ' + c for c in doubts + counts)} FROM {src}").fetchone()
+    doubtful = sum(n or 0 for n in totals[1 : 1 + len(doubts)])
+    if doubtful:
+        raise EngineUnsupported(f"{doubtful} 个单元格的值超出 SQL 能精确判断的范围(超长整数、超过 15 位有效数字的小数等)")
+    result = EngineResult(rows=totals[0])
+    # count_if over an empty file is NULL
+    start = 1 + len(doubts)
+    rule_counts, key_counts = [n or 0 for n in totals[start : start + len(rules)]], [n or 0 for n in totals[start + len(rules) :]]
+    blank_rows = rule_counts[0]
+    if blank_rows:  # take out what required and missing-cell counted on blank rows
+        lengths = {}
+        if any(n and r.position is not None and r.position >= 0 for r, n in zip(rules, rule_counts)):
+            lengths = dict(con.execute(f"SELECT {row_length}, count(*) FROM {src} WHERE __blank GROUP BY ALL").fetchall())
+        for index, r in enumerate(rules):
+            if r.position == -1:
+                rule_counts[index] -= blank_rows
+            elif r.position is not None:
+                rule_counts[index] -= sum(n for length, n in lengths.items() if length <= r.position)
+    for r, n in zip(rules, rule_counts):
+        result.counts[r.kind] += n
+    for keys, n in zip(key_sets, key_counts):
+        for _, kind, _, _ in keys.findings:
+            result.counts[kind] += n
+    result.counts = +result.counts
+    findings = []
+    failing = [r for r, n in zip(rules, rule_counts) if n]
+    if failing:
+        flags = ", ".join(f"coalesce({r.condition}, false)" for r in failing)
+        shown = sorted({r.column for r in failing if r.column})
+        values = "".join(f", {q(c)}" for c in shown)
+        where = " OR ".join(f"coalesce({r.condition}, false)" for r in failing)
+        query = f"SELECT __row, __blank{values}, {flags} FROM (SELECT row_number() OVER () + 1 AS __row, * FROM {src}) WHERE {where}"
+        for record in con.execute(query + (f" LIMIT {int(limit)}" if limit else "")).fetchall():
+            row, blank, value_of = record[0], record[1], dict(zip(shown, record[2 : 2 + len(shown)]))
+            for r, hit in zip(failing, record[2 + len(shown) :]):
+                if hit and (not blank or r.kind in ("blank-row", "primary-key")):  # a blank row reports only that
+                    findings.append((row, r.field, r.kind, r.detail, value_of.get(r.column)))
+    for keys, n in zip(key_sets, key_counts):
+        if n:
+            shown = next((column for _, _, _, column in keys.findings if column), None)
+            for row, value in con.execute(_duplicates(src, keys, shown, limit)).fetchall():
+                for name, kind, detail, column in keys.findings:
+                    findings.append((row, name, kind, detail, value if column else None))
+    rank = {f.name: i for i, f in columns.items()}
+    findings.sort(key=lambda x: (x[0], rank.get(x[1], -1), x[2]))
+    result.findings = findings[:limit] if limit else findings
+    return result
+
+
+def _duplicates(src: str, keys: KeySet, shown: str | None, limit: int | None) -> str:
+    """Rows whose key repeats an earlier row's key, first ``limit`` in file order: the file row
+    and the raw cell of the key's column. A unique value skips blank keys; a primary key skips
+    only all-blank keys, and its blank parts count as equal (as tuples do in Frictionless). A
+    hash aggregate finds the repeated keys and a join finds their later rows."""
+    parts = [f"{k} AS __k{i}" for i, k in enumerate(keys.keys)] + [f"({keys.skip}) AS __skip"]
+    names = [f"__k{i}" for i in range(len(keys.keys))]
+    value = q(shown) if shown else "NULL"
+    if keys.composite:
+        where = "NOT (" + " AND ".join(f"{n} IS NULL" for n in names) + ") AND NOT __skip"
+    else:
+        where = " AND ".join(f"{n} IS NOT NULL" for n in names)
+    on = " AND ".join(f"s.{n} IS NOT DISTINCT FROM d.{n}" for n in names)
+    listed = ", ".join(names)
+    return (
+        f"WITH s AS MATERIALIZED (SELECT __row, {value} AS __value, __skip, {listed} FROM (SELECT row_number() OVER () + 1 AS __row, *, {', '.join(parts)} FROM {src})) "
+        f"SELECT s.__row, s.__value FROM s JOIN (SELECT {listed}, min(__row) AS first FROM s WHERE {where} GROUP BY {listed} HAVING count(*) > 1) d "
         f"ON {on} WHERE s.__row > d.first ORDER BY s.__row" + (f" LIMIT {int(limit)}" if limit else "")
     )
 
@@ -359,13 +315,14 @@ def _poll(con, progress, done) -> None:
 
 def portable_sql(fields: list[FieldDef], codelists: dict[str, CodeList], table: str = "src") -> str:
     """The cell rules as one SQL query over a table whose columns are the field names and which
-    has a ``__row`` column (the file row). Written for DuckDB; the functions used (regexp_full_match,
+    has a ``__row`` column (the file row); an empty cell may be NULL or ''. Written for DuckDB; the functions used (regexp_full_match,
     try_strptime, TRY_CAST, list_contains) have direct equivalents in Spark SQL, Trino and others."""
     branches = []
     for f in fields:
         codes = list(codelists[f.name].codes) if f.name in codelists else None
-        helpers = rule_helpers(f.rule, q(f.name))
+        found, _, computed = cell_rules(f, f.name, codes, [""])
+        helpers = {**computed, **rule_helpers(f.rule, q(f.name))}
         source = f"(SELECT *{''.join(f', {e} AS {n}' for n, e in helpers.items())} FROM {table})" if helpers else table
-        for kind, detail, condition in sql_rules(f, f.name, codes):
-            branches.append(f"SELECT __row, {lit(f.name)} AS field, {lit(kind)} AS type, {lit(detail)} AS rule, {q(f.name)} AS value\nFROM {source if detail == f.rule else table}\nWHERE {condition}")
+        for kind, detail, condition in found:
+            branches.append(f"SELECT __row, {lit(f.name)} AS field, {lit(kind)} AS type, {lit(detail)} AS rule, {q(f.name)} AS value\nFROM {source}\nWHERE {condition}")
     return "\nUNION ALL\n".join(branches) + "\nORDER BY __row;\n"

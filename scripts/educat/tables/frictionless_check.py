@@ -17,7 +17,7 @@ from frictionless import Check, Checklist, Dialect, FrictionlessException, Resou
 from educat.core.findings import Finding
 from educat.core.model import CodeList, FieldDef
 from educat.tables.identifiers import RULES
-from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
+from educat.tables.messages import CODE_FIX, ROW_MESSAGES, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
 from educat.tables.readers import utf8_encoding
 
 
@@ -114,12 +114,8 @@ def explain(error) -> tuple[str, str]:
             "blank-label": "表头有空列名",
         }
         return hints[kind], "表头应与字段字典中的字段名及顺序一致"
-    if kind == "extra-cell":
-        return "此行的列数多于表头", "检查多余的逗号;含逗号的文字要用双引号括起来"
-    if kind == "missing-cell":
-        return "此行的列数少于表头", "补齐缺少的列"
-    if kind == "blank-row":
-        return "空行", "删除空行"
+    if kind in ROW_MESSAGES:
+        return ROW_MESSAGES[kind]
     if kind in ("encoding-error", "source-error", "scheme-error", "format-error", "file-error"):
         return f"文件无法读取:{note or error.message}", "确认文件是 UTF-8 编码的 CSV,且未损坏"
     return error.message, note

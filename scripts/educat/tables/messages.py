@@ -20,7 +20,13 @@ TYPE_NAMES = {
 
 
 RULE_TYPES = {rule.error_type for rule in RULES.values()}
-CONSTRAINT_LABELS = {"minimum": "最小值", "maximum": "最大值", "minLength": "最短长度", "maxLength": "最长长度"}
+CONSTRAINT_LABELS = {"minimum": "最小值", "maximum": "最大值", "exclusiveMinimum": "下限(不含)", "exclusiveMaximum": "上限(不含)", "minLength": "最短长度", "maxLength": "最长长度"}
+# Row structure, worded the same in both engines.
+ROW_MESSAGES = {
+    "blank-row": ("空行:这一行的单元格都是空的", "删除空行"),
+    "extra-cell": ("此行的单元格多于表头的列数", "检查多余的逗号(行尾也算);含逗号的文字要用双引号括起来"),
+    "missing-cell": ("此行缺少这一列的单元格(列数少于表头)", "补齐缺少的列;空值也要保留逗号"),
+}
 
 
 def code_message(codelist: CodeList, item) -> str:
@@ -53,6 +59,8 @@ def cell_message(kind: str, rule: str, cell, limit) -> tuple[str, str]:
         return f"值 “{cell}” 与前面的行重复,但该字段要求唯一", "删除重复行或改正编号"
     if kind == "primary-key":
         return "主键重复或为空", "保证主键各行唯一且不为空"
+    if kind in ROW_MESSAGES:
+        return ROW_MESSAGES[kind]
     raise ValueError(kind)
 
 

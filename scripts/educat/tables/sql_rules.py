@@ -1,0 +1,314 @@
+"""Table Schema cell rules as SQL, written to read each value exactly as frictionless-py does.
+
+Each field gets three SQL expressions over its raw cell ``v`` (VARCHAR; NULL only when the row
+is too short to have the cell): whether the cell is *blank* (a missing value), whether it
+*parses* as the field's type, and its *value* (the parsed value, for enum, minimum/maximum,
+unique and primary keys). The parsers mirror Frictionless 5's readers:
+
+- integer: Python ``int()`` of the stripped text (sign, leading zeros, ``_`` between digits);
+- number: ``Decimal()`` of the stripped text (exponents, ``.5``, ``5.``, NaN, infinities);
+- boolean: the raw text in ``trueValues`` / ``falseValues``, never stripped;
+- date: ``strptime("%Y-%m-%d")`` (one-digit months and days accepted, a real calendar date);
+- year: four characters that ``int()`` reads as 0–9999;
+- string: any text.
+
+Deliberate deviations (docs/engine.md lists them): digits are ASCII only (Python accepts
+full-width digits), and a pattern must match the whole value (Python's ``$`` also matches
+before a final newline). Where SQL cannot decide exactly as Python would (an integer beyond
+128 bits, a number with more than 15 significant digits, a signalling NaN), the cell counts as
+*unsure* and the whole file goes to the Frictionless path instead. Fields this module cannot
+mirror (``datetime``, ``time``, a ``format``, ``bareNumber`` …) make ``supported`` say no.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from educat.core.model import FieldDef
+from educat.tables.identifiers import ID_WEIGHTS, PROVINCE_PREFIXES, USCC_CHARSET, USCC_WEIGHTS
+
+TRUE_VALUES = ["true", "True", "TRUE", "1"]
+FALSE_VALUES = ["false", "False", "FALSE", "0"]
+# The constraints Frictionless applies to each type; others are ignored by it (validate refuses them).
+SUPPORTED = {
+    "string": ("required", "minLength", "maxLength", "pattern", "enum"),
+    "integer": ("required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"),
+    "number": ("required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"),
+    "boolean": ("required", "enum"),
+    "date": ("required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"),
+    "year": ("required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"),
+    "any": ("required", "enum"),
+}
+BOUND_OPS = {"minimum": "<", "maximum": ">", "exclusiveMinimum": "<=", "exclusiveMaximum": ">="}
+# What Python's str.strip() removes, as an RE2 class.
+_WS = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+_INT = r"[+-]?[0-9]+(?:_[0-9]+)*"
+_DIGITS = r"[0-9]+(?:_[0-9]+)*"
+_DECIMAL = rf"[+-]?(?:(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?|(?i:inf|infinity|nan[0-9]*))"
+_DATE = r"([0-9]{4})-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12][0-9]|0[1-9]|[1-9]| [1-9])"
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def supported(f: FieldDef) -> str | None:
+    """Why the SQL rules cannot read this field exactly as Frictionless does, or None."""
+    d = f.descriptor
+    if f.type not in SUPPORTED and f.type != "array":
+        return f"字段 {f.name} 的类型 {f.type}"
+    if d.get("format", "default") not in ("default", None):
+        return f"字段 {f.name} 的 format"
+    if any(key in d for key in ("bareNumber", "groupChar", "decimalChar", "floatNumber", "missingValues")):
+        return f"字段 {f.name} 的数字或缺失值选项"
+    if f.type == "array":
+        return None if not set(f.constraints) - {"required", "unique"} else f"数组字段 {f.name} 的约束"
+    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        if key in f.constraints and key in SUPPORTED[f.type] and parse_python(f, f.constraints[key]) is None:
+            return f"字段 {f.name} 的 {key}"
+    return None
+
+
+def parse_python(f: FieldDef, value):
+    """A constraint value read the way Frictionless reads it for this field (None: unreadable)."""
+    t = f.type
+    try:
+        if t == "integer":
+            return value if isinstance(value, int) and not isinstance(value, bool) else int(str(value).strip()) if isinstance(value, str) and re.fullmatch(_INT, value.strip()) else None
+        if t == "number":
+            if isinstance(value, bool):
+                return None
+            return Decimal(str(value).strip()) if isinstance(value, (int, float, str)) else None
+        if t == "year":
+            number = value if isinstance(value, int) and not isinstance(value, bool) else int(value) if isinstance(value, str) and len(value) == 4 and re.fullmatch(_INT, value.strip()) else None
+            return number if number is not None and 0 <= number <= 9999 else None
+        if t == "date":
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                return value
+            return dt.datetime.strptime(value, "%Y-%m-%d").date() if isinstance(value, str) and value.isascii() else None
+        if t == "boolean":
+            if isinstance(value, bool):
+                return value
+            trues, falses = true_false(f)
+            return False if value in falses else True if value in trues else None
+        if t in ("string", "any"):
+            return value if isinstance(value, str) or t == "any" else None
+    except (ValueError, InvalidOperation):
+        return None
+    return None
+
+
+def true_false(f: FieldDef) -> tuple[list[str], list[str]]:
+    return list(f.descriptor.get("trueValues") or TRUE_VALUES), list(f.descriptor.get("falseValues") or FALSE_VALUES)
+
+
+def _sql_value(f: FieldDef, value) -> str:
+    """A parsed constraint value as an SQL literal of the field's value type."""
+    if f.type in ("integer", "year"):
+        return f"CAST({int(value)} AS HUGEINT)"
+    if f.type == "number":
+        return "CAST('nan' AS DOUBLE)" if value.is_nan() else f"CAST({lit(str(value))} AS DOUBLE)"
+    if f.type == "date":
+        return f"DATE {lit(value.isoformat())}"
+    if f.type == "boolean":
+        return "true" if value else "false"
+    return lit(value)
+
+
+# What Python's str.strip() removes, for DuckDB's trim(text, characters).
+_WS_CHARS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000"
+
+
+class Cell:
+    """The SQL expressions for one field's cell ``v``. Intermediate values (the stripped text,
+    whether it parses, the parsed value) are helper columns computed once per row
+    (``helpers``), so that each rule stays a short expression."""
+
+    def __init__(self, f: FieldDef, column: str, missing: list[str]):
+        self.f = f
+        self.v = q(column)
+        v = self.v
+        self.blank = f"({v} IS NULL OR {v} IN ({','.join(lit(m) for m in missing)}))" if missing else f"({v} IS NULL)"
+        self.helpers: dict[str, str] = {}
+        base = column.replace('"', "")
+        stripped = self._helper(f"__s_{base}", f"trim({v}, {lit(_WS_CHARS)})") if f.type in ("integer", "number", "year") else v
+        t = f.type
+        self.unsure = None
+        if t == "integer":
+            self.parses = self._helper(f"__p_{base}", f"regexp_full_match({stripped}, {lit(_INT)})")
+            self.value = self._helper(f"__v_{base}", f"TRY_CAST(replace({stripped}, '_', '') AS HUGEINT)")
+            self.unsure = f"({self.parses} AND {self.value} IS NULL)"  # beyond 128 bits
+        elif t == "number":
+            text = self._helper(f"__t_{base}", f"replace({stripped}, '_', '')")
+            self.parses = self._helper(f"__p_{base}", f"regexp_full_match({stripped}, {lit(_DECIMAL)})")
+            raw = self._helper(f"__r_{base}", f"TRY_CAST(CASE WHEN regexp_full_match({text}, '(?i)[+-]?nan[0-9]*') THEN 'nan' ELSE {text} END AS DOUBLE)")
+            self.value = self._helper(f"__v_{base}", f"(CASE WHEN {raw} = 0 THEN CAST(0 AS DOUBLE) ELSE {raw} END)")  # -0 is 0
+            digits = f"length(ltrim(regexp_replace(regexp_replace({text}, '[eE].*$', ''), '[^0-9]', '', 'g'), '0'))"
+            finite_text = f"NOT regexp_full_match({text}, '(?i)[+-]?(inf|infinity)')"
+            self.unsure = f"({self.parses} AND ({raw} IS NULL OR {digits} > 15 OR (isinf({raw}) AND {finite_text}) OR ({raw} = 0 AND regexp_matches({text}, '[1-9]'))))"
+        elif t == "boolean":
+            trues, falses = true_false(f)
+            self.parses = f"{v} IN ({','.join(lit(x) for x in trues + falses)})"
+            self.value = f"({v} IN ({','.join(lit(x) for x in trues)}) AND {v} NOT IN ({','.join(lit(x) for x in falses)}))"
+        elif t == "date":
+            self.value = self._helper(f"__v_{base}", self._date())
+            self.parses = f"({self.value} IS NOT NULL)"
+        elif t == "year":
+            number = self._helper(f"__n_{base}", f"TRY_CAST(replace({stripped}, '_', '') AS INTEGER)")
+            self.parses = self._helper(f"__p_{base}", f"(length({v}) = 4 AND regexp_full_match({stripped}, {lit(_INT)}) AND {number} BETWEEN 0 AND 9999)")
+            self.value = f"CAST({number} AS HUGEINT)"
+        elif t == "array":
+            self.parses = f"(json_valid({v}) AND json_type({v}) = 'ARRAY')"
+            self.value = v
+        else:  # string, any
+            self.parses = "true"
+            self.value = v
+
+    def _helper(self, name: str, expression: str) -> str:
+        """A column computed once per row; its quoted name stands for it in the rules."""
+        name = q(name)
+        self.helpers[name] = expression
+        return name
+
+    def _date(self) -> str:
+        v = self.v
+        part = lambda n: f"CAST(trim(regexp_extract({v}, {lit(_DATE)}, {n})) AS INTEGER)"  # noqa: E731
+        return f"(CASE WHEN regexp_full_match({v}, {lit(_DATE)}) AND {part(1)} >= 1 THEN TRY_CAST(printf('%04d-%02d-%02d', {part(1)}, {part(2)}, {part(3)}) AS DATE) END)"
+
+    @property
+    def ok(self) -> str:
+        """The cell holds a value of the field's type."""
+        return f"(NOT {self.blank} AND {self.parses})"
+
+    @property
+    def key(self) -> str:
+        """The parsed value as it counts for unique and primary keys: NULL when blank or of the
+        wrong type; NaN never equals anything, so it is never a repeat."""
+        if self.f.type == "number":
+            return f"(CASE WHEN {self.ok} AND NOT isnan({self.value}) THEN {self.value} END)"
+        return f"(CASE WHEN {self.ok} THEN {self.value} END)"
+
+    @property
+    def nan(self) -> str:
+        """The cell is a NaN: a value (not blank), but never equal to another."""
+        return f"({self.ok} AND isnan({self.value}))" if self.f.type == "number" else "false"
+
+    @property
+    def text(self) -> str:
+        """The parsed value as Python's ``str()`` would give it, for code lists and identifier rules."""
+        if self.f.type in ("integer", "year"):
+            return f"CAST({self.value} AS VARCHAR)"
+        return self.v
+
+
+def cell_rules(f: FieldDef, column: str, codes: list[str] | None, missing: list[str]) -> tuple[list[tuple[str, str, str]], str | None, dict[str, str]]:
+    """(error type, rule name, SQL TRUE when the cell breaks the rule) for one field; the SQL
+    TRUE when the cell cannot be judged exactly here (None when every cell can); and the helper
+    columns (name → SQL) the rules read, to be computed before them.
+
+    Ordered like Frictionless: a blank cell is only checked by ``required``, and a type error
+    hides the constraint errors of the same cell."""
+    cell = Cell(f, column, missing)
+    cons = f.constraints
+    allowed = SUPPORTED.get(f.type, ("required",))
+    rules = []
+    if cons.get("required"):
+        rules.append(("constraint-error", "required", cell.blank))
+    if f.type not in ("string", "any"):
+        rules.append(("type-error", f.type, f"(NOT {cell.blank} AND NOT {cell.parses})"))
+    ok = cell.ok
+    if "pattern" in cons and "pattern" in allowed:
+        rules.append(("constraint-error", "pattern", f"{ok} AND NOT regexp_full_match({cell.v}, {lit(cons['pattern'])})"))
+    if "enum" in cons and "enum" in allowed:
+        values = [parse_python(f, item) for item in cons["enum"]]
+        listed = [_sql_value(f, x) for x in values if x is not None and not (isinstance(x, Decimal) and x.is_nan())]
+        member = f"{cell.value} IN ({','.join(listed)})" if listed else "false"
+        if f.type == "number":
+            member = f"(NOT isnan({cell.value}) AND {member})"
+        rules.append(("constraint-error", "enum", f"{ok} AND NOT coalesce({member}, false)"))
+    for key, op in BOUND_OPS.items():
+        if key in cons and key in allowed:
+            bound = parse_python(f, cons[key])
+            broken = f"{cell.value} {op} {_sql_value(f, bound)}"
+            if f.type == "number":
+                broken = f"(isnan({cell.value}) OR {broken})"  # NaN passes no bound
+            rules.append(("constraint-error", key, f"{ok} AND {broken}"))
+    for key, op in (("minLength", "<"), ("maxLength", ">")):
+        if key in cons and key in allowed:
+            rules.append(("constraint-error", key, f"{ok} AND length({cell.v}) {op} {int(cons[key])}"))
+    if codes is not None:
+        listed = "[" + ",".join(lit(c) for c in codes) + "]"
+        if f.type == "array":
+            rules.append(("code-error", "codelist", f"{ok} AND len(list_filter(CAST(json_extract_string({cell.v}, '$[*]') AS VARCHAR[]), lambda x: NOT list_contains({listed}, x))) > 0"))
+        else:
+            rules.append(("code-error", "codelist", f"{ok} AND NOT list_contains({listed}, {cell.text})"))
+    rule = _rule_sql(f.rule, cell.text) if f.rule else None
+    if rule:
+        kind = {"uscc": "uscc-error", "id-card": "id-card-error", "division": "division-error", "school-code": "school-code-error"}[f.rule]
+        rules.append((kind, f.rule, f"{ok} AND {cell.text} <> '' AND NOT ({rule})"))
+    return rules, cell.unsure, cell.helpers
+
+
+# -- identifier rules (统一社会信用代码, 身份证号, 行政区划, 学校标识码) ----------------------------------
+def _uscc_sql(v: str) -> str:
+    # 17 weighted terms written out: vectorised arithmetic, no per-row lambda
+    total = " + ".join(f"(instr({lit(USCC_CHARSET)}, substr({v}, {i + 1}, 1)) - 1) * {w}" for i, w in enumerate(USCC_WEIGHTS))
+    return (
+        f"(length({v}) = 18 AND regexp_full_match({v}, '[{USCC_CHARSET}]{{18}}') AND regexp_full_match(substr({v}, 3, 6), '[0-9]{{6}}')"
+        f" AND substr({lit(USCC_CHARSET)}, CAST(((31 - ({total}) % 31) % 31) + 1 AS BIGINT), 1) = substr({v}, 18, 1))"
+    )
+
+
+def _id_card_coefficients() -> list[int]:
+    """c_k with sum(w_i * d_i) = sum(c_k * (n // 10**k)) (mod 11), n the first 17 digits.
+
+    With Q_k = n // 10**k, the digit at place 10**k is Q_k - 10 * Q_(k+1), so the weighted
+    sum regroups as sum(Q_k * (w_k - 10 * w_(k-1))): 16 divisions instead of 17 divisions,
+    17 remainders and 17 multiplications per row (the largest term stays below 2**63).
+    """
+    place = list(reversed(ID_WEIGHTS))  # weight of the digit at place 10**k
+    return [(place[k] - 10 * (place[k - 1] if k else 0)) % 11 for k in range(len(place))]
+
+
+def _id_card_sql(v: str) -> str:
+    """GB 11643: the 17 weighted digits plus the check value (X = 10) must be 1 modulo 11.
+    Uses the helper column ``__n_<column>`` (the first 17 digits as an integer) that
+    ``rule_helpers`` defines."""
+    n = helper_name(v)
+    total = " + ".join(f"({n} // {10 ** k}) * {c}" if k else f"{n} * {c}" for k, c in enumerate(_id_card_coefficients()) if c)
+    check_value = f"least(strpos('0123456789Xx', substr({v}, 18, 1)) - 1, 10)"
+    return (
+        f"(regexp_full_match({v}, '[0-9]{{17}}[0-9Xx]') AND try_strptime(substr({v}, 7, 8), '%Y%m%d') IS NOT NULL"
+        f" AND ({total} + {check_value}) % 11 = 1)"
+    )
+
+
+def helper_name(v: str) -> str:
+    return q("__n_" + v.strip('"').replace('""', '"'))
+
+
+def rule_helpers(rule: str | None, v: str) -> dict[str, str]:
+    """Columns computed once per row before the rules run (name -> SQL expression)."""
+    if rule == "id-card":
+        return {helper_name(v): f"TRY_CAST(substr({v}, 1, 17) AS BIGINT)"}
+    return {}
+
+
+def _rule_sql(rule: str, v: str) -> str | None:
+    """SQL that is TRUE when the value passes the rule (the same rules as identifiers.py)."""
+    if rule == "uscc":
+        return _uscc_sql(v)
+    if rule == "id-card":
+        return _id_card_sql(v)
+    if rule == "division":
+        prefixes = ",".join(lit(p) for p in sorted(PROVINCE_PREFIXES))
+        return f"(regexp_full_match({v}, '[0-9]{{6}}') AND substr({v}, 1, 2) IN ({prefixes}))"
+    if rule == "school-code":
+        return f"regexp_full_match({v}, '[0-9]{{10}}')"
+    return None
