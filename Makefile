@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: site test serve validate clean bench
+.PHONY: site test serve validate clean bench conformance
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,9 @@ clean:
 # Benchmarks (not part of the tests): medians and ratios against the baselines, same run.
 bench: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m educat.dev.bench
+
+# Differential conformance against frictionless-py (not part of the tests: CI runs 300 examples
+# per engine in make test). CONFORMANCE_EXAMPLES=20000 make conformance for a longer run.
+CONFORMANCE_EXAMPLES ?= 5000
+conformance: $(STAMP)
+	CONFORMANCE_EXAMPLES=$(CONFORMANCE_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider tests/test_conformance.py

@@ -216,7 +216,7 @@ def import_file(root: Path, path: Path, collection: str, *, update: bool = False
         return result
     result.table = table
 
-    columns, header_findings = match_header(table.header, fields)
+    columns, header_findings = match_header(table.header, fields, explain=False)
     present = {f.name for f in columns.values()}
 
     # Rows to records; an existing id takes the old values of the columns the sheet lacks.

@@ -19,7 +19,7 @@ from educat.core.paths import not_regular
 from educat.tables.duckdb_engine import EngineUnsupported, run_checks
 from educat.tables.identifiers import RULES
 from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
-from educat.tables.readers import ENCODING_NAMES, ReadError, Table, count_records, guess_format, nul_damage, irregular_lines, read_csv_header, read_table, scan_damage
+from educat.tables.readers import ENCODING_NAMES, ReadError, Table, count_records, guess_format, irregular_lines, nul_damage, odd_quote, read_csv_header, read_table, scan_damage
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -109,7 +109,8 @@ class CheckReport(Result):
             lines.append(f"…… 另有 {self.error_count - shown} 个错误未列出(--limit {self.limit}),下面的统计包括全部错误。")
         lines.extend(super().summary())
         if not self.valid:
-            for kind, n in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            errors = Counter(self.totals) if self.totals is not None else Counter(f.type for f in self.errors)
+            for kind, n in sorted(errors.items(), key=lambda kv: (-kv[1], kv[0])):
                 lines.append(f"  {kind}({TYPE_TITLES.get(kind, kind)}):{n}")
         return lines
 
@@ -125,8 +126,10 @@ def find_entity(repo: Repo, spec: str, entity_name: str) -> tuple[Standard, Enti
     return std, std.entities[entity_name]
 
 
-def match_header(header: list[str], fields: list[FieldDef]) -> tuple[dict[int, FieldDef], list[Finding]]:
-    """Columns matched to fields by name or 中文名; unknown, duplicate and missing columns reported."""
+def match_header(header: list[str], fields: list[FieldDef], explain: bool = True) -> tuple[dict[int, FieldDef], list[Finding]]:
+    """Columns matched to fields by name or 中文名; unknown, duplicate and missing columns reported.
+    With ``explain`` (``check``), how the header was matched and which optional columns are
+    absent are said too; ``import`` reads the template's 中文名 header and leaves them out."""
     by_label = {}
     for f in fields:
         by_label.setdefault(f.name, f)
@@ -150,9 +153,36 @@ def match_header(header: list[str], fields: list[FieldDef]) -> tuple[dict[int, F
         seen[f.name] = index
         columns[index] = f
     for f in fields:
-        if f.required and f.name not in seen:
+        if f.name in seen:
+            continue
+        if f.required:
             findings.append(Finding(row=1, field=f.name, type="missing-label", message=f"缺少必填字段 {f.name}({f.title})的列", note=f"添加表头为 “{f.title}” 或 “{f.name}” 的列", title=f.title))
+        elif explain:  # Frictionless reports every missing column as an error; an optional one is a warning here
+            findings.append(Finding(row=1, field=f.name, type="missing-label", severity="warning", message=f"没有可选字段 {f.name}({f.title})的列", note=f"有这项数据时添加表头为 “{f.title}” 或 “{f.name}” 的列", title=f.title))
+    matched = header_matching(header, columns, fields) if explain else None
+    if matched:
+        findings.append(matched)
     return columns, findings
+
+
+def header_matching(header: list, columns: dict[int, FieldDef], fields: list[FieldDef]) -> Finding | None:
+    """Say how the header was matched when it is not the standard's field names in the
+    standard's order (Frictionless would report those labels as incorrect): by 中文名, by
+    another case or spacing, or in another order. Never silent, never an error."""
+    notes = []
+    for index in sorted(columns):
+        f, label = columns[index], str(header[index])
+        if label == f.name:
+            continue
+        how = "中文名" if label.strip().lstrip("\ufeff") == f.title else "字段名(大小写或空格不同)"
+        notes.append(f"“{label}” → {f.name}(按{how})")
+    order = [columns[i].name for i in sorted(columns)]
+    expected = [f.name for f in fields if f.name in order]
+    if order != expected:
+        notes.append("列的顺序与标准不同,已按表头对应")
+    if not notes:
+        return None
+    return Finding(row=1, type="header-matched", severity="info", message="表头与标准的字段名不完全一致,已这样对应:" + ";".join(notes), note="无须修改;想与标准完全一致时,表头改用字段名并按标准的顺序排列")
 
 
 def check_table(table: Table, std: Standard, entity: Entity, repo: Repo, path: Path | None = None, encoding: str = "utf-8") -> tuple[list[Finding], dict[str, str]]:
@@ -271,6 +301,9 @@ def reference_check(report: CheckReport, repo: Repo, encoding: str | None) -> Ch
         if source != path:
             source.unlink(missing_ok=True)
     report.format, report.encoding, report.engine = "csv", used, "frictionless"
+    quote = odd_quote(path)
+    if quote is not None:  # read as Frictionless reads it, and the likely cause said
+        report.findings.append(Finding(row=quote.row, type="quote-warning", severity="warning", message=quote.message + "(以下按 CSV 规则读取,结果可能是缺少或多出单元格)", note=quote.note))
     report.row_count = count_records(path, used)
     if not report.row_count:
         report.findings.append(NO_DATA)
@@ -294,7 +327,7 @@ def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int
     titles = {f.name: f.title for f in entity.fields}
     listed = [engine_finding(row, name, kind, rule, value, titles, codelists, columns) for row, name, kind, rule, value in result.findings]
     report.findings = label_findings + listed
-    report.totals = Counter(f.type for f in label_findings) + result.counts
+    report.totals = Counter(f.type for f in label_findings if f.severity == "error") + result.counts  # errors only: totals are error counts
     report.row_count, report.format, report.encoding, report.engine = result.rows, "csv", used, "duckdb"
     if not result.rows:
         report.findings.append(NO_DATA)

@@ -189,10 +189,13 @@ def run_checks(
 
 def _reader(source: Path, names: list[str], parallel: bool) -> str:
     """The CSV as VARCHAR columns: an empty cell is '' (no string is read as NULL), a cell the row
-    lacks is NULL (null_padding), a row longer than ``names`` is an error."""
+    lacks is NULL (null_padding), a row longer than ``names`` is an error, and a line may be as
+    long as the file (up to 1 GB)."""
     spec = "{" + ",".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
+    # DuckDB's default line limit (2 MB) silently drops a longer last line: allow the whole file
+    longest = max(1 << 21, min(source.stat().st_size + 1, 1 << 30))
     return (
-        f"read_csv({lit(str(source))}, header = true, columns = {spec}, auto_detect = false, "
+        f"read_csv({lit(str(source))}, header = true, columns = {spec}, auto_detect = false, max_line_size = {longest}, "
         "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = true, "
         f"nullstr = '\x01\x02', parallel = {'true' if parallel else 'false'})"
     )

@@ -160,7 +160,7 @@ def _cell_text(value) -> object:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    return str(value).strip()
+    return str(value)  # never trimmed: " a" is not "a" (Frictionless reads it as it is)
 
 
 # An XLSX is read whole into memory (merged cells and formulas are checked), so its size is
@@ -467,3 +467,18 @@ def count_records(path: Path, encoding: str) -> int | None:
             return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
     except (csv.Error, UnicodeDecodeError, OSError):
         return None
+
+
+def odd_quote(path: Path, window: int = 1 << 26) -> ReadError | None:
+    """An odd number of double quotes, at the line of the last one (where an unclosed quote
+    most likely starts); None when they pair up."""
+    quotes, last = 0, -1
+    with path.open("rb") as handle:
+        offset = 0
+        while block := handle.read(window):
+            count = block.count(b'"')
+            if count:
+                quotes += count
+                last = offset + block.rindex(b'"')
+            offset += len(block)
+    return quote_error(line_at(path, last)) if quotes % 2 else None
