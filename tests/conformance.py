@@ -121,8 +121,8 @@ def reference(path: Path, schema: dict) -> Counter:
     """(row, field, type) of every error frictionless-py reports for the file."""
     from frictionless import Dialect, Resource, Schema, formats
 
-    # deviations (docs/engine.md): the delimiter is never sniffed, and the header is always row 1
-    dialect = Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=",")])
+    # deviations (docs/engine.md): the dialect (comma, double quote, spaces kept) is never sniffed, and the header is always row 1
+    dialect = Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=",", quote_char="\"", skip_initial_space=False)])
     encoding = "utf-8-sig" if path.read_bytes().startswith(b"\xef\xbb\xbf") else "utf-8"
     resource = Resource(path=path.name, basepath=str(path.parent), schema=Schema.from_descriptor(schema), format="csv", encoding=encoding, dialect=dialect)
     report = resource.validate()

@@ -214,3 +214,30 @@ def test_parent_codelist_hierarchy(mini_repo):
     assert flat(mini_repo) == [("standards/demo/1.0.0/codelists/level.csv", 4, 4, "parent", "dangling-reference")]
     meta.write_text(meta.read_text(encoding="utf-8").replace("parent_codelist: gender", "parent_codelist: sex"), encoding="utf-8")
     assert flat(mini_repo) == [("standards/demo/1.0.0/standard.yaml", 18, None, None, "dangling-reference")]
+
+
+@pytest.mark.parametrize(
+    ("constraints", "says"),
+    [
+        ("{minimum: 0, pattern: '[0-9]+'}", "不支持约束 pattern"),
+        ("{minLength: 1}", "不支持约束 minLength"),
+        ("{minimum: 十}", "不是 integer 类型的值"),
+        ("{maximum: 1.5}", "不是 integer 类型的值"),
+    ],
+)
+def test_a_constraint_the_type_does_not_have_is_a_schema_error(mini_repo, constraints, says):
+    """Frictionless silently ignores a constraint its type does not support: a rule nobody checks."""
+    path = mini_repo / "standards/demo/1.0.0/entities/org.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("constraints: {minimum: 0}", f"constraints: {constraints}"), encoding="utf-8")
+    _, report = validate_repo(mini_repo)
+    found = [f for f in report.errors if f.type == "schema-error" and f.field == "staff"]
+    assert found and says in found[0].message and found[0].line
+    assert found[0].path == "standards/demo/1.0.0/entities/org.yaml"
+
+
+def test_exclusive_bounds_are_not_table_schema_v1(mini_repo):
+    """Frictionless's Table Schema (v1) descriptor has no exclusiveMinimum: refused with its line."""
+    path = mini_repo / "standards/demo/1.0.0/entities/org.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("constraints: {minimum: 0}", "constraints: {exclusiveMinimum: -1}"), encoding="utf-8")
+    _, report = validate_repo(mini_repo)
+    assert [(f.type, f.path) for f in report.errors][:1] == [("unknown-field", "standards/demo/1.0.0/entities/org.yaml")]

@@ -86,6 +86,9 @@ FIELD = _object(
         "allow_personal": {"type": "array", "items": {"enum": ["id-card", "mobile", "email"]}},
         "trueValues": {"type": "array", "items": {"type": "string"}},
         "falseValues": {"type": "array", "items": {"type": "string"}},
+        "bareNumber": {"type": "boolean"},
+        "groupChar": {"type": "string", "minLength": 1, "maxLength": 1},
+        "decimalChar": {"type": "string", "minLength": 1, "maxLength": 1},
     },
     ["name", "title", "type", "description", "sensitivity"],
 )

@@ -75,6 +75,43 @@ def baseline_schema(repo, work: Path) -> Path:
     return path
 
 
+# Wide tables: (columns, rows). The last is shaped like frictionless-py's data/wide.csv (9,074
+# columns, 3 rows), generated here; the others have rows enough for the SQL engine to run.
+WIDE_CASES = [tuple(int(x) for x in case.split("x")) for case in os.environ.get("BENCH_WIDE", "100x20000,1000x5000,9074x3").split(",") if case]
+
+
+def wide_case(work: Path, columns: int, rows: int) -> tuple[Path, Path, Path]:
+    """A content root with one standard whose entity has ``columns`` fields (integer, number and
+    string in turn, every third required), a valid CSV of ``rows`` rows, and the same fields as
+    a Table Schema for Frictionless: (root, data, schema)."""
+    import yaml
+
+    root = work / f"wide-{columns}"
+    folder = root / "standards" / "wide" / "1.0.0"
+    (folder / "entities").mkdir(parents=True, exist_ok=True)
+    kinds = ["integer", "number", "string"]
+    fields = [{"name": f"c{i}", "type": kinds[i % 3], **({"constraints": {"required": True}} if i % 3 == 0 else {})} for i in range(columns)]
+    meta = {"slug": "wide", "title": "宽表(基准测试,示例)", "version": "1.0.0", "status": "草案", "publisher": "示例", "date": "2026-01-01", "scope": "基准测试。"}
+    (folder / "standard.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    entity = {"name": "t", "title": "宽表", "description": "基准测试。", "fields": [{**f, "title": f["name"], "description": "值。", "sensitivity": "公开"} for f in fields]}
+    (folder / "entities" / "t.yaml").write_text(yaml.safe_dump(entity, allow_unicode=True), encoding="utf-8")
+    data = root / f"wide-{columns}x{rows}.csv"
+    if not data.exists():
+        with data.open("w", encoding="utf-8") as out:
+            out.write(",".join(f["name"] for f in fields) + "\n")
+            for r in range(rows):
+                out.write(",".join(f"{r}.{i}" if i % 3 == 1 else str(r + i) for i in range(columns)) + "\n")
+    schema = root / "wide.schema.json"
+    schema.write_text(json.dumps({"fields": fields}), encoding="utf-8")
+    return root, data, schema
+
+
+def bare_parse_cmd(data: Path) -> list[str]:
+    """DuckDB reading the CSV and counting rows, nothing else: the floor for any check in SQL."""
+    code = "import duckdb, sys; print(duckdb.connect().execute(\"SELECT count(*) FROM read_csv(?, all_varchar = true)\", [sys.argv[1]]).fetchone()[0])"
+    return [sys.executable, "-c", code, str(data)]
+
+
 def plant_errors(source: Path, target: Path) -> dict[str, int]:
     """A copy of a generated student file with errors at known rows: a gender outside the code
     list every 100 rows, a repeated student_id every 1,000 rows, an impossible birth date in the
@@ -226,6 +263,9 @@ def main() -> int:
     print(f"frictionless validate: {base_times}", flush=True)
     lines.append(row(f"check {ROWS:,} 行 × 8 字段,无错(秒,中位数)", f"{t_check:.2f}", f"{t_base:.1f}(frictionless validate)", f"{t_base / t_check:.0f}×", f"{m_check:.0f} MB / {m_base:.0f} MB"))
     lines.append(row("check 吞吐(行/秒)", f"{ROWS / t_check:,.0f}", f"{ROWS / t_base:,.0f}", "", ""))
+    t_parse, m_parse, parse_times = median_of(bare_parse_cmd(data), CHECK_RUNS, check=lambda text: text.strip() == str(ROWS))
+    print(f"duckdb bare parse: {parse_times}", flush=True)
+    lines.append(row("同一文件 DuckDB 仅解析(秒,下限)", f"{t_check:.2f}", f"{t_parse:.2f}(DuckDB read_csv 计数)", f"check 是下限的 {t_check / t_parse:.1f} 倍", f"{m_parse:.0f} MB"))
 
     # the same file with planted errors: the listing scans run too
     bad = work / f"students-bad-{ROWS}.csv"
@@ -248,6 +288,16 @@ def main() -> int:
             generate_rows(std, std.entities["student"], BIG_ROWS, big, fields=FIELDS)
         t_big, m_big = measure([*check_cmd[:2], str(big), *check_cmd[3:]])
         lines.append(row(f"check {BIG_ROWS:,} 行(秒,1 次)", f"{t_big:.1f}", "", "", f"{m_big:.0f} MB"))
+
+    # -- wide tables ---------------------------------------------------------------------
+    for columns, rows in WIDE_CASES:
+        wroot, wdata, wschema = wide_case(work, columns, rows)
+        wide_cmd = [educat, "check", str(wdata), "--root", str(wroot), "--standard", "wide", "--entity", "t", "--format", "json"]
+        t_wide, m_wide, _ = median_of(wide_cmd, RUNS, check=lambda text, n=rows: json.loads(text)["valid"] and json.loads(text)["stats"]["rows"] == n)
+        engine = json.loads(subprocess.run(wide_cmd, capture_output=True, text=True).stdout)["context"]["engine"]
+        wbase = [str(BIN / "frictionless"), "validate", "--schema", wschema.name, "--json", "--limit-errors", "1000000000", wdata.name]
+        t_wbase, m_wbase, _ = median_of(wbase, BASELINE_RUNS, cwd=wroot, check=lambda text: json.loads(text)["valid"])
+        lines.append(row(f"check {columns:,} 列 × {rows:,} 行(秒,{engine})", f"{t_wide:.2f}", f"{t_wbase:.2f}", f"{t_wbase / t_wide:.1f}×", f"{m_wide:.0f} MB / {m_wbase:.0f} MB"))
 
     # -- build ---------------------------------------------------------------------------
     small = content_repo(root, work, NAIVE_PAGES, f"repo-{NAIVE_PAGES}")

@@ -271,8 +271,8 @@ def validate_file_order(
     if datetime_bounds:
         checks.append(DatetimeBoundCheck(datetime_bounds))
     if path is not None:
-        # the delimiter is the CSV Dialect's default, never guessed from a sample
-        resource = Resource(path=path.name, basepath=str(path.parent), schema=frictionless, encoding=encoding, format="csv", dialect=Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=",")]))
+        # the CSV Dialect defaults (comma, double quote, spaces kept), never guessed from a sample
+        resource = Resource(path=path.name, basepath=str(path.parent), schema=frictionless, encoding=encoding, format="csv", dialect=Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=",", quote_char="\"", skip_initial_space=False)]))
     else:
         resource = Resource(data=rows, schema=frictionless)
     report = resource.validate(checklist=Checklist(checks=checks))

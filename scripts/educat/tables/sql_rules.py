@@ -23,6 +23,7 @@ mirror (``datetime``, ``time``, a ``format``, ``bareNumber`` …) make ``support
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -41,6 +42,20 @@ SUPPORTED = {
     "year": ("required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"),
     "any": ("required", "enum"),
 }
+
+
+@functools.lru_cache(maxsize=None)
+def supported_constraints(kind: str) -> tuple[str, ...]:
+    """The constraints Frictionless applies to a field of this type (besides unique, which it
+    applies to every type); an unknown type has none."""
+    from frictionless import FrictionlessException, Schema
+
+    try:
+        return tuple(Schema.from_descriptor({"fields": [{"name": "x", "type": kind}]}).fields[0].supported_constraints)
+    except FrictionlessException:
+        return ()
+
+
 BOUND_OPS = {"minimum": "<", "maximum": ">", "exclusiveMinimum": "<=", "exclusiveMaximum": ">="}
 # What Python's str.strip() removes, as an RE2 class.
 _WS = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
