@@ -191,3 +191,12 @@ def build_past_the_html_check(root: Path) -> Path:
     report.findings = [p for p in report.findings if p.type != "html-error"]
     assert report.valid, [p.render() for p in report.errors]
     return build_site(root, root / "site", repo, report)
+
+
+def replace_in(root: Path, rel: str, old: str, new: str, count: int = -1) -> None:
+    """Replace text in a content file of ``root``; the old text must be there (so an edit that
+    silently does nothing cannot make a test pass)."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (rel, old)
+    path.write_text(text.replace(old, new, count), encoding="utf-8")

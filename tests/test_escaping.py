@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from .conftest import GOOD_USCC, build_past_the_html_check, make_mini_repo, write
+from .conftest import GOOD_USCC, build_past_the_html_check, make_mini_repo, replace_in, write
 from .test_browser import QuietHandler
 
 MARKER = "<script>window.__pwned=1</script>"
@@ -23,10 +23,7 @@ YAML_MARKER = "'" + MARKER + "'"
 
 def plant(root):
     def edit(rel, old, new):
-        path = root / rel
-        text = path.read_text(encoding="utf-8")
-        assert old in text, (rel, old)
-        path.write_text(text.replace(old, new), encoding="utf-8")
+        replace_in(root, rel, old, new)
 
     std = "standards/demo/1.0.0/"
     edit(std + "standard.yaml", "title: 演示标准", f"title: {YAML_MARKER}")
@@ -119,10 +116,7 @@ def injection_site(tmp_path_factory):
     text = yaml_text(PAYLOAD)
 
     def edit(rel, old, new):
-        path = root / rel
-        content = path.read_text(encoding="utf-8")
-        assert old in content, (rel, old)
-        path.write_text(content.replace(old, new, 1), encoding="utf-8")
+        replace_in(root, rel, old, new, 1)
 
     std = "standards/demo/1.0.0/"
     edit(std + "standard.yaml", "title: 演示标准", f"title: {text}")

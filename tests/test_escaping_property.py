@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from educat.core.loader import load_repo
 from educat.site.pages import SiteContent
 
-from .conftest import make_mini_repo
+from .conftest import make_mini_repo, replace_in
 
 EXTENSIONS = ["admonition", "attr_list", "tables", "toc"]
 MARKER = "<x-pwn onclick=1>"
@@ -40,10 +40,7 @@ def test_planted_text_never_becomes_markup(tmp_path_factory, before, after):
     text = quoted(value)
 
     def edit(rel, old, new):
-        path = root / rel
-        content = path.read_text(encoding="utf-8")
-        assert old in content, (rel, old)
-        path.write_text(content.replace(old, new, 1), encoding="utf-8")
+        replace_in(root, rel, old, new, 1)
 
     edit("catalog/resources/junior.yaml", "title: 有理数的加法(示例)", f"title: {text}")
     edit("catalog/resources/junior.yaml", "description: 示例记录。", f"description: {text}")
