@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from educat.core.model import CodeList, FieldDef
+from educat.tables.readers import last_line_bytes
 from educat.tables.sql_rules import Cell, cell_rules, lit, q, rule_helpers, supported
 
 
@@ -118,7 +119,12 @@ def plan_rules(columns: dict[int, FieldDef], names: list[str], codelists: dict[s
     if primary_key and len(key_cells) == len(primary_key):
         rules.append(Rule("", "primary-key", "primaryKey", None, " AND ".join(f"NOT {c.ok}" for c in key_cells)))
         skip = " OR ".join(c.nan for c in key_cells)
-        key_sets[("pk",) + tuple(c.key for c in key_cells)] = KeySet(tuple(c.key for c in key_cells), [("", "primary-key", "primaryKey", None)], composite=True, skip=skip)
+        finding = ("", "primary-key", "primaryKey", None)
+        if len(key_cells) == 1 and (key_cells[0].key,) in key_sets:
+            # a one-field key that is also unique: the same values repeat (blank and NaN never do), one count serves both
+            key_sets[(key_cells[0].key,)].findings.append(finding)
+        else:
+            key_sets[("pk",) + tuple(c.key for c in key_cells)] = KeySet(tuple(c.key for c in key_cells), [finding], composite=True, skip=skip)
     row_length = "CASE " + " ".join(f"WHEN {q(names[i])} IS NULL THEN {i}" for i in range(width)) + f" ELSE {width} END"
     return rules, helpers, list(key_sets.values()), unsure, row_length
 
@@ -160,7 +166,9 @@ def run_checks(
     con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True, "temp_directory": spill})
     done = threading.Event()
     poller = None
-    if progress is not None:
+    if progress is None:
+        con.execute("SET enable_progress_bar = false")  # DuckDB would print its own bar on stderr for a long query
+    else:
         # DuckDB reports progress only with its progress bar on; its own printing stays off
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")
@@ -192,8 +200,12 @@ def _reader(source: Path, names: list[str], parallel: bool) -> str:
     lacks is NULL (null_padding), a row longer than ``names`` is an error, and a line may be as
     long as the file (up to 1 GB)."""
     spec = "{" + ",".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
-    # DuckDB's default line limit (2 MB) silently drops a longer last line: allow the whole file
-    longest = max(1 << 21, min(source.stat().st_size + 1, 1 << 30))
+    # DuckDB stops with an error at a line past its limit (2 MB), except the last line, which it
+    # drops without a word: when the last line is that long, allow the whole file (a bigger limit
+    # costs speed on every file, so only then)
+    longest = 1 << 21
+    if last_line_bytes(source) >= longest // 2:
+        longest = max(longest, min(source.stat().st_size + 1, 1 << 30))
     return (
         f"read_csv({lit(str(source))}, header = true, columns = {spec}, auto_detect = false, max_line_size = {longest}, "
         "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = true, "

@@ -390,25 +390,30 @@ def scan_damage(path: Path, encoding: str, window: int = 1 << 26) -> ReadError |
 _EMPTY_LINES = (b"\n\n", b"\r\r", b"\n\r\n")
 
 
-def irregular_lines(path: Path, window: int = 1 << 26) -> str | None:
+def irregular_lines(path: Path, window: int = 1 << 24) -> str | None:
     """Why the fast engine cannot number this CSV's rows as Frictionless does, or None: an empty
     line, a CR that does not end a CRLF (old Mac line endings, or mixed endings), or an odd
-    number of quotes. Such a file goes to the Frictionless path. Searched window by window
-    (with a two-byte overlap) with memchr-speed ``find`` and ``count``."""
-    quotes = cr = crlf = 0
+    number of quotes. Such a file goes to the Frictionless path. Read in 16 MB blocks (each
+    joined to the last byte of the one before, so a pair cut by a block boundary is found) and
+    searched with the bytes methods, which run at memchr speed."""
+    quotes = cr = crlf = lf = 0
+    tail = b""
     with path.open("rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        for offset in range(0, size, window):
-            length = min(window + 2, size - offset)
-            with mmap.mmap(handle.fileno(), length, offset=offset, access=mmap.ACCESS_READ) as data:
-                body = min(window, length)
-                if any(0 <= data.find(seq, 0, body + len(seq) - 1) for seq in _EMPTY_LINES):
+        while block := handle.read(window):
+            data = tail + block
+            if b"\r" in data:  # CRLF (or CR) endings: an empty line is CRLF CRLF; a bare LF or CR shows in the counts
+                if b"\n\r\n" in data:
                     return "文件中有空行"
-                chunk = data[:length]  # one copy per window: mmap has no count() before Python 3.13
-                quotes += chunk.count(b'"', 0, body)
-                cr += chunk.count(b"\r", 0, body)
-                crlf += chunk.count(b"\r\n", 0, body + 1)
-    if cr != crlf:
+                cr += block.count(b"\r")
+                lf += block.count(b"\n")
+                crlf += data.count(b"\r\n") - tail.count(b"\r\n")
+            elif b"\n\n" in data:
+                return "文件中有空行"
+            else:
+                lf += block.count(b"\n")
+            quotes += block.count(b'"')
+            tail = data[-2:]
+    if cr != crlf or (cr and lf != crlf):
         return "文件用 CR(旧版 Mac)换行,或混用了不同的换行符"
     if quotes % 2:
         return "文件中的双引号不成对"
@@ -482,3 +487,25 @@ def odd_quote(path: Path, window: int = 1 << 26) -> ReadError | None:
                 last = offset + block.rindex(b'"')
             offset += len(block)
     return quote_error(line_at(path, last)) if quotes % 2 else None
+
+
+def last_line_bytes(path: Path, chunk: int = 1 << 16, enough: int = 1 << 21) -> int:
+    """Length in bytes of the file's last line (a final line break ignored), reading backwards
+    from the end and stopping once it passes ``enough``."""
+    with path.open("rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        end = size
+        if size:
+            handle.seek(size - 1)
+            if handle.read(1) in (b"\n", b"\r"):
+                end -= 1
+        position = end
+        while position > 0 and end - position < enough:
+            step = min(chunk, position)
+            handle.seek(position - step)
+            block = handle.read(step)
+            cut = max(block.rfind(b"\n"), block.rfind(b"\r"))
+            if cut >= 0:
+                return end - (position - step + cut + 1)
+            position -= step
+        return end - position

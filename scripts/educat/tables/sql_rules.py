@@ -149,7 +149,11 @@ class Cell:
         self.f = f
         self.v = q(column)
         v = self.v
-        self.blank = f"({v} IS NULL OR {v} IN ({','.join(lit(m) for m in missing)}))" if missing else f"({v} IS NULL)"
+        others = [m for m in missing if m != ""]
+        self.empty_missing = "" in missing
+        # an empty cell (NULL-padded or '') first: DuckDB evaluates the cheap test first
+        empty = f"coalesce({v}, '') = ''" if self.empty_missing else f"{v} IS NULL"
+        self.blank = f"({empty} OR {v} IN ({','.join(lit(m) for m in others)}))" if others else f"({empty})"
         self.helpers: dict[str, str] = {}
         base = column.replace('"', "")
         stripped = self._helper(f"__s_{base}", f"trim({v}, {lit(_WS_CHARS)})") if f.type in ("integer", "number", "year") else v
@@ -192,14 +196,18 @@ class Cell:
         return name
 
     def _date(self) -> str:
+        """The date strptime("%Y-%m-%d") reads, or NULL. The usual zero-padded form is cast
+        directly (fast); only other forms (one-digit month or day, " 5") take the slow path."""
         v = self.v
         part = lambda n: f"CAST(trim(regexp_extract({v}, {lit(_DATE)}, {n})) AS INTEGER)"  # noqa: E731
-        return f"(CASE WHEN regexp_full_match({v}, {lit(_DATE)}) AND {part(1)} >= 1 THEN TRY_CAST(printf('%04d-%02d-%02d', {part(1)}, {part(2)}, {part(3)}) AS DATE) END)"
+        slow = f"(CASE WHEN regexp_full_match({v}, {lit(_DATE)}) AND {part(1)} >= 1 THEN TRY_CAST(printf('%04d-%02d-%02d', {part(1)}, {part(2)}, {part(3)}) AS DATE) END)"
+        canonical = f"(length({v}) = 10 AND regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}'))"
+        return f"(CASE WHEN {canonical} THEN (CASE WHEN substr({v}, 1, 4) <> '0000' THEN TRY_CAST({v} AS DATE) END) ELSE {slow} END)"
 
     @property
     def ok(self) -> str:
         """The cell holds a value of the field's type."""
-        return f"(NOT {self.blank} AND {self.parses})"
+        return f"(NOT {self.blank})" if self.parses == "true" else f"(NOT {self.blank} AND {self.parses})"
 
     @property
     def key(self) -> str:
@@ -266,7 +274,8 @@ def cell_rules(f: FieldDef, column: str, codes: list[str] | None, missing: list[
     rule = _rule_sql(f.rule, cell.text) if f.rule else None
     if rule:
         kind = {"uscc": "uscc-error", "id-card": "id-card-error", "division": "division-error", "school-code": "school-code-error"}[f.rule]
-        rules.append((kind, f.rule, f"{ok} AND {cell.text} <> '' AND NOT ({rule})"))
+        nonempty = "" if cell.empty_missing and cell.text == cell.v else f" AND {cell.text} <> ''"  # the rules skip ''
+        rules.append((kind, f.rule, f"{ok}{nonempty} AND NOT ({rule})"))
     return rules, cell.unsure, cell.helpers
 
 
