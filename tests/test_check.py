@@ -355,7 +355,7 @@ def test_progress_fills_once_and_only_moves_forward(tmp_path, repo):
 def test_damage_scan_finds_the_line_across_windows(tmp_path):
     """The scans map the file one window at a time; the lines they report are the file's, and
     a pattern cut by a window boundary is still found."""
-    from educat.tables.readers import irregular_lines, scan_damage
+    from educat.tables.scan import irregular_lines, scan_damage
 
     lines = [f'{i},"名称{i}",x' for i in range(3000)]  # about 50 KB: many 4 KB windows
     path = tmp_path / "quoted.csv"

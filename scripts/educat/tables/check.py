@@ -9,6 +9,7 @@ finding keeps the row number the user sees in their editor.
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
@@ -19,7 +20,8 @@ from educat.core.paths import not_regular
 from educat.tables.duckdb_engine import EngineUnsupported, run_checks
 from educat.tables.identifiers import RULES
 from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
-from educat.tables.readers import ENCODING_NAMES, ReadError, Table, count_records, guess_format, irregular_lines, nul_damage, odd_quote, read_csv_header, read_table, scan_damage
+from educat.tables.readers import ENCODING_NAMES, ReadError, Table, guess_format, read_csv_header, read_table
+from educat.tables.scan import count_records, irregular_lines, nul_damage, odd_quote, scan_damage
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -325,14 +327,22 @@ def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int
     damage = scan_damage(report.path, used)
     if damage is not None:
         raise damage
-    irregular = irregular_lines(report.path)
-    if irregular:
-        raise EngineUnsupported(irregular)
     columns, label_findings = match_header(header, entity.fields)
     fields = [columns[i] for i in sorted(columns)]
     codelists = repo.field_codelists(fields, std)
     missing = entity.descriptor.get("missingValues")
-    result = run_checks(report.path, columns, len(header), codelists, _present_key(entity, fields), encoding=used, limit=limit, progress=progress, missing_values=missing)
+    # The line-structure scan runs beside DuckDB's scan (DuckDB does not hold the GIL); when it
+    # finds an empty line or CR endings, DuckDB's answer is dropped and Frictionless reads the file.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        structure = pool.submit(irregular_lines, report.path)
+        try:
+            result = run_checks(report.path, columns, len(header), codelists, _present_key(entity, fields), encoding=used, limit=limit, progress=progress, missing_values=missing)
+        except EngineUnsupported:
+            structure.result()
+            raise
+        irregular = structure.result()
+    if irregular:
+        raise EngineUnsupported(irregular)
     titles = {f.name: f.title for f in entity.fields}
     listed = [engine_finding(row, name, kind, rule, value, titles, codelists, columns) for row, name, kind, rule, value in result.findings]
     report.findings = label_findings + listed

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from educat.core.model import CodeList, FieldDef
-from educat.tables.readers import last_line_bytes
+from educat.tables.scan import last_line_bytes
 from educat.tables.sql_rules import Cell, cell_rules, lit, q, rule_helpers, supported
 
 
