@@ -433,3 +433,11 @@ def test_xlsx_text_cells_are_not_trimmed(tmp_path, repo):
     book.save(path)
     report = check_file(path, repo, STANDARD, "student")
     assert (2, "gender", "code-error") in _found(report)
+
+
+def test_a_file_in_two_encodings_is_one_located_finding_in_either_engine(tmp_path, repo):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("student_id,name\n202509990001,张三\n".encode("utf-8") + "202509990002,李四\n".encode("gb18030"))
+    for engine in ("auto", "frictionless"):
+        report = check_file(path, repo, STANDARD, "student", engine=engine)
+        assert [(f.row, f.type) for f in report.findings] == [(3, "file-error")], engine

@@ -21,7 +21,7 @@ from educat.tables.duckdb_engine import EngineUnsupported, run_checks
 from educat.tables.identifiers import RULES
 from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
 from educat.tables.readers import ENCODING_NAMES, ReadError, Table, guess_format, read_csv_header, read_table
-from educat.tables.scan import count_records, irregular_lines, nul_damage, odd_quote, scan_damage
+from educat.tables.scan import count_records, irregular_lines, odd_quote, scan_damage
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -292,7 +292,7 @@ def reference_check(report: CheckReport, repo: Repo, encoding: str | None) -> Ch
 
     path = Path(report.path)
     header, used = read_csv_header(path, encoding)
-    damage = nul_damage(path)
+    damage = scan_damage(path, used)  # NUL bytes, or a GBK file with a UTF-8 part: nothing to transcode
     if damage is not None:
         raise damage
     source = path if used in ("utf-8", "utf-8-sig") else transcode_to_utf8(path, used)
@@ -307,7 +307,7 @@ def reference_check(report: CheckReport, repo: Repo, encoding: str | None) -> Ch
     if quote is not None:  # read as Frictionless reads it, and the likely cause said
         report.findings.append(Finding(row=quote.row, type="quote-warning", severity="warning", message=quote.message + "(以下按 CSV 规则读取,结果可能是缺少或多出单元格)", note=quote.note))
     report.row_count = count_records(path, used)
-    if not report.row_count:
+    if report.row_count == 0:
         report.findings.append(NO_DATA)
     return report
 

@@ -69,18 +69,6 @@ def line_at(path: Path, position: int, chunk: int = 1 << 24) -> int:
     return lines
 
 
-def nul_damage(path: Path, window: int = 1 << 24) -> ReadError | None:
-    """NUL bytes mean a binary file, not a CSV: found by streaming, with the line."""
-    with path.open("rb") as handle:
-        offset = 0
-        while block := handle.read(window):
-            at = block.find(b"\x00")
-            if at >= 0:
-                return nul_error(line_at(path, offset + at))
-            offset += len(block)
-    return None
-
-
 def count_records(path: Path, encoding: str) -> int | None:
     """Data records after the header, as a CSV reader sees them (blank rows count, a quoted
     newline does not end a record, any line ending); None when the file cannot be parsed."""
