@@ -125,7 +125,7 @@ def reference(path: Path, schema: dict) -> Counter:
     dialect = Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=",", quote_char="\"", skip_initial_space=False)])
     encoding = "utf-8-sig" if path.read_bytes().startswith(b"\xef\xbb\xbf") else "utf-8"
     resource = Resource(path=path.name, basepath=str(path.parent), schema=Schema.from_descriptor(schema), format="csv", encoding=encoding, dialect=dialect)
-    report = resource.validate()
+    report = resource.validate(limit_errors=2**31 - 1)  # every error, not the first 1,000
     found = Counter()
     for task in report.tasks:
         for error in task.errors:

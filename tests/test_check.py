@@ -441,3 +441,27 @@ def test_a_file_in_two_encodings_is_one_located_finding_in_either_engine(tmp_pat
     for engine in ("auto", "frictionless"):
         report = check_file(path, repo, STANDARD, "student", engine=engine)
         assert [(f.row, f.type) for f in report.findings] == [(3, "file-error")], engine
+
+
+def test_both_engines_count_every_error_past_a_thousand(tmp_path, repo):
+    """Frictionless stops at 1,000 errors unless told otherwise; check must count them all."""
+    rows = example_rows("student-valid.csv")
+    header, first = rows[0], rows[1]
+    gender = header.index("gender")
+    lines = [",".join(header)]
+    for n in range(1200):
+        cells = list(first)
+        cells[0] = f"{202500000000 + n}"
+        cells[gender] = "7"  # not a code of the gender list
+        lines.append(",".join(cells))
+    path = tmp_path / "many.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for engine in ("auto", "frictionless"):
+        report = check_file(path, repo, STANDARD, "student", engine=engine)
+        assert (report.rows, report.counts["code-error"], report.error_count) == (1200, 1200, 1200), engine
+
+
+def test_the_sql_engines_constraint_table_is_frictionlesss():
+    from educat.tables.sql_rules import SUPPORTED, supported_constraints
+
+    assert {kind: set(names) for kind, names in SUPPORTED.items()} == {kind: set(supported_constraints(kind)) for kind in SUPPORTED}

@@ -21,7 +21,7 @@ from educat.tables.duckdb_engine import EngineUnsupported, run_checks
 from educat.tables.identifiers import RULES
 from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
 from educat.tables.readers import ENCODING_NAMES, ReadError, Table, guess_format, read_csv_header, read_table
-from educat.tables.scan import count_records, irregular_lines, odd_quote, scan_damage
+from educat.tables.scan import irregular_lines, odd_quote, scan_damage
 
 TYPE_TITLES = {
     "type-error": "类型错误",
@@ -187,11 +187,12 @@ def header_matching(header: list, columns: dict[int, FieldDef], fields: list[Fie
     return Finding(row=1, type="header-matched", severity="info", message="表头与标准的字段名不完全一致,已这样对应:" + ";".join(notes), note="无须修改;想与标准完全一致时,表头改用字段名并按标准的顺序排列")
 
 
-def check_table(table: Table, std: Standard, entity: Entity, repo: Repo, path: Path | None = None, encoding: str = "utf-8") -> tuple[list[Finding], dict[str, str]]:
+def check_table(table: Table, std: Standard, entity: Entity, repo: Repo, path: Path | None = None, encoding: str = "utf-8") -> tuple[list[Finding], dict[str, str], int]:
     """Frictionless, the Table Schema reference, over the table as the file has it: columns in
     the file's order (matched to fields by name or 中文名), rows neither padded nor trimmed, so
     blank rows, missing and extra cells are its findings. A CSV ``path`` is read by Frictionless
-    itself; XLSX and JSON rows are passed inline and their row numbers mapped back."""
+    itself; XLSX and JSON rows are passed inline and their row numbers mapped back. Returns the
+    findings, label → field name, and the rows Frictionless read."""
     from educat.tables.frictionless_check import file_order_schema, validate_file_order  # loads Frictionless only here
 
     columns, findings = match_header(table.header, entity.fields)
@@ -201,17 +202,17 @@ def check_table(table: Table, std: Standard, entity: Entity, repo: Repo, path: P
     labels = [str(label) for label in table.header]
     schema, names = file_order_schema(columns, labels, entity.descriptor, _present_key(entity, fields))
     if path is not None:
-        problems = validate_file_order(schema, names, codelists, rules, path=path, encoding=encoding)
+        problems, read = validate_file_order(schema, names, codelists, rules, path=path, encoding=encoding)
     else:
         data = [[n["name"] for n in schema["fields"]]] + [list(cells) for cells in table.rows]
-        problems = validate_file_order(schema, names, codelists, rules, rows=data)
+        problems, read = validate_file_order(schema, names, codelists, rules, rows=data)
         physical = {n: row for n, row in enumerate(table.row_numbers, start=2)}
         problems = [replace(p, row=physical.get(p.row, p.row)) for p in problems]
     titles = {f.name: f.title for f in fields}
     findings.extend(replace(p, title=titles.get(p.field, "")) for p in problems)
     findings.sort(key=lambda f: (f.row or 0, order_of(f.field, fields), f.type))
     mapping = {str(table.header[i]): columns[i].name for i in sorted(columns)}
-    return findings, mapping
+    return findings, mapping, read
 
 
 def order_of(name: str, fields: list[FieldDef]) -> int:
@@ -279,7 +280,7 @@ def check_entity(
     except ReadError as exc:
         report.findings.append(Finding(row=exc.row, field="", type="file-error", message=exc.message, note=exc.note))
         return report
-    report.findings, report.mapping = check_table(report.table, std, entity, repo)
+    report.findings, report.mapping, _ = check_table(report.table, std, entity, repo)
     report.format, report.encoding = report.table.format, report.table.encoding
     if not report.table.rows:
         report.findings.append(NO_DATA)
@@ -298,7 +299,7 @@ def reference_check(report: CheckReport, repo: Repo, encoding: str | None) -> Ch
     source = path if used in ("utf-8", "utf-8-sig") else transcode_to_utf8(path, used)
     try:
         table = Table("csv", header, encoding=used)
-        report.findings, report.mapping = check_table(table, report.standard, report.entity, repo, path=source, encoding="utf-8-sig" if used == "utf-8-sig" else "utf-8")
+        report.findings, report.mapping, report.row_count = check_table(table, report.standard, report.entity, repo, path=source, encoding="utf-8-sig" if used == "utf-8-sig" else "utf-8")
     finally:
         if source != path:
             source.unlink(missing_ok=True)
@@ -306,8 +307,7 @@ def reference_check(report: CheckReport, repo: Repo, encoding: str | None) -> Ch
     quote = odd_quote(path)
     if quote is not None:  # read as Frictionless reads it, and the likely cause said
         report.findings.append(Finding(row=quote.row, type="quote-warning", severity="warning", message=quote.message + "(以下按 CSV 规则读取,结果可能是缺少或多出单元格)", note=quote.note))
-    report.row_count = count_records(path, used)
-    if report.row_count == 0:
+    if report.row_count == 0 and not any(f.type == "file-error" for f in report.findings):
         report.findings.append(NO_DATA)
     return report
 

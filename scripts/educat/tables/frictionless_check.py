@@ -121,6 +121,50 @@ def explain(error) -> tuple[str, str]:
     return error.message, note
 
 
+# Every error is wanted: Frictionless stops at 1,000 by default, and a file with more would be
+# reported as if it had exactly 1,000 (the DuckDB engine counts them all).
+NO_ERROR_LIMIT = 2**31 - 1
+
+
+def _checks(codelists: dict[str, CodeList], rules: dict[str, str]) -> list[Check]:
+    """The educat checks Frictionless runs beside its own: code lists and identifier rules,
+    both keyed by the name Frictionless knows the field by."""
+    checks: list[Check] = []
+    if codelists:
+        checks.append(CodeListCheck(codelists))
+    if rules:
+        checks.append(RuleCheck(rules))
+    return checks
+
+
+def _validate(resource: Resource, checks: list[Check], *, limit_errors: int | None = None, field_of=None, skip=(), with_value=False, resource_error: str | None = None) -> tuple[list[Finding], int]:
+    """Run Frictionless and turn its errors into findings, with the rows it read. ``field_of``
+    maps Frictionless's field name to the entity's; ``skip`` drops error types the caller
+    reports itself; ``resource_error`` replaces the type of file-level errors."""
+    report = resource.validate(checklist=Checklist(checks=checks), limit_errors=limit_errors or NO_ERROR_LIMIT)
+    found = []
+    for task in report.tasks:
+        for error in task.errors:
+            if error.type in skip:
+                continue
+            message, note = explain(error)
+            name = getattr(error, "field_name", "") or ""
+            found.append(
+                Finding(
+                    row=getattr(error, "row_number", None),
+                    field=(field_of(name) if field_of else name) if name else "",
+                    type=error.type,
+                    message=message,
+                    note=note,
+                    value=getattr(error, "cell", None) if with_value else None,
+                )
+            )
+    for error in report.errors:
+        message, note = explain(error)
+        found.append(Finding(row=None, field="", type=resource_error or error.type, message=message, note=note))
+    return found, sum(t.stats.get("rows", 0) or 0 for t in report.tasks)
+
+
 def validate_table(
     fields: list[FieldDef],
     codelists: dict[str, CodeList],
@@ -139,12 +183,7 @@ def validate_table(
         schema = frictionless_schema(fields, primary_key)
     except FrictionlessException as exc:
         return [Finding(row=None, field="", type="schema-error", message=f"字段定义无法构成 Table Schema:{exc.error.message}", note="修正实体的字段定义")], {"rows": 0}
-    rules = {f.name: f.rule for f in fields if f.rule in RULES}
-    checks = []
-    if codelists:
-        checks.append(CodeListCheck(codelists))
-    if rules:
-        checks.append(RuleCheck(rules))
+    checks = _checks(codelists, {f.name: f.rule for f in fields if f.rule in RULES})
     if path is not None:
         encoding, problem = utf8_encoding(path)
         if problem is not None:
@@ -152,22 +191,8 @@ def validate_table(
         resource = Resource(path=path.name, basepath=str(path.parent), schema=schema, encoding=encoding)
     else:
         resource = Resource(data=rows, schema=schema)
-    options = {"checklist": Checklist(checks=checks)}
-    if limit_errors:
-        options["limit_errors"] = limit_errors
-    report = resource.validate(**options)
-    problems = []
-    for task in report.tasks:
-        for error in task.errors:
-            message, note = explain(error)
-            problems.append(
-                Finding(row=getattr(error, "row_number", None), field=getattr(error, "field_name", "") or "", type=error.type, message=message, note=note)
-            )
-    for error in report.errors:
-        message, note = explain(error)
-        problems.append(Finding(row=None, field="", type=error.type, message=message, note=note))
-    stats = {"rows": sum(t.stats.get("rows", 0) or 0 for t in report.tasks)}
-    return problems, stats
+    problems, read = _validate(resource, checks, limit_errors=limit_errors)
+    return problems, {"rows": read}
 
 
 # Naive date-times (no zone) are Beijing time when compared with a zoned bound, and the other
@@ -253,21 +278,17 @@ def validate_file_order(
     path: Path | None = None,
     rows: list | None = None,
     encoding: str = "utf-8",
-) -> list[Finding]:
+) -> tuple[list[Finding], int]:
     """Frictionless over a CSV file or inline rows (header first) with ``file_order_schema``:
-    findings keyed by the entity's field names; label errors are left to the caller."""
+    findings keyed by the entity's field names (label errors are left to the caller), and the
+    rows Frictionless read (blank rows included)."""
     schema, datetime_bounds = _datetime_bounds(schema)
     try:
         frictionless = Schema.from_descriptor(schema)
     except FrictionlessException as exc:
-        return [Finding(row=None, field="", type="schema-error", message=f"字段定义无法构成 Table Schema:{exc.error.message}", note="修正实体的字段定义")]
+        return [Finding(row=None, field="", type="schema-error", message=f"字段定义无法构成 Table Schema:{exc.error.message}", note="修正实体的字段定义")], 0
     labelled = {label: codelists[name] for label, name in names.items() if name in codelists}
-    checks = []
-    if labelled:
-        checks.append(CodeListCheck(labelled))
-    ruled = {label: rules[name] for label, name in names.items() if name in rules}
-    if ruled:
-        checks.append(RuleCheck(ruled))
+    checks = _checks(labelled, {label: rules[name] for label, name in names.items() if name in rules})
     if datetime_bounds:
         checks.append(DatetimeBoundCheck(datetime_bounds))
     if path is not None:
@@ -275,16 +296,4 @@ def validate_file_order(
         resource = Resource(path=path.name, basepath=str(path.parent), schema=frictionless, encoding=encoding, format="csv", dialect=Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=",", quote_char="\"", skip_initial_space=False)]))
     else:
         resource = Resource(data=rows, schema=frictionless)
-    report = resource.validate(checklist=Checklist(checks=checks))
-    found = []
-    for task in report.tasks:
-        for error in task.errors:
-            if error.type in LABEL_ERRORS:
-                continue
-            message, note = explain(error)
-            label = getattr(error, "field_name", "") or ""
-            found.append(Finding(row=getattr(error, "row_number", None), field=names.get(label, "") if label else "", type=error.type, message=message, note=note, value=getattr(error, "cell", None)))
-    for error in report.errors:
-        message, note = explain(error)
-        found.append(Finding(row=None, field="", type="file-error", message=message, note=note))
-    return found
+    return _validate(resource, checks, field_of=lambda label: names.get(label, ""), skip=LABEL_ERRORS, with_value=True, resource_error="file-error")

@@ -1,11 +1,10 @@
 """Scans of a CSV's raw bytes before a parser reads it: damage no reader should read through
 (NUL bytes, a UTF-8 part in a GBK file), the line structure that decides which engine reads it
-(empty lines, CR endings, odd quotes), the length of the last line, and the record count. All
+(empty lines, CR endings, odd quotes), and the length of the last line. All
 stream the file in blocks, so memory stays bounded whatever its size."""
 
 from __future__ import annotations
 
-import csv
 import mmap
 import os
 from pathlib import Path
@@ -67,16 +66,6 @@ def line_at(path: Path, position: int, chunk: int = 1 << 24) -> int:
             lines += block.count(b"\n")
             position -= len(block)
     return lines
-
-
-def count_records(path: Path, encoding: str) -> int | None:
-    """Data records after the header, as a CSV reader sees them (blank rows count, a quoted
-    newline does not end a record, any line ending); None when the file cannot be parsed."""
-    try:
-        with path.open(encoding=encoding, newline="") as handle:
-            return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
-    except (csv.Error, UnicodeDecodeError, OSError):
-        return None
 
 
 def odd_quote(path: Path, window: int = 1 << 26) -> ReadError | None:

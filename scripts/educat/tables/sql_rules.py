@@ -32,7 +32,9 @@ from educat.tables.identifiers import ID_WEIGHTS, PROVINCE_PREFIXES, USCC_CHARSE
 
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
 FALSE_VALUES = ["false", "False", "FALSE", "0"]
-# The constraints Frictionless applies to each type; others are ignored by it (validate refuses them).
+# The constraints Frictionless applies to each type the SQL engine reads; others are ignored by
+# it (validate refuses them). Written out so that check does not import Frictionless to plan SQL;
+# tests/test_check.py holds it equal to Frictionless's own table (supported_constraints).
 SUPPORTED = {
     "string": ("required", "minLength", "maxLength", "pattern", "enum"),
     "integer": ("required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"),
@@ -57,8 +59,6 @@ def supported_constraints(kind: str) -> tuple[str, ...]:
 
 
 BOUND_OPS = {"minimum": "<", "maximum": ">", "exclusiveMinimum": "<=", "exclusiveMaximum": ">="}
-# What Python's str.strip() removes, as an RE2 class.
-_WS = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 _INT = r"[+-]?[0-9]+(?:_[0-9]+)*"
 _DIGITS = r"[0-9]+(?:_[0-9]+)*"
 _DECIMAL = rf"[+-]?(?:(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?|(?i:inf|infinity|nan[0-9]*))"
