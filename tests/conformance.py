@@ -77,8 +77,14 @@ def field_descriptor(draw, index: int) -> dict:
 
 @st.composite
 def schemas(draw) -> dict:
-    count = draw(st.integers(1, 4))
-    fields = [draw(field_descriptor(i)) for i in range(count)]
+    count = draw(st.integers(1, 5))
+    fields = []
+    for i in range(count):
+        if fields and draw(st.integers(0, 2)) == 0:
+            # the same rules as an earlier field: such columns are checked together, as a list
+            fields.append({**draw(st.sampled_from(fields)), "name": f"f{i}"})
+        else:
+            fields.append(draw(field_descriptor(i)))
     schema: dict = {"fields": fields}
     if draw(st.integers(0, 3)) == 0:
         schema["missingValues"] = draw(st.sampled_from(MISSING))

@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from educat.tables.check import check_file
 from educat.cli import cli
 from educat.core.loader import load_repo
+from educat.core.model import FieldDef
 from educat.tables.frictionless_check import frictionless_schema
 
 from .conftest import REPO
@@ -373,10 +374,14 @@ def test_damage_scan_finds_the_line_across_windows(tmp_path):
         cut = data.rindex(b"\n", 0, at) + 1
         path.write_bytes(data[:cut] + b"\n" + data[cut:])
         assert irregular_lines(path, window=4096) == "文件中有空行", at
-    path.write_bytes(data.replace(b"\n", b"\r"))
-    assert irregular_lines(path, window=4096) == "文件用 CR(旧版 Mac)换行,或混用了不同的换行符"
-    path.write_bytes(data.replace(b"\n", b"\r\n"))
-    assert irregular_lines(path, window=4096) is None
+    for ending in (b"\r", b"\r\n"):  # CR (old Mac) and CRLF endings are read by DuckDB; their empty lines are found
+        ended = data.replace(b"\n", ending)
+        path.write_bytes(ended)
+        assert irregular_lines(path, window=4096) is None
+        for at in range(4090, 4100):
+            cut = ended.rindex(ending, 0, at) + len(ending)
+            path.write_bytes(ended[:cut] + ending + ended[cut:])
+            assert irregular_lines(path, window=4096) == "文件中有空行", (ending, at)
 
 
 
@@ -397,6 +402,33 @@ def test_line_endings_cr_lf_and_crlf_give_the_same_findings(tmp_path, repo):
         results.append(_found(report))
         assert report.rows == len(rows) - 1, name
     assert results[0] == results[1] == results[2] and results[0]
+
+
+@pytest.mark.parametrize("stray", [b"\r", b"\n", b"\r\n"])
+def test_mixed_line_endings_deep_in_a_big_file_send_it_to_frictionless(tmp_path, repo, stray):
+    """One line ended differently 40 MB into a file (past DuckDB's first buffers, read in
+    parallel): the line scan lets it through, so DuckDB must refuse it (the file then goes to
+    Frictionless, which reads every ending as a line break). A small file shows the whole way."""
+    from educat.tables.duckdb_engine import EngineUnsupported, run_checks
+
+    ending = b"\n" if stray != b"\n" else b"\r\n"
+    body = b"".join(b"%d,name %d" % (i, i) + ending for i in range(100_000))
+    path = tmp_path / "mixed.csv"
+    with path.open("wb") as out:
+        out.write(b"id,name" + ending)
+        for _ in range(40 << 20 // len(body)):
+            out.write(body)
+        out.write(body.replace(ending, stray, 1) + body)
+    fields = {0: FieldDef({"name": "id", "type": "integer"}), 1: FieldDef({"name": "name", "type": "string"})}
+    with pytest.raises(EngineUnsupported):
+        run_checks(path, fields, 2, {})
+    rows = example_rows("student-invalid.csv")
+    small = tmp_path / "small.csv"
+    lines = [",".join(r).encode("utf-8") for r in rows]
+    small.write_bytes(ending.join(lines[:3]) + stray + ending.join(lines[3:]) + ending)
+    report = check_file(small, repo, STANDARD, "student")
+    assert report.engine == "frictionless" and report.rows == len(rows) - 1
+    assert _found(report) == _found(check_file(small, repo, STANDARD, "student", engine="frictionless"))
 
 
 def test_a_last_row_of_33_mb_is_checked_not_dropped(tmp_path, repo):

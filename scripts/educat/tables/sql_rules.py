@@ -62,6 +62,12 @@ BOUND_OPS = {"minimum": "<", "maximum": ">", "exclusiveMinimum": "<=", "exclusiv
 _INT = r"[+-]?[0-9]+(?:_[0-9]+)*"
 _DIGITS = r"[0-9]+(?:_[0-9]+)*"
 _DECIMAL = rf"[+-]?(?:(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?|(?i:inf|infinity|nan[0-9]*))"
+# The spellings read by a cast alone (identical to the exact path's reading for these cells)
+_CANONICAL = {
+    "integer": "regexp_full_match({v}, '[+-]?[0-9]{{1,18}}')",
+    "number": "(length({v}) <= 15 AND regexp_full_match({v}, '[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)'))",
+    "year": "regexp_full_match({v}, '[0-9]{{4}}')",
+}
 _DATE = r"([0-9]{4})-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12][0-9]|0[1-9]|[1-9]| [1-9])"
 
 
@@ -156,21 +162,26 @@ class Cell:
         self.blank = f"({empty} OR {v} IN ({','.join(lit(m) for m in others)}))" if others else f"({empty})"
         self.helpers: dict[str, str] = {}
         base = column.replace('"', "")
-        stripped = self._helper(f"__s_{base}", f"trim({v}, {lit(_WS_CHARS)})") if f.type in ("integer", "number", "year") else v
         t = f.type
         self.unsure = None
+        if t in _CANONICAL:
+            # The usual spelling (e.g. "42", "-1.5") is read by one regex and a cast; only other
+            # cells (spaces, "_", exponents, NaN, too many digits) take the exact slow path below.
+            canon = self._helper(f"__c_{base}", _CANONICAL[t].format(v=v))
+            stripped = self._helper(f"__s_{base}", f"(CASE WHEN {canon} THEN {v} ELSE trim({v}, {lit(_WS_CHARS)}) END)")
+            fast = lambda quick, slow: f"(CASE WHEN {canon} THEN {quick} ELSE {slow} END)"  # noqa: E731
         if t == "integer":
-            self.parses = self._helper(f"__p_{base}", f"regexp_full_match({stripped}, {lit(_INT)})")
-            self.value = self._helper(f"__v_{base}", f"TRY_CAST(replace({stripped}, '_', '') AS HUGEINT)")
+            self.parses = self._helper(f"__p_{base}", fast("true", f"regexp_full_match({stripped}, {lit(_INT)})"))
+            self.value = self._helper(f"__v_{base}", fast(f"TRY_CAST({v} AS HUGEINT)", f"TRY_CAST(replace({stripped}, '_', '') AS HUGEINT)"))
             self.unsure = f"({self.parses} AND {self.value} IS NULL)"  # beyond 128 bits
         elif t == "number":
-            text = self._helper(f"__t_{base}", f"replace({stripped}, '_', '')")
-            self.parses = self._helper(f"__p_{base}", f"regexp_full_match({stripped}, {lit(_DECIMAL)})")
-            raw = self._helper(f"__r_{base}", f"TRY_CAST(CASE WHEN regexp_full_match({text}, '(?i)[+-]?nan[0-9]*') THEN 'nan' ELSE {text} END AS DOUBLE)")
+            text = self._helper(f"__t_{base}", fast(v, f"replace({stripped}, '_', '')"))
+            self.parses = self._helper(f"__p_{base}", fast("true", f"regexp_full_match({stripped}, {lit(_DECIMAL)})"))
+            raw = self._helper(f"__r_{base}", fast(f"TRY_CAST({v} AS DOUBLE)", f"TRY_CAST(CASE WHEN regexp_full_match({text}, '(?i)[+-]?nan[0-9]*') THEN 'nan' ELSE {text} END AS DOUBLE)"))
             self.value = self._helper(f"__v_{base}", f"(CASE WHEN {raw} = 0 THEN CAST(0 AS DOUBLE) ELSE {raw} END)")  # -0 is 0
             digits = f"length(ltrim(regexp_replace(regexp_replace({text}, '[eE].*$', ''), '[^0-9]', '', 'g'), '0'))"
             finite_text = f"NOT regexp_full_match({text}, '(?i)[+-]?(inf|infinity)')"
-            self.unsure = f"({self.parses} AND ({raw} IS NULL OR {digits} > 15 OR (isinf({raw}) AND {finite_text}) OR ({raw} = 0 AND regexp_matches({text}, '[1-9]'))))"
+            self.unsure = fast("false", f"({self.parses} AND ({raw} IS NULL OR {digits} > 15 OR (isinf({raw}) AND {finite_text}) OR ({raw} = 0 AND regexp_matches({text}, '[1-9]'))))")
         elif t == "boolean":
             trues, falses = true_false(f)
             self.parses = f"{v} IN ({','.join(lit(x) for x in trues + falses)})"
@@ -179,8 +190,8 @@ class Cell:
             self.value = self._helper(f"__v_{base}", self._date())
             self.parses = f"({self.value} IS NOT NULL)"
         elif t == "year":
-            number = self._helper(f"__n_{base}", f"TRY_CAST(replace({stripped}, '_', '') AS INTEGER)")
-            self.parses = self._helper(f"__p_{base}", f"(length({v}) = 4 AND regexp_full_match({stripped}, {lit(_INT)}) AND {number} BETWEEN 0 AND 9999)")
+            number = self._helper(f"__n_{base}", fast(f"TRY_CAST({v} AS INTEGER)", f"TRY_CAST(replace({stripped}, '_', '') AS INTEGER)"))
+            self.parses = self._helper(f"__p_{base}", fast("true", f"(length({v}) = 4 AND regexp_full_match({stripped}, {lit(_INT)}) AND {number} BETWEEN 0 AND 9999)"))
             self.value = f"CAST({number} AS HUGEINT)"
         elif t == "array":
             self.parses = f"(json_valid({v}) AND json_type({v}) = 'ARRAY')"
