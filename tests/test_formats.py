@@ -77,7 +77,8 @@ def _rule_samples(rng: random.Random) -> list[str]:
 
     values = []
     for _ in range(300):
-        birth = f"{rng.randint(1900, 2024)}{rng.randint(1, 12):02d}{rng.randint(1, 31):02d}"
+        year = rng.choice([rng.randint(1900, 2024)] * 8 + [0, 1, 9999])  # year 0 is no date in Python
+        birth = f"{year:04d}{rng.randint(1, 12):02d}{rng.randint(1, 31):02d}"
         first = f"{rng.choice(['11', '31', '61', '51'])}{rng.randint(0, 9999):04d}{birth}{rng.randint(0, 999):03d}"
         good = first + id_check_digit(first)
         values += [good, good.lower(), good[:-1], good + "0", " " + good[1:], "+" + good[1:], good[:5] + "_" + good[6:]]

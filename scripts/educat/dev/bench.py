@@ -77,7 +77,7 @@ def baseline_schema(repo, work: Path) -> Path:
 
 # Wide tables: (columns, rows). The last is shaped like frictionless-py's data/wide.csv (9,074
 # columns, 3 rows), generated here; the others have rows enough for the SQL engine to run.
-WIDE_CASES = [tuple(int(x) for x in case.split("x")) for case in os.environ.get("BENCH_WIDE", "100x20000,1000x5000,9074x3").split(",") if case]
+WIDE_CASES = [tuple(int(x) for x in case.split("x")) for case in os.environ.get("BENCH_WIDE", "100x200000,1000x20000,9074x3").split(",") if case]
 
 
 def wide_case(work: Path, columns: int, rows: int) -> tuple[Path, Path, Path]:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from educat.core.model import CodeList, FieldDef
 from educat.tables.scan import last_line_bytes
-from educat.tables.sql_rules import Cell, cell_rules, lit, q, rule_helpers, supported
+from educat.tables.sql_rules import _TOKENS, Cell, cell_rules, lit, q, rule_helpers, supported
 
 
 
@@ -59,14 +59,14 @@ def transcode_to_utf8(path: Path, encoding: str, chunk: int = 1 << 20) -> Path:
 # column count, so DuckDB's time to plan it stays flat on wide tables (9,000 columns).
 GROUP_MIN = 3
 _CELL = "__x"  # the cell in a list group's rules
-_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 
 
 @dataclass
 class Group:
     """Columns checked by the same cell rules. Each cell gets a mask: bit k is set when rule
-    ``bits[k]`` breaks (bit 0 is missing-cell); ``unsure`` is the bit of the cells SQL cannot
-    judge exactly. ``mask`` and ``values`` are one INTEGER and one cell, or a list of each."""
+    ``bits[k]`` breaks, NULL when none does; ``unsure`` is the bit of the cells SQL cannot judge
+    exactly. ``mask`` and ``values`` are one INTEGER and one cell, or a list of each.
+    (missing-cell is not a bit: it is counted per row, from the row's length.)"""
 
     indexes: list[int]
     fields: list[str]
@@ -78,13 +78,17 @@ class Group:
     name: str = ""  # the column that holds the mask
 
     def bit_count(self, k: int) -> str:
-        """SQL: the cells of a row with bit k set (an aggregate over non-blank rows)."""
+        """SQL: the cells with bit k set, over the non-blank rows."""
         if self.listed:
             return f"sum(list_count(list_filter({self.name}, lambda b: (b & {1 << k}) <> 0))) FILTER (WHERE NOT __blank)"
         return f"count_if(NOT __blank AND ({self.name} & {1 << k}) <> 0)"
 
+    def cell_count(self) -> str:
+        """SQL: the cells with any bit set, over the non-blank rows (list_count skips NULLs)."""
+        return f"sum(list_count({self.name})) FILTER (WHERE NOT __blank)" if self.listed else f"count_if(NOT __blank AND {self.name} IS NOT NULL)"
+
     def failing(self) -> str:
-        return f"list_max({self.name}) > 0" if self.listed else f"{self.name} <> 0"
+        return f"list_count({self.name}) > 0" if self.listed else f"{self.name} IS NOT NULL"
 
 
 @dataclass
@@ -102,10 +106,13 @@ class Plan:
     key_sets: list[KeySet]
     primary_key: str | None  # SQL: TRUE when a row's primary key has no value at all
     extra: str  # the column of an extra cell
+    length: str  # SQL: the cells the row has (DuckDB pads a short row with NULLs at the end)
+    short: str  # SQL: TRUE when the row lacks a cell
+    fields: list[str]  # the field name of each column ('' for a column no field matches)
 
 
 def _mask(conditions: list[str]) -> str:
-    return "(" + " + ".join(f"(CASE WHEN {c} THEN {1 << k} ELSE 0 END)" for k, c in enumerate(conditions)) + ")"
+    return "nullif(" + " + ".join(f"(CASE WHEN {c} THEN {1 << k} ELSE 0 END)" for k, c in enumerate(conditions)) + ", 0)"
 
 
 def _in_lambda(sql: str, known: set[str], bare: bool) -> str:
@@ -155,6 +162,8 @@ def plan_rules(columns: dict[int, FieldDef], names: list[str], codelists: dict[s
         by_rules.setdefault(key, []).append(i)
     groups = []
     for key, indexes in by_rules.items():
+        if key[0] != "key" and not key[0] and not key[1]:
+            continue  # no rules (a string with no constraints): nothing to compute
         if len(indexes) >= GROUP_MIN and key[0] != "key":
             groups.append(_list_group(indexes, columns, names, codelists, missing))
         else:
@@ -179,12 +188,15 @@ def plan_rules(columns: dict[int, FieldDef], names: list[str], codelists: dict[s
             key_sets[("pk",) + tuple(c.key for c in key_cells)] = KeySet(tuple(c.key for c in key_cells), [finding], composite=True, skip=skip)
     for j, group in enumerate(groups):
         group.name = f"__m{j}"
-    return Plan(helpers, groups, list(key_sets.values()), empty_key, names[width])
+    length = f"len(list_filter([{everything}], lambda s: s IS NOT NULL))"
+    short = f"{q(names[width - 1])} IS NULL" if width else "false"
+    fields = [columns[i].name if i in columns else "" for i in range(width)]
+    return Plan(helpers, groups, list(key_sets.values()), empty_key, names[width], length, short, fields)
 
 
-def _bits(f: FieldDef, found: list, doubt: str | None, cell: str) -> tuple[list[tuple[str, str]], list[str], int | None]:
-    bits = [("missing-cell", "missing-cell")] + [(kind, detail) for kind, detail, _ in found]
-    conditions = [f"{q(cell)} IS NULL"] + [condition for _, _, condition in found]
+def _bits(found: list, doubt: str | None) -> tuple[list[tuple[str, str]], list[str], int | None]:
+    bits = [(kind, detail) for kind, detail, _ in found]
+    conditions = [condition for _, _, condition in found]
     if doubt:
         bits.append(("unsure", "unsure"))
         conditions.append(doubt)
@@ -197,7 +209,7 @@ def _column_group(i, columns, names, codelists, missing) -> tuple[Group, dict[st
     codes = list(codelists[f.name].codes) if f.name in codelists else None
     found, doubt, computed = cell_rules(f, names[i], codes, missing)
     computed.update(rule_helpers(f.rule, q(names[i])))
-    bits, conditions, unsure = _bits(f, found, doubt, names[i])
+    bits, conditions, unsure = _bits(found, doubt)
     return Group([i], [f.name], bits, unsure, _mask(conditions), q(names[i]), listed=False), computed
 
 
@@ -208,10 +220,14 @@ def _list_group(indexes, columns, names, codelists, missing) -> Group:
     codes = list(codelists[f.name].codes) if f.name in codelists else None
     found, doubt, computed = cell_rules(f, _CELL, codes, missing)
     computed.update(rule_helpers(f.rule, q(_CELL)))
-    bits, conditions, unsure = _bits(f, found, doubt, _CELL)
+    bits, conditions, unsure = _bits(found, doubt)
     known = {q(_CELL), *computed}
     values = "[" + ", ".join(q(names[i]) for i in indexes) + "]"
-    if not computed:
+    cell = Cell(f, _CELL, missing)
+    if cell.canon is not None and set(computed) == set(cell.helpers):
+        # every helper written out in two branches: the usual spelling costs one regex and a cast
+        mask = f"list_transform({values}, lambda s: {_in_lambda(cell.split(_mask(conditions)), known, bare=True)})"
+    elif not computed:
         mask = f"list_transform({values}, lambda s: {_in_lambda(_mask(conditions), known, bare=True)})"
     else:
         cells = f"list_transform({values}, lambda s: {{{lit(_CELL)}: s}})"
@@ -331,12 +347,15 @@ def _masked(source: str, plan: Plan) -> str:
 
 
 def _run(con, src: str, plan: Plan, columns, limit) -> EngineResult:
-    """Count every finding in one scan; then list the first ``limit`` rows with findings."""
+    """Count every finding in one scan (a second one only when a list group has findings, to
+    count them by rule); then list the first ``limit`` rows with findings."""
     row_rules = [("blank-row", "__blank"), ("extra-cell", f"NOT __blank AND {q(plan.extra)} IS NOT NULL")]
     if plan.primary_key:
         row_rules.append(("primary-key", plan.primary_key))
-    cell_bits = [(g, k) for g in plan.groups for k in range(len(g.bits))]
-    counts = [f"count_if({condition})" for _, condition in row_rules] + [g.bit_count(k) for g, k in cell_bits]
+    singles = [(g, k) for g in plan.groups if not g.listed for k in range(len(g.bits))]
+    lists = [g for g in plan.groups if g.listed]
+    counts = [f"count_if({condition})" for _, condition in row_rules] + [f"count_if(NOT __blank AND {plan.short})"]
+    counts += [g.bit_count(k) for g, k in singles] + [g.cell_count() for g in lists]
     for keys in plan.key_sets:
         if keys.composite:
             present = "NOT (" + " AND ".join(f"{k} IS NULL" for k in keys.keys) + f") AND NOT ({keys.skip})"
@@ -344,23 +363,32 @@ def _run(con, src: str, plan: Plan, columns, limit) -> EngineResult:
         else:
             present, key = f"{keys.keys[0]} IS NOT NULL", keys.keys[0]
         counts.append(f"count(*) FILTER (WHERE {present}) - count(DISTINCT {key}) FILTER (WHERE {present})")
-    totals = [n or 0 for n in con.execute(f"SELECT count(*), {', '.join(counts)} FROM {src}").fetchone()]  # count_if over no rows is NULL
-    row_counts = totals[1 : 1 + len(row_rules)]
-    bit_counts = totals[1 + len(row_rules) : 1 + len(row_rules) + len(cell_bits)]
-    key_counts = totals[1 + len(row_rules) + len(cell_bits) :]
-    doubtful = sum(n for (g, k), n in zip(cell_bits, bit_counts) if k == g.unsure)
+    totals = iter([n or 0 for n in con.execute(f"SELECT count(*), {', '.join(counts)} FROM {src}").fetchone()])  # count_if over no rows is NULL
+    result = EngineResult(rows=next(totals))
+    row_counts = [next(totals) for _ in row_rules]
+    short_rows = next(totals)
+    bits = [(g, k, next(totals)) for g, k in singles]
+    failing_lists = [g for g in lists if next(totals)]
+    key_counts = list(totals)
+    if failing_lists:  # which rules the failing cells break
+        listed_bits = [(g, k) for g in failing_lists for k in range(len(g.bits))]
+        found = con.execute(f"SELECT {', '.join(g.bit_count(k) for g, k in listed_bits)} FROM {src}").fetchone()
+        bits += [(g, k, n or 0) for (g, k), n in zip(listed_bits, found)]
+    doubtful = sum(n for g, k, n in bits if k == g.unsure)
     if doubtful:
         raise EngineUnsupported(f"{doubtful} 个单元格的值超出 SQL 能精确判断的范围(超长整数、超过 15 位有效数字的小数等)")
-    result = EngineResult(rows=totals[0])
     for (kind, _), n in zip(row_rules, row_counts):
         result.counts[kind] += n
-    for (g, k), n in zip(cell_bits, bit_counts):
+    if short_rows:  # a short row lacks the cells after its last one
+        lengths = con.execute(f"SELECT {plan.length}, count(*) FROM {src} WHERE NOT __blank AND {plan.short} GROUP BY ALL").fetchall()
+        result.counts["missing-cell"] += sum((len(plan.fields) - length) * n for length, n in lengths)
+    for g, k, n in bits:
         result.counts[g.bits[k][0]] += n
     for keys, n in zip(plan.key_sets, key_counts):
         for _, kind, _, _ in keys.findings:
             result.counts[kind] += n
     result.counts = +result.counts
-    findings = _listed(con, src, plan, row_rules, row_counts, {g.name for (g, k), n in zip(cell_bits, bit_counts) if n}, limit)
+    findings = _listed(con, src, plan, row_rules, row_counts, short_rows, {g.name for g, k, n in bits if n}, limit)
     for keys, n in zip(plan.key_sets, key_counts):
         if n:
             shown = next((column for _, _, _, column in keys.findings if column), None)
@@ -373,33 +401,37 @@ def _run(con, src: str, plan: Plan, columns, limit) -> EngineResult:
     return result
 
 
-def _listed(con, src: str, plan: Plan, row_rules, row_counts, failing_groups: set[str], limit) -> list:
+def _listed(con, src: str, plan: Plan, row_rules, row_counts, short_rows: int, failing_groups: set[str], limit) -> list:
     """The findings of the first ``limit`` rows that have any, in file order: an order-preserving
     scan numbers the rows (header = row 1) and each mask is read back bit by bit."""
     rules = [(kind, condition) for (kind, condition), n in zip(row_rules, row_counts) if n]
     groups = [g for g in plan.groups if g.name in failing_groups]
-    if not rules and not groups:
+    if not rules and not groups and not short_rows:
         return []
     flags = "".join(f", coalesce({condition}, false)" for _, condition in rules)
     cells = "".join(f", {g.name}, {g.values}" for g in groups)
-    where = " OR ".join([f"coalesce({condition}, false)" for _, condition in rules] + [f"(NOT __blank AND {g.failing()})" for g in groups])
-    query = f"SELECT __row, __blank, {q(plan.extra)}{flags}{cells} FROM (SELECT row_number() OVER () + 1 AS __row, * FROM {src}) WHERE {where}"
+    short = f"(NOT __blank AND {plan.short})" if short_rows else "false"
+    where = " OR ".join([f"coalesce({condition}, false)" for _, condition in rules] + [f"(NOT __blank AND {g.failing()})" for g in groups] + [short])
+    length = f"CASE WHEN {short} THEN {plan.length} END"
+    query = f"SELECT __row, __blank, {q(plan.extra)}, {length}{flags}{cells} FROM (SELECT row_number() OVER () + 1 AS __row, * FROM {src}) WHERE {where}"
     findings = []
     for record in con.execute(query + (f" LIMIT {int(limit)}" if limit else "")).fetchall():
-        row, blank, extra = record[0], record[1], record[2]
-        for (kind, _), hit in zip(rules, record[3 : 3 + len(rules)]):
+        row, blank, extra, cells_in_row = record[:4]
+        for (kind, _), hit in zip(rules, record[4 : 4 + len(rules)]):
             if hit:
                 findings.append((row, "", kind, kind if kind != "primary-key" else "primaryKey", extra if kind == "extra-cell" else None))
         if blank:  # a blank row reports only that (and an empty primary key)
             continue
-        rest = record[3 + len(rules) :]
+        if cells_in_row is not None:
+            findings.extend((row, name, "missing-cell", "missing-cell", None) for name in plan.fields[cells_in_row:])
+        rest = record[4 + len(rules) :]
         for g, masks, values in zip(groups, rest[0::2], rest[1::2]):
             if not g.listed:
                 masks, values = [masks], [values]
             for name, mask, value in zip(g.fields, masks, values):
                 for k, (kind, detail) in enumerate(g.bits):
-                    if mask & (1 << k):
-                        findings.append((row, name, kind, detail, None if kind == "missing-cell" else value))
+                    if mask and mask & (1 << k):
+                        findings.append((row, name, kind, detail, value))
     return findings
 
 

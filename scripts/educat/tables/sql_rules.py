@@ -164,24 +164,27 @@ class Cell:
         base = column.replace('"', "")
         t = f.type
         self.unsure = None
+        self.canon = None  # SQL: the cell has the usual spelling (integer, number, year)
+        self.quick: dict[str, str] = {}  # helper -> its value for a cell of the usual spelling
+        self.slow: dict[str, str] = {}  # helper -> its value for any other cell
         if t in _CANONICAL:
             # The usual spelling (e.g. "42", "-1.5") is read by one regex and a cast; only other
             # cells (spaces, "_", exponents, NaN, too many digits) take the exact slow path below.
-            canon = self._helper(f"__c_{base}", _CANONICAL[t].format(v=v))
-            stripped = self._helper(f"__s_{base}", f"(CASE WHEN {canon} THEN {v} ELSE trim({v}, {lit(_WS_CHARS)}) END)")
-            fast = lambda quick, slow: f"(CASE WHEN {canon} THEN {quick} ELSE {slow} END)"  # noqa: E731
+            canon = self.canon = self._helper(f"__c_{base}", _CANONICAL[t].format(v=v))
+            self.quick[canon], self.slow[canon] = "true", "false"
+            stripped = self._fast(f"__s_{base}", v, f"trim({v}, {lit(_WS_CHARS)})")
         if t == "integer":
-            self.parses = self._helper(f"__p_{base}", fast("true", f"regexp_full_match({stripped}, {lit(_INT)})"))
-            self.value = self._helper(f"__v_{base}", fast(f"TRY_CAST({v} AS HUGEINT)", f"TRY_CAST(replace({stripped}, '_', '') AS HUGEINT)"))
+            self.parses = self._fast(f"__p_{base}", "true", f"regexp_full_match({stripped}, {lit(_INT)})")
+            self.value = self._fast(f"__v_{base}", f"TRY_CAST({v} AS HUGEINT)", f"TRY_CAST(replace({stripped}, '_', '') AS HUGEINT)")
             self.unsure = f"({self.parses} AND {self.value} IS NULL)"  # beyond 128 bits
         elif t == "number":
-            text = self._helper(f"__t_{base}", fast(v, f"replace({stripped}, '_', '')"))
-            self.parses = self._helper(f"__p_{base}", fast("true", f"regexp_full_match({stripped}, {lit(_DECIMAL)})"))
-            raw = self._helper(f"__r_{base}", fast(f"TRY_CAST({v} AS DOUBLE)", f"TRY_CAST(CASE WHEN regexp_full_match({text}, '(?i)[+-]?nan[0-9]*') THEN 'nan' ELSE {text} END AS DOUBLE)"))
+            text = self._fast(f"__t_{base}", v, f"replace({stripped}, '_', '')")
+            self.parses = self._fast(f"__p_{base}", "true", f"regexp_full_match({stripped}, {lit(_DECIMAL)})")
+            raw = self._fast(f"__r_{base}", f"TRY_CAST({v} AS DOUBLE)", f"TRY_CAST(CASE WHEN regexp_full_match({text}, '(?i)[+-]?nan[0-9]*') THEN 'nan' ELSE {text} END AS DOUBLE)")
             self.value = self._helper(f"__v_{base}", f"(CASE WHEN {raw} = 0 THEN CAST(0 AS DOUBLE) ELSE {raw} END)")  # -0 is 0
             digits = f"length(ltrim(regexp_replace(regexp_replace({text}, '[eE].*$', ''), '[^0-9]', '', 'g'), '0'))"
             finite_text = f"NOT regexp_full_match({text}, '(?i)[+-]?(inf|infinity)')"
-            self.unsure = fast("false", f"({self.parses} AND ({raw} IS NULL OR {digits} > 15 OR (isinf({raw}) AND {finite_text}) OR ({raw} = 0 AND regexp_matches({text}, '[1-9]'))))")
+            self.unsure = f"(CASE WHEN {canon} THEN false ELSE ({self.parses} AND ({raw} IS NULL OR {digits} > 15 OR (isinf({raw}) AND {finite_text}) OR ({raw} = 0 AND regexp_matches({text}, '[1-9]')))) END)"
         elif t == "boolean":
             trues, falses = true_false(f)
             self.parses = f"{v} IN ({','.join(lit(x) for x in trues + falses)})"
@@ -190,8 +193,8 @@ class Cell:
             self.value = self._helper(f"__v_{base}", self._date())
             self.parses = f"({self.value} IS NOT NULL)"
         elif t == "year":
-            number = self._helper(f"__n_{base}", fast(f"TRY_CAST({v} AS INTEGER)", f"TRY_CAST(replace({stripped}, '_', '') AS INTEGER)"))
-            self.parses = self._helper(f"__p_{base}", fast("true", f"(length({v}) = 4 AND regexp_full_match({stripped}, {lit(_INT)}) AND {number} BETWEEN 0 AND 9999)"))
+            number = self._fast(f"__n_{base}", f"TRY_CAST({v} AS INTEGER)", f"TRY_CAST(replace({stripped}, '_', '') AS INTEGER)")
+            self.parses = self._fast(f"__p_{base}", "true", f"(length({v}) = 4 AND regexp_full_match({stripped}, {lit(_INT)}) AND {number} BETWEEN 0 AND 9999)")
             self.value = f"CAST({number} AS HUGEINT)"
         elif t == "array":
             self.parses = f"(json_valid({v}) AND json_type({v}) = 'ARRAY')"
@@ -205,6 +208,21 @@ class Cell:
         name = q(name)
         self.helpers[name] = expression
         return name
+
+    def _fast(self, name: str, quick: str, slow: str) -> str:
+        """A helper with one value for a cell of the usual spelling and another for the rest."""
+        name = self._helper(name, f"(CASE WHEN {self.canon} THEN {quick} ELSE {slow} END)")
+        self.quick[name], self.slow[name] = quick, slow
+        return name
+
+    def split(self, sql: str) -> str:
+        """``sql`` with every helper written out: one branch for a cell of the usual spelling,
+        one for the rest (where nothing is shared, so each branch reads the cell directly)."""
+        if self.canon is None:
+            return inline(sql, self.helpers)
+        quick = inline(sql, {**self.helpers, **self.quick})
+        slow = inline(sql, {**self.helpers, **self.slow})
+        return f"(CASE WHEN {self.helpers[self.canon]} THEN {quick} ELSE {slow} END)"
 
     def _date(self) -> str:
         """The date strptime("%Y-%m-%d") reads, or NULL. The usual zero-padded form is cast
@@ -239,6 +257,19 @@ class Cell:
         if self.f.type in ("integer", "year"):
             return f"CAST({self.value} AS VARCHAR)"
         return self.v
+
+
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def inline(sql: str, helpers: dict[str, str]) -> str:
+    """``sql`` with each helper's quoted name replaced by its expression, until none is left
+    (names inside string literals are left alone)."""
+    while True:
+        done = _TOKENS.sub(lambda m: f"({helpers[m.group(0)]})" if m.group(0) in helpers else m.group(0), sql)
+        if done == sql:
+            return done
+        sql = done
 
 
 def cell_rules(f: FieldDef, column: str, codes: list[str] | None, missing: list[str]) -> tuple[list[tuple[str, str, str]], str | None, dict[str, str]]:
@@ -319,7 +350,8 @@ def _id_card_sql(v: str) -> str:
     total = " + ".join(f"({n} // {10 ** k}) * {c}" if k else f"{n} * {c}" for k, c in enumerate(_id_card_coefficients()) if c)
     check_value = f"least(strpos('0123456789Xx', substr({v}, 18, 1)) - 1, 10)"
     return (
-        f"(regexp_full_match({v}, '[0-9]{{17}}[0-9Xx]') AND try_strptime(substr({v}, 7, 8), '%Y%m%d') IS NOT NULL"
+        f"(regexp_full_match({v}, '[0-9]{{17}}[0-9Xx]') AND substr({v}, 7, 4) <> '0000'"
+        f" AND TRY_CAST(substr({v}, 7, 4) || '-' || substr({v}, 11, 2) || '-' || substr({v}, 13, 2) AS DATE) IS NOT NULL"
         f" AND ({total} + {check_value}) % 11 = 1)"
     )
 
