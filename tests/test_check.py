@@ -497,3 +497,32 @@ def test_the_sql_engines_constraint_table_is_frictionlesss():
     from educat.tables.sql_rules import SUPPORTED, supported_constraints
 
     assert {kind: set(names) for kind, names in SUPPORTED.items()} == {kind: set(supported_constraints(kind)) for kind in SUPPORTED}
+
+
+def test_a_wide_file_is_checked_by_duckdb_with_the_findings_of_frictionless(tmp_path):
+    """1,500 columns (integer, number and string in turn, every third required) with bad values,
+    blanks, a short row and an extra cell: DuckDB checks it, as one list per rule set (three
+    groups whatever the width), and finds what Frictionless finds, row for row."""
+    from educat.dev.bench import wide_case
+    from educat.tables.duckdb_engine import plan_rules
+
+    root, data, _ = wide_case(tmp_path, 1500, 4)
+    lines = data.read_text(encoding="utf-8").splitlines()
+    cells = lines[2].split(",")
+    cells[0], cells[1], cells[3], cells[1497] = "", "1.5.0", " 7 ", "x"  # required, number, spaces, integer
+    lines[2] = ",".join(cells)
+    lines[3] = ",".join(lines[3].split(",")[:700])  # a short row
+    lines[4] += ",extra"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    wide = load_repo(root)[0]
+    report = check_file(data, wide, "wide", "t", limit=None)
+    assert report.engine == "duckdb"
+    reference = check_file(data, wide, "wide", "t", engine="frictionless", limit=None)
+    assert _found(report) == _found(reference)
+    kinds = {f.type for f in report.findings}
+    assert {"constraint-error", "type-error", "missing-cell", "extra-cell"} <= kinds
+    assert sum(f.type == "missing-cell" for f in report.findings) == 800
+    entity = wide.standard("wide", "1.0.0").entities["t"]
+    columns = dict(enumerate(entity.fields))
+    plan = plan_rules(columns, [f"c{i}" for i in range(1501)], {}, None)
+    assert len(plan.groups) == 2  # required integers, numbers; strings without rules cost nothing

@@ -1,11 +1,13 @@
 """The fast check engine: Table Schema checks expressed as SQL and run by DuckDB.
 
 One streaming scan of the CSV computes every cell rule (required, type, pattern, enum, range,
-length, code lists and the identifier rules) as a list of findings per row; uniqueness and
-primary keys are one hash aggregate each. The rules are the same as Frictionless's (a parity
-test proves it on a corrupted sample), the row numbers are the file's (header = row 1), the
-counts are exact and only the listing is capped. Memory stays bounded: DuckDB streams the file
-and spills to disk; only findings are stored.
+length, code lists and the identifier rules) as a bit mask per cell; uniqueness and primary
+keys are one hash aggregate each. Columns with the same rules form one group, checked as one
+list per row, so the SQL (and DuckDB's time to plan it) grows with the number of distinct rule
+sets, not with the width of the file. The rules read each value as Frictionless does (the
+differential test in tests/test_conformance.py holds them to it), the row numbers are the
+file's (header = row 1), the counts are exact and only the listing is capped. Memory stays
+bounded: DuckDB streams the file and spills to disk; only findings are stored.
 
 Because every rule is a SQL expression (``sql_rules``), the same checks can run on any SQL
 engine that has the CSV as a table, e.g. a distributed one; see docs/engine.md.
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from educat.core.model import CodeList, FieldDef
 from educat.tables.scan import last_line_bytes
-from educat.tables.sql_rules import _TOKENS, Cell, cell_rules, lit, q, rule_helpers, supported
+from educat.tables.sql_rules import TOKENS, Cell, cell_rules, lit, q, rule_helpers, supported
 
 
 
@@ -124,7 +126,7 @@ def _in_lambda(sql: str, known: set[str], bare: bool) -> str:
         token = match.group(0)
         return token if token not in known else "s" if bare else f"s.{token}"
 
-    return _TOKENS.sub(swap, sql)
+    return TOKENS.sub(swap, sql)
 
 
 def plan_rules(columns: dict[int, FieldDef], names: list[str], codelists: dict[str, CodeList], primary_key: list[str] | None, missing: list[str] | None = None) -> Plan:

@@ -259,14 +259,14 @@ class Cell:
         return self.v
 
 
-_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 
 
 def inline(sql: str, helpers: dict[str, str]) -> str:
     """``sql`` with each helper's quoted name replaced by its expression, until none is left
     (names inside string literals are left alone)."""
     while True:
-        done = _TOKENS.sub(lambda m: f"({helpers[m.group(0)]})" if m.group(0) in helpers else m.group(0), sql)
+        done = TOKENS.sub(lambda m: f"({helpers[m.group(0)]})" if m.group(0) in helpers else m.group(0), sql)
         if done == sql:
             return done
         sql = done
