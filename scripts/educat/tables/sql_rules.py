@@ -351,7 +351,7 @@ def _id_card_sql(v: str) -> str:
     check_value = f"least(strpos('0123456789Xx', substr({v}, 18, 1)) - 1, 10)"
     return (
         f"(regexp_full_match({v}, '[0-9]{{17}}[0-9Xx]') AND substr({v}, 7, 4) <> '0000'"
-        f" AND TRY_CAST(substr({v}, 7, 4) || '-' || substr({v}, 11, 2) || '-' || substr({v}, 13, 2) AS DATE) IS NOT NULL"
+        f" AND try_strptime(substr({v}, 7, 8), '%Y%m%d') IS NOT NULL"
         f" AND ({total} + {check_value}) % 11 = 1)"
     )
 
