@@ -63,7 +63,7 @@ def test_standard_page_has_dictionary_codelists_examples_downloads(mini_site):
     assert [f["name"] for f in schema["fields"]] == ["org_id", "uscc", "gender", "staff"]
     codes = json.loads((site / "standards/demo/1.0.0/files/codelists/gender.json").read_text(encoding="utf-8"))
     assert [c["code"] for c in codes["codes"]] == ["0", "1", "2", "9"]
-    assert (site / "standards/demo/1.0.0/files/codelists/gender.csv").read_bytes() == (root / "standards/demo/1.0.0/codelists/gender.csv").read_bytes()
+    assert (site / "standards/demo/1.0.0/files/codelists/gender.csv").read_bytes() == b"\xef\xbb\xbf" + (root / "standards/demo/1.0.0/codelists/gender.csv").read_bytes()  # published with a BOM
 
 
 def test_dataset_page_shows_catalog_metadata_and_dictionary(mini_site):
@@ -155,3 +155,17 @@ def test_cross_list_tree_on_the_grade_page(real_content):
     grade = pages["standards/resource-metadata/1.0.0/codelists/grade/"]
     junior = grade.index("<code>junior</code> 初中")
     assert junior < grade.index("<code>g7</code> 七年级") < grade.index("<code>senior</code> 高中")
+
+
+def test_every_csv_the_site_publishes_starts_with_a_utf8_bom(mini_site):
+    """Excel on Windows reads a CSV as GBK unless it starts with a BOM: every CSV on the site has
+    one, including copies of source files (code lists, examples, dataset files) that lack it in
+    git, and the copy keeps the source's bytes after the BOM."""
+    root, site = mini_site
+    published = sorted(site.rglob("*.csv"))
+    assert len(published) >= 5
+    assert [p.relative_to(site) for p in published if not p.read_bytes().startswith(b"\xef\xbb\xbf")] == []
+    served = {p.read_bytes() for p in published}
+    bare = [p for p in (root / "standards").rglob("*.csv") if not p.read_bytes().startswith(b"\xef\xbb\xbf")]
+    assert bare  # the mini repository's standard has source CSVs (code lists, examples) without a BOM
+    assert [p.relative_to(root) for p in bare if b"\xef\xbb\xbf" + p.read_bytes() not in served] == []

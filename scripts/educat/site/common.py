@@ -33,6 +33,25 @@ class Asset:
     path: Path | None = None
     content: str | bytes | None = None
 
+    def published(self) -> "Asset":
+        """The asset as the site serves it: a CSV always starts with a UTF-8 BOM, so that Excel
+        on Windows reads its Chinese text (a source file without one is published as a copy
+        with one; the file in git is not touched). A CSV that is not UTF-8 is left as it is."""
+        if not self.uri.lower().endswith(".csv"):
+            return self
+        data = self.path.read_bytes() if self.path is not None else self.content
+        data = data.encode("utf-8") if isinstance(data, str) else data
+        if data.startswith(BOM):
+            return self
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return self
+        return Asset(self.uri, content=BOM + data)
+
+
+BOM = b"\xef\xbb\xbf"
+
 
 def std_url(std: Standard, version: str | None = None) -> str:
     return urls.standard_version(std.slug, version or std.version)

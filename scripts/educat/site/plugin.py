@@ -105,6 +105,7 @@ class EducatPlugin(BasePlugin[EducatConfig]):
             inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
             self._add(files, File.generated(config, page.src_uri, content=page.markdown, inclusion=inclusion))
         for asset in content.assets():
+            asset = asset.published()
             if asset.path is not None:
                 generated = File.generated(config, asset.uri, abs_src_path=str(asset.path), inclusion=InclusionLevel.NOT_IN_NAV)
             else:
