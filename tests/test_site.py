@@ -169,3 +169,31 @@ def test_every_csv_the_site_publishes_starts_with_a_utf8_bom(mini_site):
     bare = [p for p in (root / "standards").rglob("*.csv") if not p.read_bytes().startswith(b"\xef\xbb\xbf")]
     assert bare  # the mini repository's standard has source CSVs (code lists, examples) without a BOM
     assert [p.relative_to(root) for p in bare if b"\xef\xbb\xbf" + p.read_bytes() not in served] == []
+
+
+def test_the_404_page_is_chinese_and_follows_a_sub_path(mini_repo):
+    """Material's 404 page says "404 - Not found"; ours is in Chinese, and with a site_url under a
+    sub-path every link and asset on it lives under that path (a 404 is served at any depth, so
+    only site_url can tell it where the site is)."""
+    config = mini_repo / "mkdocs.yml"
+    config.write_text("site_url: https://edu.example.cn/bureau/data/\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    site = build_site(mini_repo, mini_repo / "site")
+    text = (site / "404.html").read_text(encoding="utf-8")
+    assert "页面不存在" in text and "Not found" not in text
+    links = re.findall(r'(?:href|src)="(/[^"]*)"', text)
+    assert links and [link for link in links if not link.startswith("/bureau/data/")] == []
+    assert 'href="/bureau/data/find/"' in text
+
+
+def test_stage_pages_link_back_to_the_catalog(mini_site):
+    """A 学段 page (catalog/stage/<code>/) links to the catalog page, not to catalog/stage/,
+    which has no page."""
+    _, site = mini_site
+    stage_pages = list((site / "catalog" / "stage").glob("*/index.html"))
+    assert stage_pages
+    for path in stage_pages:
+        hrefs = re.findall(r'href="([^"#]*)"', path.read_text(encoding="utf-8"))
+        targets = {(path.parent / h).resolve() for h in hrefs if h and "://" not in h and not h.startswith("/")}
+        pages = {t / "index.html" if t.is_dir() else t for t in targets}
+        assert (site / "catalog" / "index.html").resolve() in pages
+        assert [t for t in pages if not t.is_file()] == []

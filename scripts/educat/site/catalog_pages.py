@@ -211,7 +211,7 @@ class CatalogPages:
             here = urls.stage(code, number)
             chunk = records[(number - 1) * STAGE_PAGE_SIZE : number * STAGE_PAGE_SIZE]
             title = f"{name}课程资源" + (f"(第 {number} 页)" if number > 1 else "")
-            out = [front(title, lunr=number == 1 and small), f"# {md(title)}\n", f"共 {len(records)} 条,第 {number} / {pages} 页。按学科、年级排列;按条件筛选请用[课程资源](../{'../' if number > 1 else ''})页。\n"]
+            out = [front(title, lunr=number == 1 and small), f"# {md(title)}\n", f"共 {len(records)} 条,第 {number} / {pages} 页。按学科、年级排列;按条件筛选请用[课程资源]({rel_url(here, urls.CATALOG)})页。\n"]
             rows = [
                 [a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("edition", r.data.get("edition")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""]
                 for r in chunk

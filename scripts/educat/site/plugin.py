@@ -62,6 +62,15 @@ def fix_query_segmentation(site_dir: Path) -> bool:
     return False
 
 
+NOT_FOUND = """{% extends "main.html" %}
+{% block content %}
+  <h1>页面不存在(404)</h1>
+  <p>这个网址没有页面:可能是地址输错了,或者页面已经移动。标准的旧版本仍在原来的网址,<code>latest/</code> 总是指向最新版本。</p>
+  <p><a href="{{ '.' | url }}">回到首页</a> · <a href="{{ 'find/' | url }}">全文搜索</a> · <a href="{{ 'standards/' | url }}">数据标准</a> · <a href="{{ 'catalog/' | url }}">课程资源</a></p>
+{% endblock %}
+"""
+
+
 class EducatConfig(Config):
     root = c.Type(str, default="")
     """Content repository root, relative to mkdocs.yml; empty means the folder of mkdocs.yml."""
@@ -83,6 +92,15 @@ class EducatPlugin(BasePlugin[EducatConfig]):
     def content_root(self, config) -> Path:
         base = Path(config.config_file_path or ".").resolve().parent
         return (base / self.config.root).resolve() if self.config.root else base
+
+    def on_env(self, env, *, config, files):
+        """The theme's 404 page says "404 - Not found" in English: ours says it in Chinese and
+        offers the home page and the full-text search (links through MkDocs' ``url`` filter, which follows
+        ``site_url``, so they work under a sub-path when site_url says it)."""
+        from jinja2 import ChoiceLoader, DictLoader
+
+        env.loader = ChoiceLoader([DictLoader({"404.html": NOT_FOUND}), env.loader])
+        return env
 
     def on_config(self, config):
         # Material's search plugin segments Chinese with jieba, which chatters on stderr.
