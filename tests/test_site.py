@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -197,3 +199,37 @@ def test_stage_pages_link_back_to_the_catalog(mini_site):
         pages = {t / "index.html" if t.is_dir() else t for t in targets}
         assert (site / "catalog" / "index.html").resolve() in pages
         assert [t for t in pages if not t.is_file()] == []
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.links += [value for name, value in attrs if name in ("href", "src") and value]
+
+
+def test_no_internal_link_on_the_site_is_broken(mini_site):
+    """Every relative href and src on every page resolves to a file of the built site (a folder
+    to its index.html). Root-absolute links appear only on 404.html, which is served at any
+    depth and follows site_url."""
+    _, site = mini_site
+    broken, absolute = [], set()
+    pages = list(site.rglob("*.html"))
+    for path in pages:
+        parser = _Links()
+        parser.feed(path.read_text(encoding="utf-8"))
+        for link in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or not parts.path:
+                continue
+            if parts.path.startswith("/"):
+                absolute.add(path.relative_to(site).as_posix())
+                continue
+            target = (path.parent / unquote(parts.path)).resolve()
+            if not (target / "index.html" if target.is_dir() else target).is_file():
+                broken.append((path.relative_to(site).as_posix(), link))
+    assert len(pages) > 20
+    assert broken == []
+    assert absolute <= {"404.html"}
