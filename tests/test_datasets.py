@@ -123,7 +123,12 @@ def test_page_embeds_schema_org_dataset(orgs_site):
     for prop in ("name", "description", "license", "distribution", "publisher"):
         assert node.get(f"https://schema.org/{prop}"), prop
     assert data["distribution"][0]["contentUrl"] == "downloads/orgs.csv"  # relative to the page (no site_url)
-    assert (site / "datasets/orgs" / data["distribution"][0]["contentUrl"]).is_file()
+    # every download (CSV, XLSX, JSON) is a distribution, as in datasets.json, and each exists
+    assert sorted(d["encodingFormat"] for d in data["distribution"]) == ["application/json", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"]
+    assert all((site / "datasets/orgs" / d["contentUrl"]).is_file() for d in data["distribution"])
+    catalog = json.loads((site / "datasets.json").read_text(encoding="utf-8"))
+    [entry] = [d for d in catalog["dcat:dataset"] if d["dct:identifier"] == "orgs"]
+    assert sorted(d["dcat:mediaType"] for d in entry["dcat:distribution"]) == sorted(d["encodingFormat"] for d in data["distribution"])
 
 
 def test_json_ld_cannot_break_out_of_the_script(mini_repo):

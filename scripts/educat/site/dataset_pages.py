@@ -39,6 +39,10 @@ PERIODICITY = {  # EU frequency vocabulary, for DCAT-AP's dct:accrualPeriodicity
 }
 
 
+# Every data resource is published in these formats (file extension, media type); the
+# schema.org JSON-LD and the DCAT catalogue list the same downloads.
+DOWNLOAD_FORMATS = (("csv", "text/csv"), ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("json", "application/json"))
+
 def metadata_files(ds: Dataset) -> list[str]:
     """The dataset's own files that are published as they are: its metadata only. Data files
     are published through the downloads, which hold the 公开 fields alone."""
@@ -278,9 +282,10 @@ class DatasetPages:
             "publisher": {"@type": "Organization", "name": c.get("provider")},
             "creator": {"@type": "Organization", "name": c.get("responsible_unit")},
             "distribution": [
-                {"@type": "DataDownload", "name": res.title, "encodingFormat": "text/csv", "contentUrl": self.absolute(dataset_url(ds) + download_name(res, "csv")) if self.site_url else download_name(res, "csv")}
+                {"@type": "DataDownload", "name": f"{res.title}({fmt.upper()})", "encodingFormat": media, "contentUrl": self.absolute(dataset_url(ds) + download_name(res, fmt)) if self.site_url else download_name(res, fmt)}
                 for res in ds.resources
                 if data_is_open(ds)
+                for fmt, media in DOWNLOAD_FORMATS
             ],
             "variableMeasured": [f.title for res in ds.resources for f in res.fields],
         }
@@ -317,7 +322,7 @@ class DatasetPages:
                     }
                     for res in ds.resources
                     if data_is_open(ds)
-                    for fmt, media in (("csv", "text/csv"), ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("json", "application/json"))
+                    for fmt, media in DOWNLOAD_FORMATS
                 ],
             }
             if c.get("updated"):
