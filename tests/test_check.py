@@ -526,3 +526,18 @@ def test_a_wide_file_is_checked_by_duckdb_with_the_findings_of_frictionless(tmp_
     columns = dict(enumerate(entity.fields))
     plan = plan_rules(columns, [f"c{i}" for i in range(1501)], {}, None)
     assert len(plan.groups) == 2  # required integers, numbers; strings without rules cost nothing
+
+
+@pytest.mark.parametrize("kind", ["string", "any"])
+def test_a_key_column_with_no_cell_rules_is_checked_by_duckdb(tmp_path, kind):
+    """A unique column and a primary key with no other constraint have no cell rule to compute:
+    the engine must still run (it once wrote an empty mask, DuckDB refused the SQL, and the file
+    went to the slow path without a word)."""
+    from educat.tables.duckdb_engine import run_checks
+
+    path = tmp_path / "keys.csv"
+    path.write_text("a,b\nx,1\nx,2\n,3\n", encoding="utf-8")
+    fields = {0: FieldDef({"name": "a", "type": kind, "constraints": {"unique": True}}), 1: FieldDef({"name": "b", "type": kind})}
+    result = run_checks(path, fields, 2, {}, primary_key=["b"])
+    assert result.rows == 3
+    assert [(row, name, kind) for row, name, kind, _, _ in result.findings] == [(3, "a", "unique-error")]

@@ -61,6 +61,7 @@ def transcode_to_utf8(path: Path, encoding: str, chunk: int = 1 << 20) -> Path:
 # column count, so DuckDB's time to plan it stays flat on wide tables (9,000 columns).
 GROUP_MIN = 3
 _CELL = "__x"  # the cell in a list group's rules
+_ANY = FieldDef({"name": "", "type": "any"})  # a column no field matches
 
 
 @dataclass
@@ -143,36 +144,41 @@ def plan_rules(columns: dict[int, FieldDef], names: list[str], codelists: dict[s
         why = supported(f)
         if why:
             raise EngineUnsupported(f"{why}需用 Frictionless 检查")
-    any_field = FieldDef({"name": "", "type": "any"})
     keyed = {i for i, f in columns.items() if f.constraints.get("unique") or (primary_key and f.name in primary_key)}
     cells = {i: Cell(columns[i], names[i], missing) for i in keyed}  # keys read the parsed values: helpers per column
     helpers: dict[str, str] = {}
     for cell in cells.values():
         helpers.update(cell.helpers)
-    blank = Cell(any_field, _CELL, missing).blank
+    blank = Cell(_ANY, _CELL, missing).blank
     everything = ", ".join(q(n) for n in names[:width])
     first = blank.replace(q(_CELL), q(names[0]))
     # the first cell decides most rows; only rows that start blank read every cell
     helpers["__blank"] = f"(CASE WHEN NOT {first} THEN false ELSE list_bool_and(list_transform([{everything}], lambda s: {_in_lambda(blank, {q(_CELL)}, bare=True)})) END)"
+    fields = [columns[i].name if i in columns else "" for i in range(width)]
+    # columns with the same rules (written for the placeholder cell) share a group; key columns
+    # are checked one by one, because the key sets read their helper columns
     by_rules: dict[tuple, list[int]] = {}
     for i in range(width):
-        f = columns.get(i, any_field)
-        codes = list(codelists[f.name].codes) if f.name in codelists else None
-        found, doubt, computed = cell_rules(f, _CELL, codes, missing)
-        computed.update(rule_helpers(f.rule, q(_CELL)))
-        key = ("key", i) if i in keyed else (tuple(found), doubt, tuple(computed.items()))
-        by_rules.setdefault(key, []).append(i)
+        if i not in keyed:
+            by_rules.setdefault(_field_rules(columns.get(i, _ANY), _CELL, codelists, missing), []).append(i)
     groups = []
-    for key, indexes in by_rules.items():
-        if key[0] != "key" and not key[0] and not key[1]:
+    singles = sorted(keyed)
+    for (found, doubt, computed), indexes in by_rules.items():
+        if not found and not doubt:
             continue  # no rules (a string with no constraints): nothing to compute
-        if len(indexes) >= GROUP_MIN and key[0] != "key":
-            groups.append(_list_group(indexes, columns, names, codelists, missing))
+        if len(indexes) >= GROUP_MIN:
+            f = columns.get(indexes[0], _ANY)
+            groups.append(_list_group(f, indexes, [fields[i] for i in indexes], names, list(found), doubt, dict(computed), missing))
         else:
-            for i in indexes:
-                group, computed = _column_group(i, columns, names, codelists, missing)
-                groups.append(group)
-                helpers.update(computed)
+            singles.extend(indexes)
+    for i in sorted(singles):
+        f = columns.get(i, _ANY)
+        found, doubt, computed = _field_rules(f, names[i], codelists, missing)
+        if not found and not doubt:
+            continue  # a key column with no cell rules: only its key set reads it
+        bits, conditions, unsure = _bits(found, doubt)
+        groups.append(Group([i], [f.name], bits, unsure, _mask(conditions), q(names[i]), listed=False))
+        helpers.update(computed)
     key_sets: dict[tuple, KeySet] = {}
     for index, f in columns.items():
         if f.constraints.get("unique"):
@@ -192,7 +198,6 @@ def plan_rules(columns: dict[int, FieldDef], names: list[str], codelists: dict[s
         group.name = f"__m{j}"
     length = f"len(list_filter([{everything}], lambda s: s IS NOT NULL))"
     short = f"{q(names[width - 1])} IS NULL" if width else "false"
-    fields = [columns[i].name if i in columns else "" for i in range(width)]
     return Plan(helpers, groups, list(key_sets.values()), empty_key, names[width], length, short, fields)
 
 
@@ -205,23 +210,20 @@ def _bits(found: list, doubt: str | None) -> tuple[list[tuple[str, str]], list[s
     return bits, conditions, len(bits) - 1 if doubt else None
 
 
-def _column_group(i, columns, names, codelists, missing) -> tuple[Group, dict[str, str]]:
-    """One column, its rules over helper columns of its own."""
-    f = columns.get(i, FieldDef({"name": "", "type": "any"}))
+def _field_rules(f: FieldDef, column: str, codelists: dict[str, CodeList], missing: list[str]) -> tuple[tuple, str | None, tuple]:
+    """A field's cell rules for ``column``, its unsure test and its helper columns (the
+    identifier rule's included), as tuples: written for the placeholder cell, they are the
+    key that groups columns with the same rules."""
     codes = list(codelists[f.name].codes) if f.name in codelists else None
-    found, doubt, computed = cell_rules(f, names[i], codes, missing)
-    computed.update(rule_helpers(f.rule, q(names[i])))
-    bits, conditions, unsure = _bits(found, doubt)
-    return Group([i], [f.name], bits, unsure, _mask(conditions), q(names[i]), listed=False), computed
+    found, doubt, computed = cell_rules(f, column, codes, missing)
+    computed.update(rule_helpers(f.rule, q(column)))
+    return tuple(found), doubt, tuple(computed.items())
 
 
-def _list_group(indexes, columns, names, codelists, missing) -> Group:
-    """Columns with the same rules: the row's cells as one list, each helper a field of a struct
-    per cell (one ``list_transform`` per helper layer), and the list of masks."""
-    f = columns.get(indexes[0], FieldDef({"name": "", "type": "any"}))
-    codes = list(codelists[f.name].codes) if f.name in codelists else None
-    found, doubt, computed = cell_rules(f, _CELL, codes, missing)
-    computed.update(rule_helpers(f.rule, q(_CELL)))
+def _list_group(f: FieldDef, indexes: list[int], fields: list[str], names: list[str], found: list, doubt: str | None, computed: dict[str, str], missing: list[str]) -> Group:
+    """Columns with the same rules (``found``, written for the placeholder cell, and the helpers
+    they read): the row's cells as one list, each helper a field of a struct per cell (one
+    ``list_transform`` per helper layer), and the list of masks."""
     bits, conditions, unsure = _bits(found, doubt)
     known = {q(_CELL), *computed}
     values = "[" + ", ".join(q(names[i]) for i in indexes) + "]"
@@ -236,7 +238,6 @@ def _list_group(indexes, columns, names, codelists, missing) -> Group:
         for layer in _layers(computed):
             cells = f"list_transform({cells}, lambda s: struct_insert(s, {', '.join(f'{n} := {_in_lambda(e, known, bare=False)}' for n, e in layer)}))"
         mask = f"list_transform({cells}, lambda s: {_in_lambda(_mask(conditions), known, bare=False)})"
-    fields = [columns[i].name if i in columns else "" for i in indexes]
     return Group(list(indexes), fields, bits, unsure, mask, values, listed=True)
 
 
