@@ -100,9 +100,9 @@ resources:
     schema:
       entity: demo@1.0.0/org
       fields:
-        - org_id
-        - uscc
-        - staff
+        - {name: org_id}
+        - {name: uscc}
+        - {name: staff}
 """
 
 RECORDS_YAML = """
@@ -179,6 +179,17 @@ def real_content():
     from educat.validate import validate_repo
 
     return validate_repo(REPO)
+
+
+@pytest.fixture(scope="session")
+def real_site_dir(tmp_path_factory, real_content) -> Path:
+    """This repository's own site, built once for the session (the browser tests serve it, the
+    HTML checker reads it); no test may change it."""
+    from educat.site.build import build_site
+
+    repo, report = real_content
+    assert report.valid, [p.render() for p in report.errors]
+    return build_site(REPO, tmp_path_factory.mktemp("real") / "site", repo, report)
 
 
 def build_past_the_html_check(root: Path) -> Path:

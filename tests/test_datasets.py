@@ -13,6 +13,7 @@ from frictionless import Package
 from openpyxl import load_workbook
 from pyld import jsonld
 
+from educat.core import urls
 from educat.site.build import build_site
 from educat.site.pages import SiteContent
 from educat.validate import validate_repo
@@ -58,7 +59,7 @@ def test_profile_numbers_match_an_independent_computation(orgs_repo):
 
 def test_top_values_use_code_names(mini_repo):
     path = mini_repo / "datasets/orgs/datapackage.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("        - staff\n", "        - gender\n        - staff\n"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("        - {name: staff}\n", "        - {name: gender}\n        - {name: staff}\n"), encoding="utf-8")
     entity = mini_repo / "standards/demo/1.0.0/entities/org.yaml"
     entity.write_text(entity.read_text(encoding="utf-8").replace("sensitivity: 内部", "sensitivity: 公开"), encoding="utf-8")
     write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc,gender,staff\n0001,{GOOD_USCC},2,1\n0002,{GOOD_USCC},2,2\n0003,{GOOD_USCC},1,3\n")
@@ -122,13 +123,14 @@ def test_page_embeds_schema_org_dataset(orgs_site):
     assert node["@type"] == ["https://schema.org/Dataset"]
     for prop in ("name", "description", "license", "distribution", "publisher"):
         assert node.get(f"https://schema.org/{prop}"), prop
-    assert data["distribution"][0]["contentUrl"] == "downloads/orgs.csv"  # relative to the page (no site_url)
+    base = urls.LOCAL_SITE_URL  # no site_url in the mini repo: the documented local default
+    assert data["distribution"][0]["contentUrl"] == base + "datasets/orgs/downloads/orgs.csv"
     # every download (CSV, XLSX, JSON) is a distribution, as in datasets.json, and each exists
     assert sorted(d["encodingFormat"] for d in data["distribution"]) == ["application/json", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"]
-    assert all((site / "datasets/orgs" / d["contentUrl"]).is_file() for d in data["distribution"])
+    assert all((site / d["contentUrl"].removeprefix(base)).is_file() for d in data["distribution"])
     catalog = json.loads((site / "datasets.json").read_text(encoding="utf-8"))
     [entry] = [d for d in catalog["dcat:dataset"] if d["dct:identifier"] == "orgs"]
-    assert sorted(d["dcat:mediaType"] for d in entry["dcat:distribution"]) == sorted(d["encodingFormat"] for d in data["distribution"])
+    assert sorted(d["dcat:mediaType"]["@id"].removeprefix("http://www.iana.org/assignments/media-types/") for d in entry["dcat:distribution"]) == sorted(d["encodingFormat"] for d in data["distribution"])
 
 
 def test_json_ld_cannot_break_out_of_the_script(mini_repo):
@@ -148,7 +150,7 @@ def _errors(root):
 
 def test_privacy_gate_blocks_id_number_and_mobile(mini_repo):
     path = mini_repo / "datasets/orgs/datapackage.yaml"
-    text = path.read_text(encoding="utf-8").replace("        - staff\n", "        - staff\n        - name: note\n          title: 备注\n          type: string\n          description: 备注。\n          sensitivity: 公开\n")
+    text = path.read_text(encoding="utf-8").replace("        - {name: staff}\n", "        - {name: staff}\n        - name: note\n          title: 备注\n          type: string\n          description: 备注。\n          sensitivity: 公开\n")
     path.write_text(text, encoding="utf-8")
     write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc,staff,note\n0001,{GOOD_USCC},12,联系人 13812345678\n0002,{GOOD_USCC},30,11010519491231002X\n0003,{GOOD_USCC},30,编号 110105194912310021\n0004,{GOOD_USCC},30,zhang.san@163.com\n")
     errors, _ = _errors(mini_repo)
@@ -163,7 +165,7 @@ def test_privacy_gate_blocks_id_number_and_mobile(mini_repo):
 
 def test_small_counts_are_errors_unless_the_field_says_why(mini_repo):
     path = mini_repo / "datasets/orgs/datapackage.yaml"
-    text = path.read_text(encoding="utf-8").replace("        - staff\n", "        - staff\n        - name: student_count\n          title: 学生数\n          type: integer\n          description: 人数。\n          sensitivity: 公开\n          statistic: count\n")
+    text = path.read_text(encoding="utf-8").replace("        - {name: staff}\n", "        - {name: staff}\n        - name: student_count\n          title: 学生数\n          type: integer\n          description: 人数。\n          sensitivity: 公开\n          statistic: count\n")
     path.write_text(text, encoding="utf-8")
     write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc,staff,student_count\n0001,{GOOD_USCC},12,1200\n0002,{GOOD_USCC},3,3\n0003,{GOOD_USCC},3,0\n")
     errors, warnings = _errors(mini_repo)

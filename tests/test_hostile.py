@@ -192,7 +192,7 @@ def set_open_type(root, open_type: str, with_internal_field: bool = True):
     path = root / "datasets/orgs/datapackage.yaml"
     text = path.read_text(encoding="utf-8").replace("open_type: 无条件开放", f"open_type: {open_type}")
     if with_internal_field:  # gender is 内部 in the entity: it must never be published
-        text = text.replace("        - staff\n", "        - staff\n        - gender\n")
+        text = text.replace("        - {name: staff}\n", "        - {name: staff}\n        - {name: gender}\n")
         write(root / "datasets/orgs/data/orgs.csv", "org_id,uscc,staff,gender\n0001,,12,1\n0002,,3,2\n")
     path.write_text(text, encoding="utf-8")
 

@@ -52,7 +52,7 @@ def test_yaml_alias_is_rejected(mini_repo):
 def test_wrong_code_in_dataset_csv(mini_repo):
     write(
         mini_repo / "datasets/orgs/datapackage.yaml",
-        (mini_repo / "datasets/orgs/datapackage.yaml").read_text(encoding="utf-8").replace("        - staff\n", "        - gender\n        - staff\n"),
+        (mini_repo / "datasets/orgs/datapackage.yaml").read_text(encoding="utf-8").replace("        - {name: staff}\n", "        - {name: gender}\n        - {name: staff}\n"),
     )
     write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc,gender,staff\n0001,{GOOD_USCC},1,12\n0002,{GOOD_USCC},7,3\n")
     assert flat(mini_repo) == [("datasets/orgs/data/orgs.csv", 3, 3, "gender", "code-error")]
@@ -148,7 +148,7 @@ def test_privacy_gate_blocks_sensitive_field(mini_repo):
     entity = mini_repo / "standards/demo/1.0.0/entities/org.yaml"
     entity.write_text(entity.read_text(encoding="utf-8").replace("sensitivity: 内部", "sensitivity: 敏感个人信息"), encoding="utf-8")
     path = mini_repo / "datasets/orgs/datapackage.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("        - staff\n", "        - staff\n        - gender\n"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("        - {name: staff}\n", "        - {name: staff}\n        - {name: gender}\n"), encoding="utf-8")
     write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc,staff,gender\n0001,{GOOD_USCC},12,1\n")
     assert flat(mini_repo) == [("datasets/orgs/datapackage.yaml", 19, None, "gender", "privacy-error")]
 

@@ -29,6 +29,7 @@ class Validator(StandardChecks, DatasetChecks, CatalogChecks, ValidatorBase):
         self.catalog()
         self.collections()
         self.docs_pages()
+        self.site_config()
         records = self.repo.records
         self.report.tallies.update(
             standards=len(self.repo.standards),

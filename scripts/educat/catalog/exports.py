@@ -64,8 +64,39 @@ def catalog_csv(repo: Repo) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def learning_resource(record: Record, labels: dict[str, dict[str, str]], site_url: str = "") -> dict:
-    """schema.org LearningResource with educationalAlignment for 学段/年级/学科/教材版本."""
+def license_codes(repo: Repo) -> list:
+    """The codes of the catalog's licence code list (none without a catalog standard)."""
+    std = repo.catalog_standard
+    entity = std.entities.get("resource") if std else None
+    codes = repo.field_codelists(entity.fields, std).get("license") if entity else None
+    return list(codes.codes.values()) if codes else []
+
+
+def license_urls(repo: Repo, site_url: str = "") -> dict[str, str]:
+    """Licence code -> the URL schema.org's ``license`` needs: a Creative Commons licence's own
+    URL (the code list gives it as the description), else the licence's entry on our licence page."""
+    result = {}
+    for code in license_codes(repo):
+        own = code.description.strip()
+        result[code.code] = own if urls.is_site_url(own) else urls.absolute(site_url, urls.license(code.code))
+    return result
+
+
+def memberships(repo: Repo, site_url: str = "") -> dict[str, list[dict]]:
+    """Record id -> what it is part of, for schema.org ``isPartOf``: the catalog, and each 专题."""
+    catalog = {"@type": "Collection", "@id": urls.absolute(site_url, urls.CATALOG), "name": "课程资源目录"}
+    result: dict[str, list[dict]] = {r.id: [catalog] for r in repo.records}
+    for slug, collection in sorted(repo.collections.items()):
+        node = {"@type": "Collection", "@id": urls.absolute(site_url, urls.collection(slug)), "name": collection.title}
+        for rid in collection.items:
+            if rid in result:
+                result[rid].append(node)
+    return result
+
+
+def learning_resource(record: Record, labels: dict[str, dict[str, str]], site_url: str = "", licenses: dict[str, str] | None = None, part_of: list[dict] | None = None) -> dict:
+    """schema.org LearningResource with educationalAlignment for 学段/年级/学科/教材版本; the
+    licence as a CreativeWork whose @id is its URL (``licenses``), and what it is part of."""
     d = record.data
 
     def name(field, value):
@@ -92,11 +123,13 @@ def learning_resource(record: Record, labels: dict[str, dict[str, str]], site_ur
         "educationalAlignment": alignment,
         "inLanguage": "zh-CN",
         "keywords": [str(k) for k in d.get("keywords") or []],
-        "license": name("license", d.get("license")),
+        "license": {"@type": "CreativeWork", "@id": licenses[d["license"]], "url": licenses[d["license"]], "name": name("license", d["license"])} if d.get("license") in (licenses or {}) else name("license", d.get("license")),
         "provider": {"@type": "Organization", "name": d.get("provider")},
         "audience": [{"@type": "EducationalAudience", "educationalRole": name("audience", a)} for a in d.get("audience") or []],
         "datePublished": d.get("published"),
     }
+    if part_of:
+        data["isPartOf"] = part_of
     if isinstance(d.get("url"), str) and d["url"].lower().startswith(("http://", "https://")):
         data["sameAs"] = d["url"]
     if d.get("author"):
@@ -110,9 +143,10 @@ def learning_resource(record: Record, labels: dict[str, dict[str, str]], site_ur
 
 def catalog_jsonld(repo: Repo, site_url: str = "") -> str:
     labels = catalog_labels(repo)
+    licenses, parts = license_urls(repo, site_url), memberships(repo, site_url)
     graph = []
     for r in repo.records:
-        item = learning_resource(r, labels, site_url)
+        item = learning_resource(r, labels, site_url, licenses, parts.get(r.id))
         item.pop("@context")
         graph.append(item)
     return json.dumps({"@context": "https://schema.org", "@graph": graph}, ensure_ascii=False, indent=1)

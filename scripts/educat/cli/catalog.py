@@ -25,14 +25,15 @@ def export(fmt, output, force, root):
     from mkdocs.config import load_config
 
     from educat.catalog.exports import FORMATS
+    from educat.core import urls
     from educat.core.loader import load_repo
     from educat.core.paths import write_atomic
 
     repo, _ = load_repo(root)
-    site_url, title = "", "教育数据标准与资源目录"
+    site_url, title = urls.LOCAL_SITE_URL, "教育数据标准与资源目录"  # as the site build does
     if (root / "mkdocs.yml").is_file():
         config = load_config(config_file=str(root / "mkdocs.yml"))
-        site_url, title = config.site_url or "", config.site_name
+        site_url, title = config.site_url or urls.LOCAL_SITE_URL, config.site_name
     content = FORMATS[fmt][1](repo, site_url, title)
     data = content if isinstance(content, bytes) else content.encode("utf-8")
     if output is None:

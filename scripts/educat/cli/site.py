@@ -48,7 +48,9 @@ def validate(paths, root, fmt):
 @root_option
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="输出目录,默认为 <root>/site。")
 @click.option("--strict", is_flag=True, help="把 MkDocs 的警告也当作错误。")
-def build(root, out, strict):
+@click.option("--site-url", envvar="EDUCAT_SITE_URL", default=None, metavar="URL",
+              help="网站对外的完整地址(如 https://edu.example.gov.cn/data/),覆盖 mkdocs.yml 的 site_url;也可用环境变量 EDUCAT_SITE_URL。两者都没有时使用本机预览地址 http://127.0.0.1:8000/。")
+def build(root, out, strict, site_url):
     """先校验,再生成静态网站。
 
     网站先构建到临时目录,成功后才整体替换输出目录;失败时原网站保持不变。
@@ -57,20 +59,25 @@ def build(root, out, strict):
     \b
     Example:
         educat build
-        educat build --out /srv/www/edu
+        educat build --out /srv/www/edu --site-url https://edu.example.gov.cn/
     """
+    from educat.core import urls
     from educat.site.build import BuildError, build_site
     from educat.validate import validate_repo
 
+    if site_url and not urls.is_site_url(site_url):
+        raise click.BadParameter(f"“{site_url}” 不是完整的网址,应像 https://edu.example.gov.cn/data/", param_hint="--site-url")
     repo, report = validate_repo(root)
     if not report.valid:
         click.echo(report.render(), err=True)
         raise click.ClickException("内容校验未通过,未构建网站;原有网站保持不变")
     try:
-        target = build_site(root, out or root / "site", repo, report, strict=strict)
+        target = build_site(root, out or root / "site", repo, report, strict=strict, site_url=site_url)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"网站已生成:{target}({len(repo.standards)} 个标准,{len(repo.datasets)} 个数据集,{len(repo.records)} 条课程资源)")
+    if not site_url and any(f.type == "site-url-missing" for f in report.findings):
+        click.echo(f"网址以本机预览地址 {urls.LOCAL_SITE_URL} 开头;正式发布前请在 mkdocs.yml 中设置 site_url,或用 --site-url 指定")
 
 
 @cli.command()

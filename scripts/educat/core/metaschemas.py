@@ -139,7 +139,12 @@ RUBRIC = _object(
     [],
 )
 
-_LOCAL_FIELD = {**FIELD}
+# A field of a dataset's resource is an object, so that Frictionless reads the package as
+# written. One named like a field of ``schema.entity`` takes its definition from the standard
+# (``{name: gender}``; keys written beside the name must agree with it); any other is the
+# dataset's own and needs the keys FIELD requires. Both checks need the entity: validate does
+# them. A bare name (``- gender``) is the old form, still read with a warning.
+_DATASET_FIELD = {**FIELD, "required": ["name"]}
 
 DATAPACKAGE = _object(
     {
@@ -187,7 +192,7 @@ DATAPACKAGE = _object(
                                 "type": "string",
                                 "pattern": r"^[a-z0-9][a-z0-9-]*@[0-9]+\.[0-9]+\.[0-9]+/[a-z][a-z0-9_]*$",
                             },
-                            "fields": {"type": "array", "minItems": 1, "items": {"anyOf": [_NAME, _LOCAL_FIELD]}},
+                            "fields": {"type": "array", "minItems": 1, "items": {"if": {"type": "string"}, "then": _NAME, "else": _DATASET_FIELD}},
                             "primaryKey": {"type": ["string", "array"], "items": {"type": "string"}},
                             # field name -> why a field more sensitive than 公开 may be published here
                             # (a grouping dimension of an aggregate, for instance); nothing else is

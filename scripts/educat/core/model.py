@@ -17,8 +17,15 @@ NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PUBLIC_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 # Example files are named as schools name them, but stay plain file names in examples/.
 EXAMPLE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
-# Keys that educat adds to a Table Schema field; the rest is plain Frictionless.
-FIELD_EXTENSIONS = ("sensitivity", "codelist", "rule")
+# Keys that educat adds to a Data Package, a resource's schema and a Table Schema field; the
+# rest is plain Frictionless, which ignores these (tests/test_source_packages.py proves it,
+# docs/content-model.md lists them).
+PACKAGE_EXTENSIONS = ("example", "catalog")
+SCHEMA_EXTENSIONS = ("entity", "publish")
+FIELD_EXTENSIONS = ("sensitivity", "codelist", "rule", "unit", "statistic", "small_counts", "allow_personal")
+# What a dataset may add to a field it takes from its standard: facts about this dataset's
+# data, not the field's definition. Any other key written there must agree with the standard.
+DATASET_FIELD_KEYS = ("statistic", "small_counts", "allow_personal")
 # Content is plain text: markup or a javascript: URL in it is refused by validate.
 HTML_TAG = re.compile(r"<\s*[A-Za-z!/?][^>]*>|(?:javascript|vbscript)\s*:", re.I)
 # Characters a browser drops from a URL before it reads the scheme (controls, whitespace, soft hyphen …).

@@ -11,6 +11,8 @@ page is a folder ending in ``/`` (its file is ``<path>index.html``), a download 
 
 from __future__ import annotations
 
+import re
+
 # -- files at the site root --------------------------------------------------------------------
 STANDARDS_JSON = "standards.json"  # every standard, version and download (machine-readable registry)
 DATASETS_JSON = "datasets.json"  # the datasets as a DCAT-AP catalogue (JSON-LD)
@@ -21,12 +23,24 @@ CATALOG_EXPORTS = {  # `educat export --format X` writes the same bytes as these
     "atom": "feed.xml",
 }
 
+# The address a build uses when mkdocs.yml has no site_url and none is given: the preview
+# server's (educat serve). Sitemap, canonical links and datasets.json all start with it, so a
+# real deployment sets its own (validate says so).
+LOCAL_SITE_URL = "http://127.0.0.1:8000/"
+
+
+def is_site_url(value: str) -> bool:
+    """An absolute http(s) address with no query or fragment, as site_url must be."""
+    return re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value) is not None
+
+
 # -- sections ------------------------------------------------------------------------------------
 STANDARDS = "standards/"
 DATASETS = "datasets/"
 CATALOG = "catalog/"
 CATALOG_LINKS = "catalog/links/"  # the link-check report
 CATALOG_RUBRIC = "catalog/rubric/"  # the 精品 criteria
+CATALOG_LICENSES = "catalog/licenses/"  # every licence code explained, an anchor each
 CATALOG_INDEX = "catalog/index/"  # the browse index of the catalog page (meta.json and shards)
 FIND = "find/"  # the full-text search page
 FIND_INDEX = "find/idx/"  # its split index
@@ -109,6 +123,11 @@ def dataset_download(resource: str, fmt: str) -> str:
 def record(rid: str) -> str:
     """A course resource's page: ``catalog/r/<id>/``."""
     return f"{CATALOG}r/{rid}/"
+
+
+def license(code: str) -> str:
+    """A licence's explanation on the site: ``catalog/licenses/#<code>``."""
+    return f"{CATALOG_LICENSES}#{code}"
 
 
 def collection(slug: str) -> str:

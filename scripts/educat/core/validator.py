@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from educat.core import urls
 from educat.core.findings import Finding, ValidationReport
 from educat.core.model import Repo, as_browser_reads, has_html
 from educat.core.paths import is_inside, not_regular, rel
@@ -38,6 +39,9 @@ def _pointer(parts) -> str:
 
 # Script in a hand-written page: a <script> tag, an on…= handler attribute, a javascript: URL.
 DOCS_SCRIPT = re.compile(r"<\s*script\b|<[^>]*\son[a-z]+\s*=|(?:javascript|vbscript)\s*:", re.I)
+
+
+SITE_URL_LINE = re.compile(r"^site_url\s*:\s*(.*?)\s*(?:#.*)?$")
 
 
 class ValidatorBase:
@@ -127,6 +131,21 @@ class ValidatorBase:
         for p in problems:
             line = line_of(p) if line_of else p.row
             self.add(p.type, p.message, path, line, note=p.note, row=None if line_of else p.row, field=p.field or "", severity=severity)
+
+    # -- the site's address --------------------------------------------------------------------
+    def site_config(self) -> None:
+        """mkdocs.yml's site_url: the sitemap, canonical links, feed and datasets.json are built
+        on it. Without one a build uses the preview address, fine on this machine only."""
+        path = self.root / "mkdocs.yml"
+        if not path.is_file() or not_regular(path):
+            return
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        found = next(((n, m.group(1).strip().strip("'\"")) for n, line in enumerate(lines, start=1) if (m := SITE_URL_LINE.match(line))), None)
+        how = "在 mkdocs.yml 中写一行 site_url: https://网站域名/路径/(网站实际对外的地址,以 / 结尾),或构建时用 educat build --site-url https://…/"
+        if found is None or not found[1]:
+            self.add("site-url-missing", f"没有设置 site_url:构建时将使用本机预览地址 {urls.LOCAL_SITE_URL},站点地图、规范链接、订阅和 datasets.json 中的网址都会以它开头,只适合在本机查看", path, found[0] if found else None, note="正式发布前" + how, severity="info")
+        elif not found[1].startswith("!") and not urls.is_site_url(found[1]):
+            self.add("site-url-error", f"site_url “{found[1]}” 不是完整的网址", path, found[0], note=how)
 
     # -- the bureau's own pages ----------------------------------------------------------------
     def docs_pages(self) -> None:

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from educat.core import metaschemas
 from educat.datasets.publish import NOT_OPEN, OPEN_ON_REQUEST, data_is_open
-from educat.core.model import Dataset, FieldDef
+from educat.core.model import DATASET_FIELD_KEYS, Dataset, FieldDef
 from educat.core.paths import Refused, resolve
+from educat.core.yamlio import LineDict
 from educat.datasets.privacy import scan_cells, small_cells
 from educat.tables.frictionless_check import validate_table
 
 OPEN_PUBLICLY = ("无条件开放", "有条件开放")
+LOCAL_FIELD_KEYS = tuple(metaschemas.FIELD["required"])  # a dataset's own field is defined in full
+_ABSENT = object()
+
+
+def _show(value) -> str:
+    """A value as an author writes it: true, 0, string, {"required": true}."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
 
 
 class DatasetChecks:
@@ -52,22 +65,7 @@ class DatasetChecks:
         res.entity_ref = ref
         if id(res.entity) in self.bad_entities:
             return
-        fields = []
-        items = schema.get("fields") or [f.name for f in res.entity.fields]
-        lines = getattr(schema.get("fields"), "item_lines", [schema.line_of("entity")] * len(items))
-        for item, line in zip(items, lines):
-            if isinstance(item, str):
-                f = res.entity.field(item)
-                if f is None:
-                    self.add("dangling-reference", f"实体 {ref} 中没有字段 “{item}”", meta_path, line, field=item, note=f"可用字段:{'、'.join(x.name for x in res.entity.fields)}")
-                    continue
-                fields.append(f)
-            else:
-                local = FieldDef(item, line)
-                if res.entity.field(local.name):
-                    self.add("unique-error", f"本地字段 “{local.name}” 与实体字段同名", meta_path, line, field=local.name, note="直接写字段名引用实体字段,不要复制其定义")
-                self.field_refs(local, res.standard, meta_path)
-                fields.append(local)
+        fields = self.resource_fields(res, meta_path)
         res.fields = fields
         names = {f.name for f in fields}
         for name in (schema.get("publish") or {}):
@@ -91,6 +89,57 @@ class DatasetChecks:
             if data_is_open(ds):  # counts of 1–4 can single out people: an error unless the field says why not
                 self.cell_problems(small_cells([f for f in fields if not f.descriptor.get("small_counts")], path), path)
         self.report.tallies["dataset_rows"] = self.report.tallies.get("dataset_rows", 0) + stats["rows"]
+
+    # -- schema.fields ---------------------------------------------------------------------
+    def resource_fields(self, res, meta_path: Path) -> list[FieldDef]:
+        """The resource's fields, each an object so that Frictionless reads the package as written:
+        ``{name: gender}`` takes the entity's field, anything else is the dataset's own. The old
+        shorthand (a bare name, or no ``fields`` at all) is still read, with a warning."""
+        schema, ref = res.descriptor["schema"], res.entity_ref
+        available = f"可用字段:{'、'.join(x.name for x in res.entity.fields)}"
+        items = schema.get("fields")
+        if not items:
+            items = [{"name": f.name} for f in res.entity.fields]
+            lines = [schema.line_of("entity")] * len(items)
+            written = "".join(f"\n      - {{name: {f.name}}}" for f in res.entity.fields)
+            self.add("deprecated-form", f"资源 {res.name} 没有写 schema.fields(旧写法,默认使用实体 {ref} 的全部字段),Frictionless 不能读取", meta_path, schema.line, note=f"在 schema 中逐个列出字段:fields:{written}", severity="warning")
+        else:
+            lines = items.item_lines
+        fields = []
+        for item, line in zip(items, lines):
+            if isinstance(item, str):
+                self.add("deprecated-form", f"资源 {res.name} 的字段 “{item}” 只写了字段名(旧写法),Frictionless 不能读取", meta_path, line, field=item, note=f"改写成 - {{name: {item}}}(定义仍取自 {ref},不必重复)", severity="warning")
+                item = {"name": item}
+            f = res.entity.field(item["name"])
+            if f is not None:
+                fields.append(self.entity_field(res, f, item, line, meta_path))
+            elif len(item) == 1:
+                self.add("dangling-reference", f"实体 {ref} 中没有字段 “{item['name']}”", meta_path, line, field=item["name"], note=available)
+            else:
+                local = FieldDef(item, line)
+                missing = [key for key in LOCAL_FIELD_KEYS if key not in item]
+                if missing:
+                    self.add("missing-field", f"资源 {res.name} 的字段 “{local.name}” 不在实体 {ref} 中,作为本数据集自己的字段缺少 {'、'.join(missing)}", meta_path, line, field=local.name, note=f"补上 {'、'.join(missing)};若要引用标准的字段,检查字段名的拼写({available})")
+                self.field_refs(local, res.standard, meta_path)
+                fields.append(local)
+        return fields
+
+    def entity_field(self, res, f: FieldDef, item: dict, line, meta_path: Path) -> FieldDef:
+        """The entity's field ``f`` as the resource uses it. A key written beside the name must
+        agree with the standard (it is there for Frictionless, e.g. ``type``); a dataset may add
+        only facts about its own data (``statistic``, ``small_counts``, ``allow_personal``)."""
+        added = {}
+        for key, value in item.items():
+            where = item.line_of(key) if isinstance(item, LineDict) else line
+            if key == "name" or f.descriptor.get(key, _ABSENT) == value:
+                continue
+            if key in f.descriptor:
+                self.add("mismatch-error", f"资源 {res.name} 的字段 {f.name} 写了 {key}: {_show(value)},但标准 {res.entity_ref} 中是 {key}: {_show(f.descriptor[key])}", meta_path, where, field=f.name, note=f"删去 {key}(字段定义以标准为准),或改为 {key}: {_show(f.descriptor[key])};这一列的定义确实不同时,换一个字段名,作为本数据集自己的字段写全定义")
+            elif key in DATASET_FIELD_KEYS:
+                added[key] = value
+            else:
+                self.add("mismatch-error", f"资源 {res.name} 的字段 {f.name} 写了 {key},但标准 {res.entity_ref} 中这个字段没有 {key}", meta_path, where, field=f.name, note=f"删去 {key}:引用标准的字段只能补充 {'、'.join(DATASET_FIELD_KEYS)};这一列的定义确实不同时,换一个字段名,作为本数据集自己的字段写全定义")
+        return FieldDef({**f.descriptor, **added}, f.line) if added else f
 
     def safe_path(self, ds: Dataset, res, meta_path: Path) -> Path | None:
         path = resolve(ds.path, str(res.path), what="资源文件")

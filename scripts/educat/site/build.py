@@ -84,8 +84,11 @@ def _errors_logged():
         logger.removeHandler(handler)
 
 
-def build_site(root: Path, out: Path, repo: Repo | None = None, report: ValidationReport | None = None, strict: bool = False) -> Path:
-    """Build ``root``'s site into ``out``. A failed build leaves ``out`` untouched."""
+def build_site(root: Path, out: Path, repo: Repo | None = None, report: ValidationReport | None = None, strict: bool = False, site_url: str | None = None) -> Path:
+    """Build ``root``'s site into ``out``. A failed build leaves ``out`` untouched.
+
+    ``site_url`` overrides mkdocs.yml's; with neither, the preview address
+    (``urls.LOCAL_SITE_URL``) is used (set by the plugin), so the sitemap is never empty."""
     root = Path(root).resolve()
     out = Path(out).resolve()
     config_file = root / "mkdocs.yml"
@@ -101,7 +104,8 @@ def build_site(root: Path, out: Path, repo: Repo | None = None, report: Validati
     tmp.chmod(0o755)  # mkdtemp makes it private; a web server must be able to read the site
     try:
         _pid_file(tmp).write_text(str(os.getpid()), encoding="ascii")
-        config = load_config(config_file=str(config_file), site_dir=str(tmp), strict=strict)
+        overrides = {"site_url": site_url} if site_url else {}
+        config = load_config(config_file=str(config_file), site_dir=str(tmp), strict=strict, **overrides)
         plugin = config.plugins.get("educat")
         if plugin is None:
             raise BuildError("mkdocs.yml 的 plugins 中没有 educat:请添加 - educat")

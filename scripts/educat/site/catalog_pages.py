@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from educat.catalog.linkstatus import STATUS_FILE, STATUS_NAMES, read_status
 from educat.catalog.records import Rubric, load_rubric
-from educat.catalog.exports import FORMATS, learning_resource, newest
+from educat.catalog.exports import FORMATS, learning_resource, license_codes, license_urls, memberships, newest
 from educat.core import urls
 from educat.core.model import Collection, Record, Repo
 from educat.site.common import Asset, Page, bar_table, code_label, duration_text, example_badge, front, record_url, stage_url
@@ -62,6 +62,8 @@ class CatalogPages:
         order = list(labels.get("grades", {}))
         self.grade_order = {code: i for i, code in enumerate(order)}
         self._related = self._related_index()
+        self.licenses = license_urls(repo, site_url)
+        self.parts = memberships(repo, site_url)
 
     def label(self, field: str, value) -> str:
         return code_label(self.labels, field, value)
@@ -84,6 +86,7 @@ class CatalogPages:
         for collection in self.repo.collections.values():
             yield self.collection_page(collection)
         yield self.rubric_page()
+        yield self.license_page()
         yield self.link_report()
 
     def assets(self, title: str):
@@ -282,7 +285,7 @@ class CatalogPages:
             ("提供方", d.get("provider")),
             ("作者(名师)", d.get("author")),
             ("时长", duration_text(d.get("duration"))),
-            ("许可", self.label("license", d.get("license"))),
+            ("许可", self.license_link(here, d.get("license"))),
             ("关键词", "、".join(map(str, d.get("keywords") or []))),
             ("发布日期", d.get("published")),
         ])))
@@ -294,7 +297,7 @@ class CatalogPages:
                 for r in related
             )
             out.append(block((Markup("<ul>{}</ul>").format(items))))
-        data = learning_resource(record, self.labels, self.site_url)
+        data = learning_resource(record, self.labels, self.site_url, self.licenses, self.parts.get(record.id))
         if not self.site_url:  # relative IRIs resolve against this page
             data["@id"] = data["url"] = "./"
         out.append(block(json_ld(data)))
@@ -338,6 +341,33 @@ class CatalogPages:
         out.append(f"## 当前精品资源\n\n共 {len(featured)} 条{more}。\n")
         rows = [[a(rel_url(here, record_url(x)), x.title), self.label("stage", x.data.get("stage")), self.label("subject", x.data.get("subject")), x.data.get("reviewer", ""), x.data.get("review_date", "")] for x in shown]
         out.append(block((table(["资源", "学段", "学科", "审核人", "审核日期"], rows))))
+        return Page(here, "\n".join(out))
+
+    def license_link(self, here: str, code) -> Markup | str:
+        """A record's licence, linked to its text (Creative Commons) or to our explanation."""
+        if code not in self.licenses:
+            return self.label("license", code)
+        own = urls.license(str(code))
+        if self.licenses[code] == urls.absolute(self.site_url, own):
+            return a(rel_url(here, urls.CATALOG_LICENSES) + "#" + str(code), self.label("license", code))
+        return a(self.licenses[code], self.label("license", code), external=True)
+
+    def license_page(self) -> Page:
+        """Every licence code: its Chinese name, what it allows, and the official text where one
+        exists. The JSON-LD ``license`` of a licence without a public URL points here."""
+        here = urls.CATALOG_LICENSES
+        out = [front("使用许可"), "# 使用许可\n", "课程资源记录中的“许可”代码及其含义。知识共享(Creative Commons)许可链接到官方文本;其他许可由本页说明,资源的机器可读元数据(JSON-LD)中的许可网址指向本页对应的条目。\n"]
+        counts = Counter(str(r.data.get("license")) for r in self.repo.records)
+        for entry in license_codes(self.repo):
+            code, url = entry.code, self.licenses[entry.code]
+            own = url == urls.absolute(self.site_url, urls.license(code))
+            name = entry.name
+            lines = [Markup('<h2 id="{}">{}</h2>').format(code, name), Markup("<p>代码 <code>{}</code> · 本目录中 {} 条资源</p>").format(code, counts.get(code, 0))]
+            if own and entry.description:
+                lines.append(Markup("<p>{}</p>").format(text(entry.description)))
+            if not own:
+                lines.append(Markup("<p>许可全文:{}</p>").format(a(url, url, external=True)))
+            out.append(block(Markup("\n").join(lines)))
         return Page(here, "\n".join(out))
 
     def link_report(self) -> Page:

@@ -19,6 +19,7 @@ from educat.datasets.publish import data_is_open
 from educat.core.model import Dataset, DatasetResource, Repo
 from educat.datasets.profile import is_numeric, numeric, profile_frame, read_frame
 from educat.site.charts import bar_chart, histogram, line_chart
+from educat.site.dcat import DOWNLOAD_FORMATS, Catalogue
 from educat.site.common import Asset, Page, dataset_url, example_badge, front, source_files, std_url
 from educat.site.html import a, block, dl, json_ld, md, rel_url, table, text
 from educat.standards.template import repeatable
@@ -26,23 +27,6 @@ from educat.tables.frictionless_check import frictionless_schema
 
 PREVIEW_ROWS = 20
 FILTERS = (("theme", "主题"), ("provider", "提供方"), ("share_type", "共享类型"), ("update_cycle", "更新周期"))
-DCAT_CONTEXT = {
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "dct": "http://purl.org/dc/terms/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "vcard": "http://www.w3.org/2006/vcard/ns#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
-PERIODICITY = {  # EU frequency vocabulary, for DCAT-AP's dct:accrualPeriodicity
-    "实时": "CONT", "每日": "DAILY", "每周": "WEEKLY", "每月": "MONTHLY", "每季度": "QUARTERLY",
-    "每半年": "ANNUAL_2", "每年": "ANNUAL", "不定期": "IRREG", "不更新": "NEVER",
-}
-
-
-# Every data resource is published in these formats (file extension, media type); the
-# schema.org JSON-LD and the DCAT catalogue list the same downloads.
-DOWNLOAD_FORMATS = (("csv", "text/csv"), ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("json", "application/json"))
-
 def metadata_files(ds: Dataset) -> list[str]:
     """The dataset's own files that are published as they are: its metadata only. Data files
     are published through the downloads, which hold the 公开 fields alone."""
@@ -266,7 +250,7 @@ class DatasetPages:
 
     def schema_org(self, ds: Dataset) -> dict:
         meta, c = ds.meta, ds.catalog
-        return {
+        node = {
             "@context": "https://schema.org",
             "@type": "Dataset",
             "@id": self.absolute(dataset_url(ds)) if self.site_url else "./",
@@ -274,7 +258,8 @@ class DatasetPages:
             "name": ds.title,
             "description": meta.get("description", ""),
             "keywords": [str(k) for k in meta.get("keywords") or []],
-            "license": next((lic.get("path") for lic in meta.get("licenses") or [] if lic.get("path")), None),
+            "license": next(({"@type": "CreativeWork", "@id": lic["path"], "url": lic["path"], "name": lic.get("title") or lic.get("name") or lic["path"]} for lic in meta.get("licenses") or [] if urls.is_site_url(str(lic.get("path", "")))), None),
+            "includedInDataCatalog": {"@type": "DataCatalog", "@id": self.absolute(urls.DATASETS), "name": "数据集目录", "url": self.absolute(urls.DATASETS)} if self.site_url else None,
             "isAccessibleForFree": True,
             "inLanguage": "zh-CN",
             "datePublished": c.get("published"),
@@ -285,61 +270,24 @@ class DatasetPages:
                 {"@type": "DataDownload", "name": f"{res.title}({fmt.upper()})", "encodingFormat": media, "contentUrl": self.absolute(dataset_url(ds) + download_name(res, fmt)) if self.site_url else download_name(res, fmt)}
                 for res in ds.resources
                 if data_is_open(ds)
-                for fmt, media in DOWNLOAD_FORMATS
+                for fmt, media, _ in DOWNLOAD_FORMATS
             ],
             "variableMeasured": [f.title for res in ds.resources for f in res.fields],
         }
+        return {key: value for key, value in node.items() if value is not None}
+
+    def years(self, ds: Dataset) -> tuple[int, int] | None:
+        """The smallest and largest year in the dataset's year columns (None when it has none)."""
+        found = []
+        for res in ds.resources if data_is_open(ds) else ():
+            field = _year_field(res)
+            if field is not None:
+                values = pd.to_numeric(self.frame(ds, res)[field.name].astype(str).str[:4], errors="coerce").dropna()
+                found += [int(values.min()), int(values.max())] if len(values) else []
+        return (min(found), max(found)) if found else None
 
     def dcat(self, title: str) -> str:
-        datasets = []
-        for ds in self.repo.datasets.values():
-            meta, c = ds.meta, ds.catalog
-            contact = c.get("contact") or {}
-            entry = {
-                "@id": self.absolute(dataset_url(ds)),
-                "@type": "dcat:Dataset",
-                "dct:identifier": ds.slug,
-                "dct:title": ds.title,
-                "dct:description": meta.get("description", ""),
-                "dct:publisher": {"@type": "foaf:Agent", "foaf:name": c.get("provider")},
-                "dct:creator": {"@type": "foaf:Agent", "foaf:name": c.get("responsible_unit")},
-                "dcat:theme": c.get("theme"),
-                "dcat:keyword": [str(k) for k in meta.get("keywords") or []],
-                "dct:issued": {"@value": c.get("published"), "@type": "xsd:date"},
-                "dct:accrualPeriodicity": {"@id": f"http://publications.europa.eu/resource/authority/frequency/{PERIODICITY.get(c.get('update_cycle'), 'UNKNOWN')}"},
-                "dct:accessRights": c.get("share_type"),
-                "dct:conformsTo": [{"@id": self.absolute(std_url(r.standard))} for r in ds.resources if r.standard],
-                "dcat:contactPoint": {"@type": "vcard:Kind", "vcard:fn": contact.get("name"), **({"vcard:hasEmail": {"@id": "mailto:" + contact["email"]}} if contact.get("email") else {})},
-                "dcat:landingPage": {"@id": self.absolute(dataset_url(ds))},
-                "dcat:distribution": [
-                    {
-                        "@type": "dcat:Distribution",
-                        "dct:title": f"{res.title}({fmt.upper()})",
-                        "dcat:accessURL": {"@id": self.absolute(dataset_url(ds))},
-                        "dcat:downloadURL": {"@id": self.absolute(dataset_url(ds) + download_name(res, fmt))},
-                        "dcat:mediaType": media,
-                        "dct:license": {"@id": next((lic.get("path") for lic in meta.get("licenses") or [] if lic.get("path")), "")},
-                    }
-                    for res in ds.resources
-                    if data_is_open(ds)
-                    for fmt, media in DOWNLOAD_FORMATS
-                ],
-            }
-            if c.get("updated"):
-                entry["dct:modified"] = {"@value": c["updated"], "@type": "xsd:date"}
-            datasets.append(entry)
-        providers = Counter(ds.catalog.get("provider") for ds in self.repo.datasets.values())
-        catalog = {
-            "@context": DCAT_CONTEXT,
-            "@id": self.absolute(urls.DATASETS_JSON),
-            "@type": "dcat:Catalog",
-            "dct:title": f"{title}:数据集目录",
-            "dct:description": "按政务数据资源目录(GB/T 21063)登记、以 DCAT-AP 发布的数据集目录。",
-            "dct:publisher": {"@type": "foaf:Agent", "foaf:name": providers.most_common(1)[0][0] if providers else title},
-            "dct:language": "zh",
-            "dcat:dataset": datasets,
-        }
-        return json.dumps(catalog, ensure_ascii=False, indent=2)
+        return Catalogue(self.repo, self.site_url, self.years).json(title)
 
     # -- the index -------------------------------------------------------------------------
     def index(self) -> Page:

@@ -38,7 +38,7 @@ def files_of(std: Standard, here: str, kind: str, entity: str) -> str:
 class SiteContent:
     """Builds every generated page and asset of the site from a validated repository."""
 
-    def __init__(self, repo: Repo, site_url: str = "", title: str = "教育数据标准与资源目录", browse_max: int = BROWSE_MAX):
+    def __init__(self, repo: Repo, site_url: str = urls.LOCAL_SITE_URL, title: str = "教育数据标准与资源目录", browse_max: int = BROWSE_MAX):
         repo = published_view(repo)  # the privacy gate: only what may be published reaches a page
         self.repo = repo
         self.title = title

@@ -19,6 +19,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from educat.core import urls
 from educat.core.model import Repo
 from educat.core.findings import ValidationReport
 from educat.validate import validate_repo
@@ -105,6 +106,8 @@ class EducatPlugin(BasePlugin[EducatConfig]):
     def on_config(self, config):
         # Material's search plugin segments Chinese with jieba, which chatters on stderr.
         logging.getLogger("jieba").setLevel(logging.WARNING)
+        if not config.site_url:  # sitemap, canonical links and datasets.json need an address
+            config.site_url = urls.LOCAL_SITE_URL
         return config
 
     def on_files(self, files: Files, *, config) -> Files:

@@ -1,5 +1,5 @@
-        - staff
-=>        - staff
+        - {name: staff}
+=>        - {name: staff}
         - name: headcount
           title: 学生人数
           type: integer
