@@ -26,13 +26,25 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+# The Nu HTML Checker (vnu) from the npm registry, and Debian's Java to run it, for
+# tests/test_html_validity.py. The version is pinned: the test's allow-list matches its messages.
+VNU := .cache/npm/node_modules/vnu-jar/build/dist/vnu.jar
+JAVA := /usr/bin/java
+$(VNU):
+	npm install --silent --no-audit --no-fund --save-exact --prefix .cache/npm vnu-jar@26.9.27
+
+$(JAVA):
+	$(SUDO) mkdir -p /usr/share/man/man1   # the JRE's post-install needs it; slim images drop it
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless
+
 validate: $(STAMP)
 	$(BIN)/educat validate
 
 site: $(STAMP)
 	$(BIN)/educat build --out site   # validates first; the old site stays if anything fails
 
-test: $(STAMP) $(CHROMIUM) $(AXE)
+test: $(STAMP) $(CHROMIUM) $(AXE) $(JAVA) $(VNU)
 	$(BIN)/pytest
 
 serve: $(STAMP)

@@ -32,10 +32,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def real_site(tmp_path_factory, real_content):
-    repo, report = real_content
-    assert report.valid, [p.render() for p in report.errors]
-    site = build_site(REPO, tmp_path_factory.mktemp("real") / "site", repo, report)
+def real_site(real_site_dir, real_content):
+    repo, _ = real_content
+    site = real_site_dir
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield repo, f"http://127.0.0.1:{server.server_port}/"
