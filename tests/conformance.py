@@ -33,8 +33,9 @@ VALUES = {
     "string": ["a", "A", "a ", " a", "abc", "abcdef", "中文", "01", "1", "x" * 12],
     "integer": ["0", "1", "01", "-0", "+1", " 1", "1 ", "2", "-5", "1.0", "1e3", "1,000", "１２", "99999999999999999999", "-99999999999999999999", "9223372036854775808", "NaN"],
     "number": ["0", "1.5", "1.50", "-0", "1e3", "1E-2", ".5", "5.", "1,000", "NaN", "nan", "INF", "-inf", "Infinity", " 2", "１.５", "0x10", "1_000"],
-    "boolean": ["true", "false", "True", "FALSE", "1", "0", "yes", "no", "t", "是", "否", " true"],
-    "date": ["2024-01-05", "2024-1-5", "2024-02-30", "2023-02-29", "2024-13-01", "20240105", "2024/01/05", "2024-01-05T00:00:00", "Infinity", "0001-01-01", "99999-01-01", " 2024-01-05"],
+    "boolean": ["true", "false", "True", "FALSE", "1", "0", "yes", "no", "t", "是", "否", " true", "是 ", "Y", "N"],
+    "date": ["2024-01-05", "2024-1-5", "2024-02-30", "2023-02-29", "2024-13-01", "20240105", "2024/01/05", "2024-01-05T00:00:00", "Infinity", "0001-01-01", "99999-01-01", " 2024-01-05",
+             "2024/1/5", "2024/1/ 5", "2024/02/30", "0000/01/01", "05.01.2024", "5.1.2024", "2024年1月5日", "2024年01月05日", "2024年1月5", "2024/1/5 ", "2024/1/5 10"],
     "datetime": ["2024-01-05T10:00:00", "2024-01-05T10:00:00Z", "2024-01-05T10:00:00+08:00", "2024-01-05 10:00:00", "2024-01-05", "2024-01-05T25:00:00", "infinity", "12024-01-05T10:00:00Z", "2024-01-05T10:00:00.5Z"],
     "year": ["2024", "0024", "24", "-2024", "20240", " 2024", "2024.0", "１９９９"],
 }
@@ -45,6 +46,11 @@ BOUNDS = {
     "datetime": ["2024-01-05T10:00:00Z", "2024-01-05T00:00:00"],
     "year": [1999, 2024],
 }
+# Declared forms (Table Schema trueValues / falseValues and a date format); the last format is
+# one SQL does not read, so such files take the Frictionless path
+TRUE_FORMS = [["true", "是"], ["是"], ["1", "Y"]]
+FALSE_FORMS = [["false", "否"], ["否"], ["0", "N"]]
+DATE_FORMATS = ["%Y/%m/%d", "%d.%m.%Y", "%Y年%m月%d日", "%Y-%m-%d", "%Y/%m/%d %H"]
 PATTERNS = ["[a-z]+", "[0-9]{2}", "a.*", "\\d+", ".{0,3}", "[^,]*"]
 MISSING = [[""], ["", "NA"], ["NA"], ["", "-", "null"]]
 ENDINGS = ["\n", "\r\n", "\r"]
@@ -54,6 +60,12 @@ ENDINGS = ["\n", "\r\n", "\r"]
 def field_descriptor(draw, index: int) -> dict:
     kind = draw(st.sampled_from(TYPES))
     descriptor: dict = {"name": f"f{index}", "type": kind}
+    if kind == "boolean" and draw(st.booleans()):
+        descriptor["trueValues"] = draw(st.sampled_from(TRUE_FORMS))
+        descriptor["falseValues"] = draw(st.sampled_from(FALSE_FORMS))
+    if kind == "date" and draw(st.booleans()):
+        descriptor["format"] = draw(st.sampled_from(DATE_FORMATS))
+    written = _date_writer(descriptor.get("format"))  # bounds and enum in the declared form
     constraints: dict = {}
     if draw(st.booleans()):
         constraints["required"] = True
@@ -61,18 +73,30 @@ def field_descriptor(draw, index: int) -> dict:
         constraints["unique"] = True
     if kind in BOUNDS and draw(st.booleans()):
         key = draw(st.sampled_from(["minimum", "maximum"]))
-        constraints[key] = draw(st.sampled_from(BOUNDS[kind]))
+        constraints[key] = written(draw(st.sampled_from(BOUNDS[kind])))
     if kind == "string":
         if draw(st.booleans()):
             constraints[draw(st.sampled_from(["minLength", "maxLength"]))] = draw(st.integers(0, 5))
         if draw(st.booleans()):
             constraints["pattern"] = draw(st.sampled_from(PATTERNS))
     if draw(st.integers(0, 3)) == 0:
-        pool = {"string": ["a", "A", "01", "中文"], "integer": [1, 2, 0], "number": [1.5, 0, 2], "boolean": [True, False], "year": [2024, 1999], "date": ["2024-01-05"], "datetime": ["2024-01-05T10:00:00Z"]}[kind]
+        pool = {"string": ["a", "A", "01", "中文"], "integer": [1, 2, 0], "number": [1.5, 0, 2], "boolean": [True, False, "是", "否"], "year": [2024, 1999], "date": [written("2024-01-05")], "datetime": ["2024-01-05T10:00:00Z"]}[kind]
         constraints["enum"] = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True))
     if constraints:
         descriptor["constraints"] = constraints
     return descriptor
+
+
+def _date_writer(fmt: str | None):
+    """An ISO date as the declared format writes it (other values unchanged)."""
+    import datetime as dt
+
+    def write(value):
+        if not fmt or not isinstance(value, str) or "T" in value:
+            return value
+        return dt.date.fromisoformat(value).strftime(fmt.replace("%Y", value[:4]))
+
+    return write
 
 
 @st.composite

@@ -165,7 +165,7 @@ def test_privacy_gate_blocks_id_number_and_mobile(mini_repo):
 
 def test_small_counts_are_errors_unless_the_field_says_why(mini_repo):
     path = mini_repo / "datasets/orgs/datapackage.yaml"
-    text = path.read_text(encoding="utf-8").replace("        - {name: staff}\n", "        - {name: staff}\n        - name: student_count\n          title: 学生数\n          type: integer\n          description: 人数。\n          sensitivity: 公开\n          statistic: count\n")
+    text = path.read_text(encoding="utf-8").replace("        - {name: staff}\n", "        - {name: staff}\n        - name: student_count\n          title: 学生数\n          type: integer\n          description: 人数。\n          sensitivity: 公开\n          statistic: count\n          statistic_kind: stock\n")
     path.write_text(text, encoding="utf-8")
     write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc,staff,student_count\n0001,{GOOD_USCC},12,1200\n0002,{GOOD_USCC},3,3\n0003,{GOOD_USCC},3,0\n")
     errors, warnings = _errors(mini_repo)

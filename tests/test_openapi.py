@@ -447,6 +447,7 @@ EVIL = """
                     type: array
                     items:
                       type: object
+                      x-entity: edu-basic-data@1.0.0/student
                       properties:
                         gender: {type: string, description: <script>alert(1)</script>, x-codelist: edu-basic-data@1.0.0/gender}
                         child:
@@ -461,7 +462,8 @@ EVIL = """
 
 
 def test_page_escapes_everything_from_the_document():
-    page = render_api(inline(EVIL), here="api/", codelist_url=codelist_url, entity_fields={"gender": ("standards/edu-basic-data/1.0.0/#entity-student", "学生.性别")})
+    student_gender = {("edu-basic-data@1.0.0/student", "gender"): ("standards/edu-basic-data/1.0.0/#entity-student", "学生.性别")}
+    page = render_api(inline(EVIL), here="api/", codelist_url=codelist_url, field_link=lambda entity, name: student_gender.get((entity, name)))
     html = markdown.markdown(page, extensions=EXTENSIONS)
     assert "<script" not in html
     # info title, info description, server, tag description, summary (heading and overview),

@@ -57,7 +57,7 @@ def test_standard_page_has_dictionary_codelists_examples_downloads(mini_site):
         assert text in html, text
     # the check section shows the real report on the invalid example
     assert "educat check 你的文件.xlsx --standard demo@1.0.0 --entity org" in html
-    assert "org-invalid.csv (第 2 行, 字段 gender(负责人性别)): 错误 [code-error] “3” 不是代码表 gender(性别)中的代码" in html
+    assert "org-invalid.csv (第 2 行 C 列, 字段 gender(负责人性别)): 错误 [code-error] “3” 不是代码表 gender(性别)中的代码" in html
     codes = page(site, "standards/demo/1.0.0/codelists/gender")
     assert "未说明的性别" in codes
     assert "演示标准 1.0.0 / 机构 · gender(负责人性别)" in codes

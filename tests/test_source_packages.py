@@ -67,6 +67,7 @@ SAMPLES = {
     "rule": "uscc",
     "unit": "人",
     "statistic": "count",
+    "statistic_kind": "stock",
     "small_counts": "全校汇总的人数,不按班级或个人拆分(示例)",
     "allow_personal": ["email", "mobile"],
 }
@@ -156,10 +157,10 @@ def test_a_key_the_standard_does_not_have_is_an_error(mini_repo):
 
 
 def test_a_dataset_may_add_facts_about_its_own_data(mini_repo):
-    replace_in(mini_repo, DP, "- {name: staff}", "- {name: staff, statistic: count}")
+    replace_in(mini_repo, DP, "- {name: staff}", "- {name: staff, statistic: count, statistic_kind: stock}")
     write(mini_repo / "datasets/orgs/data/orgs.csv", f"org_id,uscc,staff\n0001,{GOOD_USCC},12\n0002,{GOOD_USCC},3\n")
     assert findings(mini_repo) == [("datasets/orgs/data/orgs.csv", 3, "staff", "small-cell", "error")]
-    replace_in(mini_repo, DP, "statistic: count}", "statistic: count, small_counts: 机构的在编人数本已公示(示例说明)}")
+    replace_in(mini_repo, DP, "statistic_kind: stock}", "statistic_kind: stock, small_counts: 机构的在编人数本已公示(示例说明)}")
     repo, _ = validate_repo(mini_repo)
     assert findings(mini_repo) == []
     staff = repo.datasets["orgs"].resources[0].fields[2]

@@ -15,7 +15,22 @@ from typing import ClassVar
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 # The keys of a finding in --format json, always present (null when they do not apply).
-FINDING_KEYS = ("type", "severity", "message", "note", "path", "line", "row", "field", "title", "pointer", "value", "related")
+FINDING_KEYS = ("type", "severity", "message", "note", "path", "line", "row", "cell", "field", "title", "pointer", "value", "related")
+
+
+def cell_address(column: int, row: int) -> str:
+    """The spreadsheet address of a cell, ``C4``: ``column`` counts from 1 (A), ``row`` is the
+    row the spreadsheet shows (header = 1)."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"{letters}{row}"
+
+
+def column_letters(cell: str) -> str:
+    """``C4`` → ``C``."""
+    return cell.rstrip("0123456789")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,7 +41,8 @@ class Finding:
     ``constraint-error``, ``missing-label`` …). ``path`` is the file: relative to the
     repository root with forward slashes for content, the file's name for a file a user
     checks. ``line`` is a 1-based line of that file, ``row`` a spreadsheet row (header = 1),
-    ``field`` a field name and ``title`` its 中文名, ``pointer`` a JSON Pointer (RFC 6901, ''
+    ``cell`` the spreadsheet address of the cell (``C4``: the column's letter in the file's
+    header, the row as above) for a table a user checks, ``field`` a field name and ``title`` its 中文名, ``pointer`` a JSON Pointer (RFC 6901, ''
     is the whole document), ``value`` the offending value. ``note`` says what to do.
     ``related`` names another record or file involved (the existing record a row repeats).
     """
@@ -37,6 +53,7 @@ class Finding:
     path: str = ""
     line: int | None = None
     row: int | None = None
+    cell: str = ""
     field: str = ""
     title: str = ""
     pointer: str | None = None
@@ -62,7 +79,7 @@ class Finding:
             where += f"#{self.pointer or '/'}"
         parts = []
         if self.row is not None:
-            parts.append(f"第 {self.row} 行")
+            parts.append(f"第 {self.row} 行" + (f" {column_letters(self.cell)} 列" if self.cell else ""))
         if self.field:
             named = self.title and self.title != self.field
             parts.append(f"字段 {self.field}" + (f"({self.title})" if named else ""))

@@ -6,7 +6,7 @@ not pass silently.
 
 from __future__ import annotations
 
-from educat.core.model import SENSITIVITIES, STATUSES
+from educat.core.model import SENSITIVITIES, STATISTIC_KINDS, STATUSES
 
 # GB/T 21063-style catalogue vocabularies for datasets.
 SHARE_TYPES = ("无条件共享", "有条件共享", "不予共享")
@@ -82,6 +82,7 @@ FIELD = _object(
         "example": {},
         "unit": {"type": "string"},
         "statistic": {"enum": ["count"]},
+        "statistic_kind": {"enum": list(STATISTIC_KINDS)},  # a count at a moment, or over a period
         "small_counts": {"type": "string", "minLength": 10, "maxLength": 500},  # why counts of 1–4 may be published
         "allow_personal": {"type": "array", "items": {"enum": ["id-card", "mobile", "email"]}},
         "trueValues": {"type": "array", "items": {"type": "string"}},

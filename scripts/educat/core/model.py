@@ -22,10 +22,14 @@ EXAMPLE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 # docs/content-model.md lists them).
 PACKAGE_EXTENSIONS = ("example", "catalog")
 SCHEMA_EXTENSIONS = ("entity", "publish")
-FIELD_EXTENSIONS = ("sensitivity", "codelist", "rule", "unit", "statistic", "small_counts", "allow_personal")
+FIELD_EXTENSIONS = ("sensitivity", "codelist", "rule", "unit", "statistic", "statistic_kind", "small_counts", "allow_personal")
 # What a dataset may add to a field it takes from its standard: facts about this dataset's
 # data, not the field's definition. Any other key written there must agree with the standard.
-DATASET_FIELD_KEYS = ("statistic", "small_counts", "allow_personal")
+DATASET_FIELD_KEYS = ("statistic", "statistic_kind", "small_counts", "allow_personal")
+# What a count (statistic: count) is over time: a stock is counted at a moment (enrolment on a
+# date), so the counts of different years must not be added; a flow is counted over a period
+# (new entrants in a year), so the counts of several years may be added.
+STATISTIC_KINDS = {"stock": "时点数", "flow": "时期数"}
 # Content is plain text: markup or a javascript: URL in it is refused by validate.
 HTML_TAG = re.compile(r"<\s*[A-Za-z!/?][^>]*>|(?:javascript|vbscript)\s*:", re.I)
 # Characters a browser drops from a URL before it reads the scheme (controls, whitespace, soft hyphen …).

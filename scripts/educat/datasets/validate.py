@@ -113,6 +113,7 @@ class DatasetChecks:
             f = res.entity.field(item["name"])
             if f is not None:
                 fields.append(self.entity_field(res, f, item, line, meta_path))
+                self.statistic_kind(res, fields[-1], item, line, meta_path)
             elif len(item) == 1:
                 self.add("dangling-reference", f"实体 {ref} 中没有字段 “{item['name']}”", meta_path, line, field=item["name"], note=available)
             else:
@@ -122,7 +123,20 @@ class DatasetChecks:
                     self.add("missing-field", f"资源 {res.name} 的字段 “{local.name}” 不在实体 {ref} 中,作为本数据集自己的字段缺少 {'、'.join(missing)}", meta_path, line, field=local.name, note=f"补上 {'、'.join(missing)};若要引用标准的字段,检查字段名的拼写({available})")
                 self.field_refs(local, res.standard, meta_path)
                 fields.append(local)
+                self.statistic_kind(res, local, item, line, meta_path)
         return fields
+
+    def statistic_kind(self, res, f: FieldDef, item: dict, line, meta_path: Path) -> None:
+        """A count says whether it is a stock or a flow: the site adds up counts of different
+        years only for a flow."""
+        where = (lambda key: item.line_of(key) if isinstance(item, LineDict) and key in item else line)
+        counted, kind = f.descriptor.get("statistic") == "count", f.descriptor.get("statistic_kind")
+        if counted and kind is None:
+            self.add("missing-field", f"资源 {res.name} 的字段 {f.name} 是计数(statistic: count),但没有写 statistic_kind,不知道不同年份的数能否相加", meta_path, where("statistic"), field=f.name,
+                     note="在 statistic: count 旁写 statistic_kind: stock(时点数,某一时点的数,如在校学生数、专任教师数,不同年份不能相加)或 statistic_kind: flow(时期数,一段时期内发生的数,如当年招生数、当年新增装备数,可以跨年份相加)")
+        elif kind is not None and not counted:
+            self.add("missing-field", f"资源 {res.name} 的字段 {f.name} 写了 statistic_kind: {kind},但不是计数(没有 statistic: count)", meta_path, where("statistic_kind"), field=f.name,
+                     note="这一列是人数等计数时补上 statistic: count,否则删去 statistic_kind")
 
     def entity_field(self, res, f: FieldDef, item: dict, line, meta_path: Path) -> FieldDef:
         """The entity's field ``f`` as the resource uses it. A key written beside the name must

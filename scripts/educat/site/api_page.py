@@ -118,9 +118,11 @@ class _Row:
     codelist: str | None
     description: str
     recursive: bool = False
+    entity: str | None = None  # the x-entity of the object this is a property of
 
 
-def _field_rows(doc, schema, path: str = "", required: bool = False, stack: tuple = (), depth: int = 0, emit: bool = True) -> list[_Row]:
+def _field_rows(doc, schema, path: str = "", required: bool = False, stack: tuple = (), depth: int = 0, emit: bool = True, entity: str | None = None) -> list[_Row]:
+    """The rows of a schema's fields table; ``entity`` is the ``x-entity`` of the object whose property ``schema`` is."""
     view = schema_view(doc, schema)
     ref = schema.get("$ref") if isinstance(schema, dict) else None
     name = re.split(r"[.\[\]]+", path.rstrip("[]"))[-1] if path else ""
@@ -138,21 +140,22 @@ def _field_rows(doc, schema, path: str = "", required: bool = False, stack: tupl
         description = str(view.get("description") or "")
         if view.get("deprecated"):
             description = "(已弃用)" + description
-        rows.append(_Row(path, name, _type_label(doc, view), required, constraints, codelist if isinstance(codelist, str) else None, description))
+        rows.append(_Row(path, name, _type_label(doc, view), required, constraints, codelist if isinstance(codelist, str) else None, description, entity=entity))
     if depth >= MAX_DEPTH:
         return rows
     if isinstance(view.get("properties"), dict):
         needed = view.get("required") or []
+        owner = view.get("x-entity") if isinstance(view.get("x-entity"), str) else None
         for prop, sub in view["properties"].items():
-            rows += _field_rows(doc, sub, f"{path}.{prop}" if path else str(prop), prop in needed, stack, depth + 1)
+            rows += _field_rows(doc, sub, f"{path}.{prop}" if path else str(prop), prop in needed, stack, depth + 1, entity=owner)
     elif items and (_is_object(items) or "items" in items):
         rows += _field_rows(doc, view["items"], f"{path}[]", False, stack, depth + 1, emit="items" in items)
     return rows
 
 
 class _Renderer:
-    def __init__(self, doc, here: str, codelist_url, entity_fields):
-        self.doc, self.here, self.codelist_url, self.entity_fields = doc, here, codelist_url, entity_fields or {}
+    def __init__(self, doc, here: str, codelist_url, field_link):
+        self.doc, self.here, self.codelist_url, self.field_link = doc, here, codelist_url, field_link
 
     def link(self, url: str) -> str:
         if is_safe_url(url):
@@ -169,7 +172,9 @@ class _Renderer:
 
     def description_cell(self, row: _Row):
         desc = text(row.description)
-        target = self.entity_fields.get(row.name) if row.name and not row.recursive else None
+        # Only a property of an object that says which entity it is (x-entity) is that entity's
+        # field: a bare name like "title" or "status" means different things in different objects.
+        target = self.field_link(row.entity, row.name) if self.field_link and row.entity and row.name and not row.recursive else None
         if target:
             url, label = target
             desc += Markup("{}对应数据项:{}").format(Markup("<br>") if row.description else "", a(self.link(url), label))
@@ -355,12 +360,15 @@ def code_block(content: str, lang: str = "") -> str:
     return f"{fence}{lang}\n{content}\n{fence}\n"
 
 
-def render_api(doc, *, here: str, codelist_url: Callable[[str], str | None], entity_fields: dict[str, tuple[str, str]] | None = None) -> str:
+def render_api(doc, *, here: str, codelist_url: Callable[[str], str | None],
+               field_link: Callable[[str, str], tuple[str, str] | None] | None = None) -> str:
     """Markdown for one page describing the whole interface: info, servers, security, every operation.
 
     ``here`` is the site URL of the page. ``codelist_url(ref)`` gives the site URL of the page of
-    an ``x-codelist`` reference (or None: shown without a link). ``entity_fields`` maps a
-    property name to (site URL with #anchor, label) of the data item it stands for. Site URLs
-    are made relative to ``here``; http(s) URLs are used as they are.
+    an ``x-codelist`` reference (or None: shown without a link). ``field_link(entity, name)``
+    gives (site URL with #anchor, label) of the data item that property ``name`` of an object
+    schema with ``x-entity: entity`` stands for, or None; properties of other objects and
+    parameters get no data item. Site URLs are made relative to ``here``; http(s) URLs are used
+    as they are.
     """
-    return _Renderer(doc, here, codelist_url, entity_fields).render()
+    return _Renderer(doc, here, codelist_url, field_link).render()

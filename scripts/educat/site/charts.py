@@ -12,6 +12,8 @@ from markupsafe import Markup
 FONT = "system-ui, 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif"
 COLOR = "#3f51b5"
 MAX_BARS = 15
+FONT_SIZE = 12  # px, the SVG's font-size; text widths below are estimated in this unit
+LABEL_GAP = 6  # px, the least space between two labels on an axis
 
 
 def _width(text: str) -> float:
@@ -28,9 +30,9 @@ def _number(value: float) -> str:
 def _svg(width: int, height: int, title: str, body: Markup) -> Markup:
     return Markup(
         '<figure class="educat-chart"><svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-        'font-family="{font}" font-size="12"><title>{t}</title>{body}</svg>'
+        'font-family="{font}" font-size="{size}"><title>{t}</title>{body}</svg>'
         "<figcaption>{t}</figcaption></figure>"
-    ).format(w=width, h=height, font=FONT, t=title, body=body)
+    ).format(w=width, h=height, font=FONT, size=FONT_SIZE, t=title, body=body)
 
 
 def bar_chart(title: str, items: list[tuple[str, float]]) -> Markup:
@@ -38,7 +40,7 @@ def bar_chart(title: str, items: list[tuple[str, float]]) -> Markup:
     items = sorted(items, key=lambda kv: -kv[1])
     if len(items) > MAX_BARS:
         items = items[: MAX_BARS - 1] + [("其他", sum(v for _, v in items[MAX_BARS - 1 :]))]
-    label_w = max(40, min(200, 12 * max((_width(k) for k, _ in items), default=3) + 10))
+    label_w = max(40, min(200, FONT_SIZE * max((_width(k) for k, _ in items), default=3) + 10))
     bar_w, row_h = 420, 22
     top = max((v for _, v in items), default=0) or 1
     parts = []
@@ -89,10 +91,21 @@ def histogram(title: str, values: list[float], bins: int = 10) -> Markup:
     return _svg(left + plot_w + 20, 10 + plot_h + bottom, title, Markup("").join(parts))
 
 
+def labelled(labels: list[str], step: float) -> list[int]:
+    """The indexes of the labels to show under points ``step`` px apart, centred on them: every
+    k-th, counted back from the last (the latest year), with k just large enough that no two
+    shown labels come closer than LABEL_GAP, whatever the number of points."""
+    widest = FONT_SIZE * max((_width(label) for label in labels), default=0)
+    every = max(1, math.ceil((widest + LABEL_GAP) / step)) if step > 0 else len(labels)
+    last = len(labels) - 1
+    return [i for i in range(len(labels)) if (last - i) % every == 0]
+
+
 def line_chart(title: str, points: list[tuple[str, float]]) -> Markup:
     if len(points) < 2:
         return Markup("")
     plot_w, plot_h, left = 480, 160, 70
+    right = max(30, FONT_SIZE * max(_width(label) for label, _ in points) / 2 + 4)  # room for the last label
     values = [v for _, v in points]
     low, high = min(0.0, min(values)), max(values) or 1
     step = plot_w / (len(points) - 1)
@@ -107,8 +120,9 @@ def line_chart(title: str, points: list[tuple[str, float]]) -> Markup:
         Markup('<text x="{x}" y="{y:.1f}" text-anchor="end">{v}</text>').format(x=left - 6, y=y(high) + 4, v=_number(high)),
         Markup('<text x="{x}" y="{y:.1f}" text-anchor="end">{v}</text>').format(x=left - 6, y=y(low) + 4, v=_number(low)),
     ]
+    shown = set(labelled([label for label, _ in points], step))
     for i, (label, v) in enumerate(points):
         parts.append(Markup('<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{c}"><title>{label}:{v}</title></circle>').format(x=left + i * step, y=y(v), c=COLOR, label=label, v=_number(v)))
-        if len(points) <= 12 or i % max(1, len(points) // 10) == 0:
+        if i in shown:
             parts.append(Markup('<text x="{x:.1f}" y="{y}" text-anchor="middle">{label}</text>').format(x=left + i * step, y=10 + plot_h + 16, label=label))
-    return _svg(left + plot_w + 30, plot_h + 40, title, Markup("").join(parts))
+    return _svg(math.ceil(left + plot_w + right), plot_h + 40, title, Markup("").join(parts))

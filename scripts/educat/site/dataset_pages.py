@@ -219,23 +219,34 @@ class DatasetPages:
 
     @staticmethod
     def charts(frame: pd.DataFrame, res: DatasetResource, codelists) -> list[Markup]:
-        """A bar for a coded column, a histogram for a number, a line for a time series."""
+        """A bar for a coded column, a line for a time series, a histogram for a number.
+
+        With a count (``statistic: count``) the charts add up the count, otherwise they count
+        rows. A stock (``statistic_kind: stock``, e.g. enrolment) is never added up across years:
+        the bar shows the latest year and says which. A flow (new entrants in a year) is added up
+        across years only with the years in the title. The line adds up within each year."""
         if frame.empty:
             return []
         measure = next((f for f in res.fields if f.descriptor.get("statistic") == "count"), None)
         weight = numeric(frame, measure).fillna(0) if measure is not None else pd.Series(1, index=frame.index)
         unit = measure.title if measure is not None else "行数"
+        year = _year_field(res)
+        years = pd.to_numeric(frame[year.name].astype(str).str.slice(0, 4), errors="coerce") if year is not None else None
         charts = []
         coded = [f for f in res.fields if f.name in codelists and 2 <= frame[f.name].nunique() <= 40]
         if coded:
-            f = coded[0]
-            sums = weight.groupby(frame[f.name]).sum()
+            f, rows, when = coded[0], pd.Series(True, index=frame.index), ""
+            if measure is not None and years is not None and years.notna().any():
+                first, last = int(years.min()), int(years.max())
+                if measure.descriptor.get("statistic_kind") == "flow":
+                    when = f"({year.title} {first}—{last} 合计)" if first != last else f"({year.title} {last})"
+                else:  # a stock, or a count that does not say: one year only
+                    rows, when = years == last, f"({year.title} {last})"
+            sums = weight[rows].groupby(frame.loc[rows, f.name]).sum()
             items = [(codelists[f.name].label(code), float(v)) for code, v in sums.items()]
-            charts.append(bar_chart(f"按{f.title}:{unit}", items))
-        year = _year_field(res)
-        if year is not None:
-            years = frame[year.name].astype(str).str.slice(0, 4)
-            sums = weight.groupby(years).sum().sort_index()
+            charts.append(bar_chart(f"按{f.title}:{unit}{when}", items))
+        if years is not None:
+            sums = weight.groupby(years.dropna().astype(int)).sum().sort_index()
             if len(sums) >= 2:
                 charts.append(line_chart(f"按{year.title}:{unit}", [(str(k), float(v)) for k, v in sums.items()]))
         numbers = [f for f in res.fields if is_numeric(f) and f is not year and f.type != "year"]

@@ -60,9 +60,13 @@ def table(headers, rows, cls: str = "") -> Markup:
 
 
 def dl(items) -> Markup:
-    """A definition list from (label, value) pairs; empty values are skipped."""
+    """A definition list from (label, value) pairs; empty values are skipped.
+
+    The search indexer keeps only the text: a ":" after each label (hidden, the page lays out
+    labels and values in columns) and a space after each value keep "学段:初中 年级:八年级"
+    apart instead of "学段初中年级八年级". Spaces between grid items are not shown."""
     parts = [
-        Markup("<dt>{}</dt><dd>{}</dd>").format(label, value if isinstance(value, Markup) else text(value))
+        Markup("<dt>{}<span hidden>:</span></dt> <dd>{}</dd> ").format(label, value if isinstance(value, Markup) else text(value))
         for label, value in items
         if value not in (None, "", [])
     ]

@@ -169,14 +169,17 @@ def api_page(repo: Repo, std: Standard):
             return None
         return codelist_url(owner, codelist.name)
 
-    entity_fields: dict[str, tuple[str, str]] = {}
-    for other in [std] + [repo.latest(slug) for slug in sorted(repo.standards) if slug != std.slug]:
-        for entity in other.entities.values():
-            for f in entity.fields:
-                entity_fields.setdefault(f.name, (f"{std_url(other)}#entity-{entity.name}", f"{other.title} / {entity.title} / {f.title}"))
+    def field_link(entity_ref: str, name: str) -> tuple[str, str] | None:
+        try:
+            owner, entity = repo.resolve(entity_ref, "entity", std)
+        except LookupError:
+            return None  # validate reports the x-entity that does not resolve
+        f = entity.field(name)
+        return (f"{std_url(owner)}#entity-{entity.name}", f"{owner.title} / {entity.title} / {f.title}") if f is not None else None
+
     intro = (
         f"本页由 [openapi.yaml](../files/openapi.yaml) 生成,列出 {std.title} {std.version} 的全部接口。"
         f"检查接口报文:`educat check-api 报文.json --standard {std.ref} --operation <operationId> --request|--response`。\n"
     )
-    body = render_api(doc, here=here, codelist_url=codelist_link, entity_fields=entity_fields)
+    body = render_api(doc, here=here, codelist_url=codelist_link, field_link=field_link)
     return Page(here, "\n".join([front(f"{std.title} {std.version} 接口", wide=True), f"# {md(std.title)} {std.version}:接口\n", intro, body]))

@@ -83,9 +83,9 @@ def check_api_file(root: Path, payload_path: Path, standard: str, operation: str
     except ValueError as exc:
         raise ApiCheckError(f"{payload_path}:1: {exc}") from None
 
-    def codes(ref: str) -> set[str]:
+    def codes(ref: str):
         try:
-            return set(repo.resolve(ref, "codelist", std)[1].codes)
+            return repo.resolve(ref, "codelist", std)[1]
         except LookupError:
             return None
 

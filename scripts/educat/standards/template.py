@@ -18,7 +18,7 @@ from educat.core.model import CodeList, Entity, FieldDef, Repo, Standard
 from educat.core.paths import write_atomic
 from educat.standards.downloads import codelist_owners, codelist_ref
 from educat.tables.identifiers import RULES
-from educat.tables.messages import TYPE_NAMES
+from educat.tables.messages import date_format, format_words, true_false, type_name, write_date
 from educat.tables.readers import DATA_SHEET
 
 CODES_SHEET = "代码表"
@@ -73,24 +73,48 @@ def _constraint_notes(f: FieldDef) -> list[str]:
     return notes
 
 
-def _bool_values(f: FieldDef) -> tuple[str, str]:
-    true = f.descriptor.get("trueValues") or ["true"]
-    false = f.descriptor.get("falseValues") or ["false"]
-    return str(true[0]), str(false[0])
+def _bool_values(f: FieldDef) -> list[str]:
+    """The texts the boolean column's dropdown offers: every form the field declares
+    (``trueValues``, ``falseValues``), Chinese ones (是/否) first; ``true``/``false`` when it
+    declares none. A form that a list formula cannot hold (a comma or a quote) means no list."""
+    if "trueValues" not in f.descriptor and "falseValues" not in f.descriptor:
+        return ["true", "false"]
+    trues, falses = true_false(f)
+    pairs = [x for x in trues + falses if not x.isascii()] + [x for x in trues + falses if x.isascii()]
+    forms = list(dict.fromkeys(str(x) for x in pairs))
+    return [] if any("," in x or '"' in x for x in forms) or len(",".join(forms)) > 250 else forms
+
+
+def _date_hint(f: FieldDef) -> str:
+    """How a date is written: the field's ``format`` (ISO by default), with an example."""
+    fmt = date_format(f)
+    if fmt == "%Y-%m-%d":
+        return TYPE_HINTS["date"]
+    if fmt == "any":
+        return "日期,建议写作 YYYY-MM-DD,如 2015-03-01"
+    return f"格式 {format_words(fmt)},如 {write_date(dt.date(2015, 3, 1), fmt)}"
+
+
+def _declares(f: FieldDef) -> bool:
+    return "trueValues" in f.descriptor or "falseValues" in f.descriptor
 
 
 def _header_note(f: FieldDef, codelist: tuple[Standard, CodeList] | None) -> str:
-    type_name = TYPE_NAMES.get(f.type, f.type)
     lines = [
         f"字段名:{f.name}",
-        f"类型:{type_name}",
+        f"类型:{type_name(f)}",
         "必填:不能为空" if f.required else "选填:可以留空",
     ]
-    if f.type in TYPE_HINTS:
+    if f.type == "date":
+        lines.append(f"格式:{_date_hint(f)}")
+    elif f.type in TYPE_HINTS:
         lines.append(f"格式:{TYPE_HINTS[f.type]}")
     if f.type == "boolean":
-        true, false = _bool_values(f)
-        lines.append(f"格式:从下拉列表选择 {true} 或 {false}")
+        trues, falses = true_false(f)
+        if not _declares(f):
+            lines.append("格式:从下拉列表选择 true 或 false")
+        else:
+            lines.append(f"格式:从下拉列表选择;表示“是”填 {'、'.join(trues)},表示“否”填 {'、'.join(falses)}")
     if f.type == "array":
         lines.append('格式:JSON 列表,如 ["a", "b"](英文方括号和双引号,项之间用逗号)')
     if codelist is not None:
@@ -191,6 +215,8 @@ def _readme_sheet(ws, entity: Entity, std: Standard, codelists: dict[str, tuple[
     wrap = Alignment(wrap_text=True, vertical="top")
     last = TEMPLATE_ROWS + 1
     heading, label, plain = Font(bold=True, size=14), Font(bold=True), None
+    forms = sorted({format_words(date_format(f)) for f in entity.fields if f.type == "date"} - {"any"})
+    dates = "YYYY-MM-DD" if forms in ([], ["YYYY-MM-DD"]) else "表头批注中写明的格式(" + "、".join(forms) + ")"
     rows: list[tuple[Font | None, tuple]] = [
         (heading, (f"{std.title} · {entity.title} 数据填报模板",)),
         (plain, ()),
@@ -205,7 +231,7 @@ def _readme_sheet(ws, entity: Entity, std: Standard, codelists: dict[str, tuple[
         (plain, ("2", "把鼠标移到表头单元格上,可以看到该字段的字段名、类型、是否必填、约束、代码表和说明。")),
         (plain, ("3", "橙色表头是必填字段,灰色表头是选填字段,选填字段可以留空。")),
         (plain, ("4", f"有代码表的字段请从下拉列表选择代码,代码与名称的对照见“{CODES_SHEET}”工作表;填写其他值时 Excel 会拒绝。")),
-        (plain, ("5", "所有单元格已设为文本格式:日期请按 YYYY-MM-DD 填写,代码的前导 0(如 01)会保留。")),
+        (plain, ("5", f"所有单元格已设为文本格式:日期请按 {dates} 填写,代码的前导 0(如 01)会保留。")),
         (plain, ("6", f"下拉列表和校验覆盖第 2–{last} 行。从其他表格粘贴时请用“选择性粘贴 → 值”,以免覆盖下拉校验。")),
         (plain, ("7", "填好后保存为 .xlsx(不要改工作表名称),用下面的命令检查,把“文件.xlsx”换成你保存的文件名:")),
         (label, ("检查命令", CHECK_COMMAND.format(ref=std.ref, name=entity.name))),
@@ -216,7 +242,7 @@ def _readme_sheet(ws, entity: Entity, std: Standard, codelists: dict[str, tuple[
     for f in entity.fields:
         owner_cl = codelists.get(f.name)
         ref = codelist_ref(*owner_cl) if owner_cl else (str(f.codelist) if f.codelist else "")
-        values = (f.title, f.name, TYPE_NAMES.get(f.type, f.type), "必填" if f.required else "选填", ref, f.description)
+        values = (f.title, f.name, type_name(f), "必填" if f.required else "选填", ref, f.description)
         rows.append((plain, values))
     for number, (font, values) in enumerate(rows, start=1):
         for column, value in enumerate(values, start=1):
@@ -260,16 +286,17 @@ def _data_sheet(ws, entity: Entity, codelists: dict[str, tuple[Standard, CodeLis
                 promptTitle=_clip(title, 32),
                 prompt=_clip(f"选择代码:{shown}", 255),
             )
-        elif f.type == "boolean":
-            true, false = _bool_values(f)
+        elif f.type == "boolean" and _bool_values(f):
+            forms = _bool_values(f)
+            shown = " 或 ".join(forms) if len(forms) == 2 else "、".join(forms) + " 之一"
             validation = DataValidation(
                 type="list",
-                formula1=f'"{true},{false}"',
+                formula1=f'"{",".join(forms)}"',
                 allow_blank=not f.required,
                 errorTitle=_clip(f"{title}:值无效", 32),
-                error=_clip(f"“{title}”只能填写 {true} 或 {false}。", 255),
+                error=_clip(f"“{title}”只能填写 {shown}。", 255),
                 promptTitle=_clip(title, 32),
-                prompt=f"选择 {true} 或 {false}",
+                prompt=_clip(f"选择 {shown}", 255),
             )
         if validation is not None:
             validation.showErrorMessage = True

@@ -151,4 +151,5 @@ class StandardChecks:
         except YamlError as exc:
             self.add("yaml-error", exc.message, std.openapi, exc.line)
             return
-        self.report.extend(validate_openapi(doc, std.openapi, self.root, lambda ref: self.repo.resolve(ref, "codelist", std)))
+        self.report.extend(validate_openapi(doc, std.openapi, self.root, lambda ref: self.repo.resolve(ref, "codelist", std),
+                                            lambda ref: self.repo.resolve(ref, "entity", std)))

@@ -8,18 +8,19 @@ finding keeps the row number the user sees in their editor.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 
-from educat.core.findings import Finding, Result
+from educat.core.findings import Finding, Result, cell_address, column_letters
 from educat.core.model import Entity, FieldDef, Repo, Standard
 from educat.core.paths import not_regular
 from educat.tables.duckdb_engine import EngineUnsupported, run_checks
 from educat.tables.identifiers import RULES
-from educat.tables.messages import CODE_FIX, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
+from educat.tables.messages import RULE_FIX, RULE_TYPES, cell_message, code_fix, code_message, rule_message
 from educat.tables.readers import ENCODING_NAMES, ReadError, Table, guess_format, read_csv_header, read_table
 from educat.tables.scan import irregular_lines, odd_quote, scan_damage
 
@@ -144,13 +145,13 @@ def match_header(header: list[str], fields: list[FieldDef], explain: bool = True
         label = str(label).strip().lstrip("\ufeff")
         f = by_label.get(label) or by_label.get(label.lower())
         if not label:
-            findings.append(Finding(row=1, field="", type="blank-label", message=f"第 {index + 1} 列没有表头", note="填上字段名或中文名;多余的空列请删除"))
+            findings.append(Finding(row=1, cell=cell_address(index + 1, 1), field="", type="blank-label", message=f"第 {index + 1} 列没有表头", note="填上字段名或中文名;多余的空列请删除"))
             continue
         if f is None:
-            findings.append(Finding(row=1, field="", type="extra-label", message=f"第 {index + 1} 列的表头 “{label}” 不是该实体的字段名或中文名", note="删除该列,或改成字段字典中的字段名/中文名", title=label, value=label))
+            findings.append(Finding(row=1, cell=cell_address(index + 1, 1), field="", type="extra-label", message=f"第 {index + 1} 列的表头 “{label}” 不是该实体的字段名或中文名", note="删除该列,或改成字段字典中的字段名/中文名", title=label, value=label))
             continue
         if f.name in seen:
-            findings.append(Finding(row=1, field=f.name, type="duplicate-label", message=f"第 {index + 1} 列与第 {seen[f.name] + 1} 列都是字段 {f.name}({f.title})", note="删除重复的列", title=f.title, value=label))
+            findings.append(Finding(row=1, cell=cell_address(index + 1, 1), field=f.name, type="duplicate-label", message=f"第 {index + 1} 列与第 {seen[f.name] + 1} 列都是字段 {f.name}({f.title})", note="删除重复的列", title=f.title, value=label))
             continue
         seen[f.name] = index
         columns[index] = f
@@ -197,6 +198,8 @@ def check_table(table: Table, std: Standard, entity: Entity, repo: Repo, path: P
     from educat.tables.frictionless_check import file_order_schema, validate_file_order  # loads Frictionless only here
 
     columns, findings = match_header(table.header, entity.fields)
+    if table.header_row != 1:  # a sheet whose header is below blank rows
+        findings = [_moved(f, table.header_row) for f in findings]
     fields = [columns[i] for i in sorted(columns)]
     codelists = repo.field_codelists(fields, std)
     rules = {f.name: f.rule for f in fields if f.rule in RULES}
@@ -208,12 +211,20 @@ def check_table(table: Table, std: Standard, entity: Entity, repo: Repo, path: P
         data = [[n["name"] for n in schema["fields"]]] + [list(cells) for cells in table.rows]
         problems, read = validate_file_order(schema, names, codelists, rules, rows=data)
         physical = {n: row for n, row in enumerate(table.row_numbers, start=2)}
-        problems = [replace(p, row=physical.get(p.row, p.row)) for p in problems]
+        problems = [_moved(p, physical.get(p.row, p.row)) for p in problems]
     titles = {f.name: f.title for f in fields}
     findings.extend(replace(p, title=titles.get(p.field, "")) for p in problems)
+    if table.format not in ("csv", "xlsx"):  # JSON has no spreadsheet cells
+        findings = [replace(f, cell="") for f in findings]
     findings.sort(key=lambda f: (f.row or 0, order_of(f.field, fields), f.type))
     mapping = {str(table.header[i]): columns[i].name for i in sorted(columns)}
     return findings, mapping, read
+
+
+def _moved(finding: Finding, row: int | None) -> Finding:
+    """A finding of an inline table at the row the spreadsheet shows (its cell address too)."""
+    cell = column_letters(finding.cell) + str(row) if finding.cell and row else finding.cell
+    return replace(finding, row=row, cell=cell)
 
 
 def order_of(name: str, fields: list[FieldDef]) -> int:
@@ -336,7 +347,7 @@ def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int
     if irregular:
         raise EngineUnsupported(irregular)
     titles = {f.name: f.title for f in entity.fields}
-    listed = [engine_finding(row, name, kind, rule, value, titles, codelists, columns) for row, name, kind, rule, value in result.findings]
+    listed = [engine_finding(row, name, kind, rule, value, titles, codelists, columns, len(header)) for row, name, kind, rule, value in result.findings]
     report.findings = label_findings + listed
     report.totals = Counter(f.type for f in label_findings if f.severity == "error") + result.counts  # errors only: totals are error counts
     report.row_count, report.format, report.encoding, report.engine = result.rows, "csv", used, "duckdb"
@@ -347,15 +358,28 @@ def fast_check(report: CheckReport, repo: Repo, encoding: str | None, limit: int
     return report
 
 
-def engine_finding(row, name, kind, rule, value, titles, codelists, columns) -> Finding:
-    """A Chinese message for a finding of the SQL engine, worded like the Frictionless path."""
+def engine_finding(row, name, kind, rule, value, titles, codelists, columns, width) -> Finding:
+    """A Chinese message for a finding of the SQL engine, worded like the Frictionless path, at
+    the cell of the field's column (an extra cell: the column after the header's last)."""
+    index, f = next(((i, c) for i, c in columns.items() if c.name == name), (None, None))
+    if kind == "extra-cell":
+        index = width
     if kind == "code-error":
         codelist = codelists.get(name)
-        message, note = (code_message(codelist, value) if codelist else f"“{value}” 不是代码表中的代码"), CODE_FIX
+        message, note = (code_message(codelist, value) if codelist else f"“{value}” 不是代码表中的代码"), code_fix(codelist, _items(value) if f is not None and f.type == "array" else value)
     elif kind in RULE_TYPES:
         message, note = (rule_message(rule, value) if rule in RULES else f"“{value}”"), RULE_FIX
     else:
-        f = next((c for c in columns.values() if c.name == name), None)
         limit = (f.constraints if f else {}).get(rule)
-        message, note = cell_message(kind, rule, value, limit)
-    return Finding(row=row, field=name or "", type=kind, message=message, note=note, title=titles.get(name, ""), value=value)
+        message, note = cell_message(kind, rule, value, limit, f)
+    cell = cell_address(index + 1, row) if index is not None and row else ""
+    return Finding(row=row, cell=cell, field=name or "", type=kind, message=message, note=note, title=titles.get(name, ""), value=value)
+
+
+def _items(value) -> list:
+    """The items of an array cell (JSON text), for the codes they may mean."""
+    try:
+        items = json.loads(value)
+    except (TypeError, ValueError):
+        return [value]
+    return [str(x) for x in items] if isinstance(items, list) else [value]

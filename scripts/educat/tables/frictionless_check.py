@@ -14,10 +14,10 @@ from pathlib import Path
 
 from frictionless import Check, Checklist, Dialect, FrictionlessException, Resource, Schema, errors, formats
 
-from educat.core.findings import Finding
+from educat.core.findings import Finding, cell_address
 from educat.core.model import CodeList, FieldDef
 from educat.tables.identifiers import RULES
-from educat.tables.messages import CODE_FIX, ROW_MESSAGES, RULE_FIX, RULE_TYPES, cell_message, code_message, rule_message
+from educat.tables.messages import ROW_MESSAGES, RULE_FIX, RULE_TYPES, cell_message, code_fix, code_message, rule_message
 from educat.tables.readers import utf8_encoding
 
 
@@ -88,16 +88,19 @@ def frictionless_schema(fields: list[FieldDef], primary_key=None) -> Schema:
     return Schema.from_descriptor(descriptor)
 
 
-def explain(error) -> tuple[str, str]:
-    """A plain-Chinese message and fix for a Frictionless error."""
+def explain(error, codelist: CodeList | None = None, f: FieldDef | None = None) -> tuple[str, str]:
+    """A plain-Chinese message and fix for a Frictionless error; ``codelist`` and ``f`` (the
+    field's code list and definition, when known) name the code or the form the value means."""
     kind = error.type
     cell = getattr(error, "cell", None)
     note = getattr(error, "note", "") or ""
-    if kind == "code-error" or kind in RULE_TYPES:
-        return note, CODE_FIX if kind == "code-error" else RULE_FIX
+    if kind == "code-error":
+        return note, code_fix(codelist, cell)
+    if kind in RULE_TYPES:
+        return note, RULE_FIX
     if kind == "type-error":
         match = re.search(r'type is "(\w+)', error.message)
-        return cell_message(kind, match.group(1) if match else "", cell, None)
+        return cell_message(kind, match.group(1) if match else "", cell, None, f)
     if kind == "constraint-error":
         match = re.search(r'constraint "(\w+)" is "(.*)"', note, re.S)
         name, limit = (match.group(1), match.group(2)) if match else ("", "")
@@ -137,21 +140,26 @@ def _checks(codelists: dict[str, CodeList], rules: dict[str, str]) -> list[Check
     return checks
 
 
-def _validate(resource: Resource, checks: list[Check], *, limit_errors: int | None = None, field_of=None, skip=(), with_value=False, resource_error: str | None = None) -> tuple[list[Finding], int]:
+def _validate(resource: Resource, checks: list[Check], *, limit_errors: int | None = None, field_of=None, skip=(), with_value=False, cells=False, resource_error: str | None = None) -> tuple[list[Finding], int]:
     """Run Frictionless and turn its errors into findings, with the rows it read. ``field_of``
     maps Frictionless's field name to the entity's; ``skip`` drops error types the caller
-    reports itself; ``resource_error`` replaces the type of file-level errors."""
+    reports itself; ``cells`` gives each cell finding its spreadsheet address (the schema's
+    fields are the file's columns); ``resource_error`` replaces the type of file-level errors."""
     report = resource.validate(checklist=Checklist(checks=checks), limit_errors=limit_errors or NO_ERROR_LIMIT)
+    codelists = next((c.codelists for c in checks if isinstance(c, CodeListCheck)), {})
+    fields = {f.name: FieldDef(f.to_descriptor()) for f in resource.schema.fields} if resource.schema else {}
     found = []
     for task in report.tasks:
         for error in task.errors:
             if error.type in skip:
                 continue
-            message, note = explain(error)
             name = getattr(error, "field_name", "") or ""
+            message, note = explain(error, codelists.get(name), fields.get(name))
+            row, column = getattr(error, "row_number", None), getattr(error, "field_number", None)
             found.append(
                 Finding(
-                    row=getattr(error, "row_number", None),
+                    row=row,
+                    cell=cell_address(column, row) if cells and row and column else "",
                     field=(field_of(name) if field_of else name) if name else "",
                     type=error.type,
                     message=message,
@@ -296,4 +304,4 @@ def validate_file_order(
         resource = Resource(path=path.name, basepath=str(path.parent), schema=frictionless, encoding=encoding, format="csv", dialect=Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=",", quote_char="\"", skip_initial_space=False)]))
     else:
         resource = Resource(data=rows, schema=frictionless)
-    return _validate(resource, checks, field_of=lambda label: names.get(label, ""), skip=LABEL_ERRORS, with_value=True, resource_error="file-error")
+    return _validate(resource, checks, field_of=lambda label: names.get(label, ""), skip=LABEL_ERRORS, with_value=True, cells=True, resource_error="file-error")

@@ -3,9 +3,15 @@ and the SQL engine in ``engine``); no heavy imports, so ``educat check`` starts 
 
 from __future__ import annotations
 
-from educat.core.model import CodeList
+import datetime as dt
+import re
+import unicodedata
+
+from educat.core.model import CodeList, FieldDef
 from educat.tables.identifiers import RULES
 
+TRUE_VALUES = ["true", "True", "TRUE", "1"]
+FALSE_VALUES = ["false", "False", "FALSE", "0"]
 TYPE_NAMES = {
     "string": "文本",
     "integer": "整数",
@@ -35,18 +41,132 @@ def code_message(codelist: CodeList, item) -> str:
     return f"“{item}” 不是代码表 {codelist.name}({codelist.title or codelist.name})中的代码;可用代码如:{sample}{more}"
 
 
+def _plain(text) -> str:
+    """A value as a person means it: full-width forms made half-width (NFKC), all spaces
+    dropped, case folded. ``２`` and `` 女 `` mean ``2`` and ``女``."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).casefold()
+
+
+def code_suggestions(codelist: CodeList, value, limit: int = 3) -> list:
+    """The codes a value that is not a code most likely means: the codes whose name the value
+    is (``女`` → 2), or that the value is once spaces and full-width forms are taken away
+    (``２`` → 2). Empty when the value is a code or means none."""
+    if value is None or str(value) in codelist.codes:
+        return []
+    wanted = _plain(value)
+    return _by_plain(codelist).get(wanted, [])[:limit] if wanted else []
+
+
+def _by_plain(codelist: CodeList) -> dict[str, list]:
+    """Plain form (see ``_plain``) → the codes it means: codes first, then names. Built once per
+    code list (a file of many findings asks for every one of them)."""
+    known = codelist.__dict__.get("_by_plain")
+    if known is not None and known[0] == len(codelist.codes):
+        return known[1]
+    index: dict[str, list] = {}
+    for c in codelist.codes.values():
+        index.setdefault(_plain(c.code), []).append(c)
+    for c in codelist.codes.values():
+        if c.name and c not in index.setdefault(_plain(c.name), []):
+            index[_plain(c.name)].append(c)
+    codelist.__dict__["_by_plain"] = (len(codelist.codes), index)
+    return index
+
+
+def code_fix(codelist: CodeList | None, value, otherwise: str | None = None) -> str | None:
+    """What to write instead of a value that is not a code: the code it means (``应填代码
+    2(女)``), else ``otherwise`` (by default the general fix). A list (an array field) gets
+    the codes of its items."""
+    items = value if isinstance(value, list) else [value]
+    found = [c for item in items for c in (code_suggestions(codelist, item) if codelist else [])]
+    if not found:
+        return CODE_FIX if otherwise is None else otherwise
+    return "应填代码 " + " 或 ".join(dict.fromkeys(f"{c.code}({c.name})" for c in found)) + ",而不是名称或其他写法"
+
+
 def rule_message(rule_name: str, value) -> str:
     return f"“{value}”:{RULES[rule_name].check(str(value))}"
 
 
-def cell_message(kind: str, rule: str, cell, limit) -> tuple[str, str]:
+# strptime directives shown the way people write a date format
+_FORMAT_WORDS = {"%Y": "YYYY", "%m": "MM", "%d": "DD"}
+# Dates as people write them when the declared form is another one
+_DATE_FORMS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+# Words that mean yes or no, whatever the standard declares
+_YES = {"true", "1", "是", "yes", "y", "t", "对", "有", "√"}
+_NO = {"false", "0", "否", "no", "n", "f", "错", "无", "×"}
+
+
+def date_format(f: FieldDef) -> str:
+    """A date field's strptime pattern (the Table Schema ``format``; ``default`` is ISO)."""
+    fmt = f.descriptor.get("format") or "default"
+    return "%Y-%m-%d" if fmt == "default" else fmt
+
+
+def format_words(fmt: str) -> str:
+    """A strptime form the way people write it: ``%Y/%m/%d`` → ``YYYY/MM/DD``."""
+    for directive, word in _FORMAT_WORDS.items():
+        fmt = fmt.replace(directive, word)
+    return fmt
+
+
+def write_date(day: dt.date, fmt: str) -> str:
+    """``day`` in a strptime form; the year always has four digits (strftime drops zeros)."""
+    text = fmt.replace("%Y", f"{day.year:04d}").replace("%m", f"{day.month:02d}").replace("%d", f"{day.day:02d}")
+    return day.strftime(text) if "%" in text else text
+
+
+def true_false(f: FieldDef) -> tuple[list[str], list[str]]:
+    """The texts a boolean field reads as true and as false (Table Schema ``trueValues`` and
+    ``falseValues``, else the defaults)."""
+    d = f.descriptor
+    return list(d.get("trueValues", TRUE_VALUES) or []), list(d.get("falseValues", FALSE_VALUES) or [])
+
+
+def type_name(f: FieldDef | None, kind: str = "") -> str:
+    """The type as a person reads it, with the forms the field declares: 布尔值(是/否),
+    日期(YYYY/MM/DD)."""
+    kind = f.type if f is not None else kind
+    if f is not None and kind == "boolean" and ("trueValues" in f.descriptor or "falseValues" in f.descriptor):
+        trues, falses = true_false(f)
+        return f"布尔值(表示“是”填 {'、'.join(trues)},表示“否”填 {'、'.join(falses)})"
+    if f is not None and kind == "date" and date_format(f) != "%Y-%m-%d":
+        return f"日期({format_words(date_format(f))})"
+    return TYPE_NAMES.get(kind, kind) if kind else "规定类型"
+
+
+def type_hint(f: FieldDef | None, cell) -> str | None:
+    """What a value that is not of the field's type most likely means, in the declared form:
+    ``2021/9/1`` → ``应写作 2021-09-01``; ``是`` → ``应填 true``. None when it means nothing."""
+    if f is None or not isinstance(cell, str):
+        return None
+    text = unicodedata.normalize("NFKC", cell).strip()
+    if f.type == "date":
+        for form in _DATE_FORMS:
+            try:
+                day = dt.datetime.strptime(text, form).date()
+            except ValueError:
+                continue
+            return f"应写作 {write_date(day, date_format(f))}" if date_format(f) != "any" else None
+    if f.type == "boolean":
+        trues, falses = true_false(f)
+        declared = "trueValues" in f.descriptor or "falseValues" in f.descriptor
+        word = text.casefold()
+        for meant, forms in ((_YES, trues), (_NO, falses)):
+            if forms and (word in meant or word in {x.casefold() for x in forms}):
+                return f"应填 {' 或 '.join(forms) if declared else forms[0]}"
+    return None
+
+
+def cell_message(kind: str, rule: str, cell, limit, f: FieldDef | None = None) -> tuple[str, str]:
     """Message and fix for a cell finding, shared by the Frictionless path and the SQL engine.
 
-    ``rule`` is the type name for type errors and the constraint name for constraint errors.
+    ``rule`` is the type name for type errors and the constraint name for constraint errors;
+    ``f``, when known, words a type error with the forms the field declares.
     """
     if kind == "type-error":
-        type_name = TYPE_NAMES.get(rule, rule) if rule else "规定类型"
-        return f"值 “{cell}” 不是有效的{type_name}", f"改为{type_name}格式"
+        name = type_name(f, rule)
+        return f"值 “{cell}” 不是有效的{name}", type_hint(f, cell) or f"改为{name}格式"
     if kind == "constraint-error":
         if rule == "required":
             return "必填字段为空", "填写该字段"

@@ -8,7 +8,8 @@ unique and primary keys). The parsers mirror Frictionless 5's readers:
 - integer: Python ``int()`` of the stripped text (sign, leading zeros, ``_`` between digits);
 - number: ``Decimal()`` of the stripped text (exponents, ``.5``, ``5.``, NaN, infinities);
 - boolean: the raw text in ``trueValues`` / ``falseValues``, never stripped;
-- date: ``strptime("%Y-%m-%d")`` (one-digit months and days accepted, a real calendar date);
+- date: ``strptime("%Y-%m-%d")``, or the field's ``format`` when it is made of ``%Y``, ``%m``
+  and ``%d`` with separators (one-digit months and days accepted, a real calendar date);
 - year: four characters that ``int()`` reads as 0–9999;
 - string: any text.
 
@@ -17,7 +18,7 @@ full-width digits), and a pattern must match the whole value (Python's ``$`` als
 before a final newline). Where SQL cannot decide exactly as Python would (an integer beyond
 128 bits, a number with more than 15 significant digits, a signalling NaN), the cell counts as
 *unsure* and the whole file goes to the Frictionless path instead. Fields this module cannot
-mirror (``datetime``, ``time``, a ``format``, ``bareNumber`` …) make ``supported`` say no.
+mirror (``datetime``, ``time``, another ``format``, ``bareNumber`` …) make ``supported`` say no.
 """
 
 from __future__ import annotations
@@ -29,9 +30,7 @@ from decimal import Decimal, InvalidOperation
 
 from educat.core.model import FieldDef
 from educat.tables.identifiers import ID_WEIGHTS, PROVINCE_PREFIXES, USCC_CHARSET, USCC_WEIGHTS
-
-TRUE_VALUES = ["true", "True", "TRUE", "1"]
-FALSE_VALUES = ["false", "False", "FALSE", "0"]
+from educat.tables.messages import date_format, true_false
 # The constraints Frictionless applies to each type the SQL engine reads; others are ignored by
 # it (validate refuses them). Written out so that check does not import Frictionless to plan SQL;
 # tests/test_check.py holds it equal to Frictionless's own table (supported_constraints).
@@ -69,6 +68,25 @@ _CANONICAL = {
     "year": "regexp_full_match({v}, '[0-9]{{4}}')",
 }
 _DATE = r"([0-9]{4})-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12][0-9]|0[1-9]|[1-9]| [1-9])"
+# What Python's strptime matches for each directive (its _strptime.TimeRE), digits ASCII only
+_DATE_PARTS = {"%Y": "([0-9]{4})", "%m": "(1[0-2]|0[1-9]|[1-9])", "%d": "(3[01]|[12][0-9]|0[1-9]|[1-9]| [1-9])"}
+
+
+def date_regex(fmt: str) -> tuple[str, list[str]] | None:
+    """A regex that matches (whole) exactly the texts ``strptime(text, fmt)`` reads, and which
+    directive each group holds; None when SQL cannot be sure to read ``fmt`` as Python does.
+    Read exactly: %Y, %m and %d once each, with at least one character between two of them,
+    and literal characters that are neither spaces (strptime reads one as any run of spaces),
+    digits, ``%`` nor letters with a case (strptime ignores case): ``%Y/%m/%d``,
+    ``%d.%m.%Y``, ``%Y年%m月%d日``. With a separator after each directive the first match
+    Python takes is the only one, so a whole-value match agrees with it."""
+    parts = re.split(r"(%[Ymd])", fmt)
+    literals, directives = parts[0::2], parts[1::2]
+    if sorted(directives) != ["%Y", "%d", "%m"] or not all(literals[1:-1]):
+        return None
+    if any(ch == "%" or ch.isspace() or ch.isdigit() or ch.lower() != ch.upper() for ch in "".join(literals)):
+        return None
+    return "".join(_DATE_PARTS[p] if i % 2 else re.escape(p) for i, p in enumerate(parts)), directives
 
 
 def q(name: str) -> str:
@@ -84,7 +102,7 @@ def supported(f: FieldDef) -> str | None:
     d = f.descriptor
     if f.type not in SUPPORTED and f.type != "array":
         return f"字段 {f.name} 的类型 {f.type}"
-    if d.get("format", "default") not in ("default", None):
+    if d.get("format", "default") not in ("default", None) and not (f.type == "date" and date_regex(str(d["format"]))):
         return f"字段 {f.name} 的 format"
     if any(key in d for key in ("bareNumber", "groupChar", "decimalChar", "floatNumber", "missingValues")):
         return f"字段 {f.name} 的数字或缺失值选项"
@@ -112,7 +130,7 @@ def parse_python(f: FieldDef, value):
         if t == "date":
             if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
                 return value
-            return dt.datetime.strptime(value, "%Y-%m-%d").date() if isinstance(value, str) and value.isascii() else None
+            return dt.datetime.strptime(value, date_format(f)).date() if isinstance(value, str) and not _foreign_digit(value) else None
         if t == "boolean":
             if isinstance(value, bool):
                 return value
@@ -125,8 +143,9 @@ def parse_python(f: FieldDef, value):
     return None
 
 
-def true_false(f: FieldDef) -> tuple[list[str], list[str]]:
-    return list(f.descriptor.get("trueValues") or TRUE_VALUES), list(f.descriptor.get("falseValues") or FALSE_VALUES)
+def _foreign_digit(text: str) -> bool:
+    """A digit that is not ASCII (full-width ２): a type error for educat (docs/engine.md)."""
+    return any(ch.isdigit() and not ch.isascii() for ch in text)
 
 
 def _sql_value(f: FieldDef, value) -> str:
@@ -225,11 +244,16 @@ class Cell:
         return f"(CASE WHEN {self.helpers[self.canon]} THEN {quick} ELSE {slow} END)"
 
     def _date(self) -> str:
-        """The date strptime("%Y-%m-%d") reads, or NULL. The usual zero-padded form is cast
-        directly (fast); only other forms (one-digit month or day, " 5") take the slow path."""
+        """The date strptime reads (the field's ``format``, ISO by default), or NULL. An ISO
+        date in the usual zero-padded form is cast directly (fast); other forms (one-digit
+        month or day, " 5", a declared format) take the slow path."""
         v = self.v
-        part = lambda n: f"CAST(trim(regexp_extract({v}, {lit(_DATE)}, {n})) AS INTEGER)"  # noqa: E731
-        slow = f"(CASE WHEN regexp_full_match({v}, {lit(_DATE)}) AND {part(1)} >= 1 THEN TRY_CAST(printf('%04d-%02d-%02d', {part(1)}, {part(2)}, {part(3)}) AS DATE) END)"
+        fmt = self.f.descriptor.get("format") or "default"
+        pattern, order = (_DATE, ["%Y", "%m", "%d"]) if fmt == "default" else date_regex(fmt)
+        part = lambda d: f"CAST(trim(regexp_extract({v}, {lit(pattern)}, {order.index(d) + 1})) AS INTEGER)"  # noqa: E731
+        slow = f"(CASE WHEN regexp_full_match({v}, {lit(pattern)}) AND {part('%Y')} >= 1 THEN TRY_CAST(printf('%04d-%02d-%02d', {part('%Y')}, {part('%m')}, {part('%d')}) AS DATE) END)"
+        if fmt != "default":
+            return slow
         canonical = f"(length({v}) = 10 AND regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}'))"
         return f"(CASE WHEN {canonical} THEN (CASE WHEN substr({v}, 1, 4) <> '0000' THEN TRY_CAST({v} AS DATE) END) ELSE {slow} END)"
 

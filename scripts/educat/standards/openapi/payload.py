@@ -16,8 +16,10 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from educat.core.findings import Finding
+from educat.core.model import CodeList
 from educat.standards.openapi.document import BASE_URI, escape_token, pointer
 from educat.standards.openapi.operations import find_media, operation_nodes
+from educat.tables.messages import code_fix, code_message
 
 # -- checking payloads -----------------------------------------------------------------------
 # What to do about a payload finding, by the JSON Schema keyword that failed.
@@ -40,9 +42,9 @@ def kebab(keyword: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", keyword).lower()
 
 
-def payload_finding(pointer_: str, keyword: str, message: str, value) -> Finding:
+def payload_finding(pointer_: str, keyword: str, message: str, value, note: str | None = None) -> Finding:
     """One thing wrong in a payload, located by JSON Pointer ('' is the whole payload)."""
-    return Finding(type=kebab(keyword), message=message, note=KEYWORD_NOTES.get(keyword, DEFAULT_NOTE), pointer=pointer_, value=value)
+    return Finding(type=kebab(keyword), message=message, note=note or KEYWORD_NOTES.get(keyword, DEFAULT_NOTE), pointer=pointer_, value=value)
 
 
 _TYPE_NAMES = {"string": "字符串", "integer": "整数", "number": "数字", "boolean": "布尔值", "object": "对象", "array": "数组", "null": "空值(null)"}
@@ -79,18 +81,23 @@ def _codelist_name(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
 
 
-def _codes_lookup(codelists) -> Callable[[str], set[str] | None]:
+def _codes_lookup(codelists) -> Callable[[str], CodeList | set[str] | None]:
+    """A function from a reference to its code list: a ``CodeList`` (whose findings list the
+    codes and name the code a name means, as ``check`` does) or a plain set of codes."""
+
+    def known(codes):
+        return codes if codes is None or isinstance(codes, CodeList) else {str(c) for c in codes}
+
     if codelists is None:
         return lambda ref: None
     if callable(codelists):
         def lookup(ref):
             try:
-                codes = codelists(ref)
+                return known(codelists(ref))
             except LookupError:
                 return None
-            return None if codes is None else {str(c) for c in codes}
         return lookup
-    return lambda ref: None if codelists.get(ref) is None else {str(c) for c in codelists[ref]}
+    return lambda ref: known(codelists.get(ref))
 
 
 def _allows_number(schema) -> bool:
@@ -100,9 +107,10 @@ def _allows_number(schema) -> bool:
 
 def _codelist_keyword(lookup):
     def check(validator, ref, instance, schema):
-        codes = lookup(ref) if isinstance(ref, str) else None
-        if codes is None:
+        found = lookup(ref) if isinstance(ref, str) else None
+        if found is None:
             return  # unknown code list: validate_openapi reports it
+        codes = found.codes if isinstance(found, CodeList) else found
         separator = schema.get("x-codelist-separator")
         if isinstance(instance, list):
             items, value_schema = list(enumerate(instance)), schema.get("items")
@@ -115,7 +123,12 @@ def _codelist_keyword(lookup):
             for code in values:
                 if code not in codes:
                     shown = code if len(values) == 1 else f"{code}(在 “{show_value(value)}” 中)"
-                    yield ValidationError(f"值 “{shown}” 不在代码表 {_codelist_name(ref)} 中", path=() if index is None else (index,), instance=value)
+                    if isinstance(found, CodeList):  # worded as check words it, with the codes to choose from
+                        error = ValidationError(code_message(found, shown), path=() if index is None else (index,), instance=value)
+                        error.fix = code_fix(found, code, otherwise="")  # '': the keyword's own note
+                    else:
+                        error = ValidationError(f"值 “{shown}” 不在代码表 {_codelist_name(ref)} 中", path=() if index is None else (index,), instance=value)
+                    yield error
 
     return check
 
@@ -159,14 +172,14 @@ def _translate(err: ValidationError) -> list[tuple[list, str, str, object]]:
         "minItems": lambda: _length_message(err, f"至少应有 {limit} 项"),
         "maxItems": lambda: _length_message(err, f"最多 {limit} 项"),
         "uniqueItems": lambda: "列表中有重复的项",
-        "x-codelist": lambda: err.message,
+        "x-codelist": lambda: err.message,  # (and its fix: err.fix)
         "not": lambda: "取值不应符合 not 中描述的结构",
     }
     if kw in messages:
-        return [(path, kw, messages[kw](), value)]
+        return [(path, kw, messages[kw](), value, getattr(err, "fix", None))]
     if kw in ("oneOf", "anyOf") and err.context:
         best = best_match(err.context)
-        return [(p, k, f"不符合任何一种允许的结构;最接近的一种:{m}", v) for p, k, m, v in _translate(best)]
+        return [(p, k, f"不符合任何一种允许的结构;最接近的一种:{m}", v, *note) for p, k, m, v, *note in _translate(best)]
     if kw == "oneOf":
         return [(path, kw, "同时符合多种结构,oneOf 要求只符合其中一种", value)]
     if kw is None:  # a `false` schema
@@ -254,6 +267,6 @@ def check_payload(
         path, keyword = item[0], item[1]
         return [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in path], keyword, item[2]
 
-    return [payload_finding(pointer(path), keyword, message, value) for path, keyword, message, value in sorted(found, key=order)]
+    return [payload_finding(pointer(path), keyword, message, value, *note) for path, keyword, message, value, *note in sorted(found, key=order)]
 
 

@@ -1,5 +1,5 @@
 """Validating an OpenAPI 3.1 document against the specification and our rules (versions,
-local references only, unique operationIds, ``x-codelist`` references that resolve)."""
+local references only, unique operationIds, ``x-codelist`` and ``x-entity`` references that resolve)."""
 
 from __future__ import annotations
 
@@ -122,18 +122,20 @@ def _check_operation_ids(doc):
             seen[op_id] = line
 
 
-def _check_codelists(doc, resolve_codelist):
+def _check_references(doc, key: str, what: str, resolve):
+    """Every ``x-codelist`` (or ``x-entity``) is a string that names a code list (an entity)."""
+    note = f"写成 {what}名(本标准),或 标准@版本/{what}名"
     for parts, node in walk(doc):
-        if "x-codelist" not in node or (parts and parts[-1] in NAMED_CHILDREN):
+        if key not in node or (parts and parts[-1] in NAMED_CHILDREN):
             continue
-        ref, line = node["x-codelist"], line_at(doc, (*parts, "x-codelist"))
+        ref, line = node[key], line_at(doc, (*parts, key))
         if not isinstance(ref, str) or not ref.strip():
-            yield "openapi-error", "x-codelist 的值必须是代码表引用(字符串)", line, "写成 代码表名(本标准),或 标准@版本/代码表名"
-        elif resolve_codelist is not None:
+            yield "openapi-error", f"{key} 的值必须是{what}引用(字符串)", line, note
+        elif resolve is not None:
             try:
-                resolve_codelist(ref)
+                resolve(ref)
             except LookupError as exc:
-                yield "dangling-reference", f"x-codelist “{ref}” 无法解析:{exc}", line, "写成 代码表名(本标准),或 标准@版本/代码表名"
+                yield "dangling-reference", f"{key} “{ref}” 无法解析:{exc}", line, note
 
 
 def _check_spec(doc, refs_ok: bool):
@@ -161,11 +163,13 @@ def _check_spec(doc, refs_ok: bool):
         yield "dangling-reference", f"接口文档中有无法解析的引用 “{getattr(exc, 'ref', '')}”", None, "改正 $ref 引用路径;数据中不要使用 $ref 键"
 
 
-def validate_openapi(doc, path: Path, root: Path, resolve_codelist: Callable[[str], object] | None = None) -> list[Finding]:
+def validate_openapi(doc, path: Path, root: Path, resolve_codelist: Callable[[str], object] | None = None,
+                     resolve_entity: Callable[[str], object] | None = None) -> list[Finding]:
     """Everything wrong with one OpenAPI document, as problems with file lines, in line order.
 
-    ``resolve_codelist(ref)`` raises LookupError for an ``x-codelist`` that does not resolve;
-    without it code-list references are only checked to be strings.
+    ``resolve_codelist(ref)`` raises LookupError for an ``x-codelist`` that does not resolve,
+    ``resolve_entity(ref)`` for an ``x-entity``; without them the references are only checked
+    to be strings.
     """
     where = rel(Path(path), Path(root))
     if not isinstance(doc, dict):
@@ -173,7 +177,8 @@ def validate_openapi(doc, path: Path, root: Path, resolve_codelist: Callable[[st
     found = list(_check_version(doc))
     if not found:  # the rest is about OpenAPI 3.1
         ref_problems = list(_check_refs(doc))
-        found += ref_problems + list(_check_operation_ids(doc)) + list(_check_codelists(doc, resolve_codelist))
+        found += ref_problems + list(_check_operation_ids(doc)) + list(_check_references(doc, "x-codelist", "代码表", resolve_codelist))
+        found += _check_references(doc, "x-entity", "实体", resolve_entity)
         found += _check_spec(doc, refs_ok=not ref_problems)
     problems = [Finding(type=type_, message=message, path=where, line=line, note=note) for type_, message, line, note in found]
     return sorted(problems, key=lambda p: (p.line or 0, p.type, p.message))
