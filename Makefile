@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: site test serve validate clean bench conformance
+.PHONY: site test serve validate clean bench conformance test-debs bench-debs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,6 @@ AXE := .cache/npm/node_modules/axe-core/axe.min.js
 $(AXE):
 	npm install --silent --no-audit --no-fund --prefix .cache/npm axe-core@4
 
-$(CHROMIUM):
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
-
 # The Nu HTML Checker (vnu) from the npm registry, and Debian's Java to run it, for
 # tests/test_html_validity.py. The version is pinned: the test's allow-list matches its messages.
 VNU := .cache/npm/node_modules/vnu-jar/build/dist/vnu.jar
@@ -33,10 +29,33 @@ JAVA := /usr/bin/java
 $(VNU):
 	npm install --silent --no-audit --no-fund --save-exact --prefix .cache/npm vnu-jar@26.9.27
 
-$(JAVA):
-	$(SUDO) mkdir -p /usr/share/man/man1   # the JRE's post-install needs it; slim images drop it
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless
+# Debian packages, as file:package pairs: chromium for the browser tests, Java for the Nu HTML
+# Checker, and a CJK font so that the screenshots in test-artifacts/ show Chinese, not boxes.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+TEST_DEBS := $(CHROMIUM):chromium $(JAVA):default-jre-headless $(CJK_FONT):fonts-noto-cjk
+BENCH_DEBS := $(CHROMIUM):chromium
+APT_LOG := .cache/apt.log
+
+# Installs the packages of the pairs whose file is missing, in one apt-get run. apt stays quiet:
+# its output goes to $(APT_LOG), printed only when it fails.
+define apt_install
+	@missing=$$(for pair in $(1); do [ -e "$${pair%%:*}" ] || printf '%s ' "$${pair#*:}"; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "安装 Debian 软件包:$${missing% }(要几分钟;apt 的输出写入 $(APT_LOG))"; \
+	  mkdir -p $(dir $(APT_LOG)); \
+	  { $(SUDO) mkdir -p /usr/share/man/man1 && \
+	    $(SUDO) apt-get update -qq && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; } > $(APT_LOG) 2>&1 \
+	  || { cat $(APT_LOG); echo "apt-get 失败,输出见上(也在 $(APT_LOG))"; exit 1; }; \
+	fi
+endef
+# (/usr/share/man/man1: the JRE's post-install needs it; slim images drop it)
+
+test-debs:
+	$(call apt_install,$(TEST_DEBS))
+
+bench-debs:
+	$(call apt_install,$(BENCH_DEBS))
 
 validate: $(STAMP)
 	$(BIN)/educat validate
@@ -44,7 +63,7 @@ validate: $(STAMP)
 site: $(STAMP)
 	$(BIN)/educat build --out site   # validates first; the old site stays if anything fails
 
-test: $(STAMP) $(CHROMIUM) $(AXE) $(JAVA) $(VNU)
+test: $(STAMP) test-debs $(AXE) $(VNU)
 	$(BIN)/pytest
 
 serve: $(STAMP)
@@ -54,7 +73,7 @@ clean:
 	rm -rf site .pytest_cache
 
 # Benchmarks (not part of the tests): medians and ratios against the baselines, same run.
-bench: $(STAMP) $(CHROMIUM)
+bench: $(STAMP) bench-debs
 	$(BIN)/python -m educat.dev.bench
 
 # Differential conformance against frictionless-py (not part of the tests: CI runs 300 examples

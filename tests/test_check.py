@@ -170,9 +170,9 @@ def test_cli_check_exit_codes_limit_and_json(tmp_path, repo):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--standard", "nope", "--entity", "student"], "Error: 找不到标准 “nope”;已有:"),
-        (["--standard", "edu-basic-data@9.9.9", "--entity", "student"], "Error: 标准 edu-basic-data 没有版本 9.9.9;已有:"),
-        (["--standard", "edu-basic-data", "--entity", "pupil"], "Error: 标准 edu-basic-data@"),
+        (["--standard", "nope", "--entity", "student"], "错误:找不到标准 “nope”;已有:"),
+        (["--standard", "edu-basic-data@9.9.9", "--entity", "student"], "错误:标准 edu-basic-data 没有版本 9.9.9;已有:"),
+        (["--standard", "edu-basic-data", "--entity", "pupil"], "错误:标准 edu-basic-data@"),
     ],
 )
 def test_cli_check_bad_target(tmp_path, args, message):
@@ -188,7 +188,7 @@ def test_cli_check_bad_target(tmp_path, args, message):
     [
         ("junk.csv", bytes(range(128, 256)) * 10, (1, "file-error", "文件既不是 UTF-8 也不是 GB18030/GBK 文本,可能是二进制文件或已损坏")),
         ("empty.csv", b"", (1, "file-error", "文件为空,或第一行(表头)为空")),
-        ("bad.json", b'[{"a": 1},', (1, "file-error", "JSON 格式错误:Expecting value")),
+        ("bad.json", b'[{"a": 1},', (1, "file-error", "JSON 格式错误(第 1 行第 11 列):这里应是一个值")),
         ("old.xls", b"\xd0\xcf\x11\xe0", (None, "file-error", "不支持旧版 Excel 格式 .xls")),
     ],
 )

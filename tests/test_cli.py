@@ -20,14 +20,14 @@ def run(*args):
 def test_version():
     result = run("--version")
     assert result.exit_code == 0
-    assert result.output == f"educat, version {__version__}\n"
+    assert result.output == f"educat {__version__}\n"
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
 def test_every_command_has_help_with_example(command):
     result = run(command, "--help")
     assert result.exit_code == 0
-    assert "Example:" in result.output
+    assert "示例:" in result.output
     assert f"educat {command}" in result.output
 
 
@@ -88,7 +88,7 @@ def test_no_traceback_without_debug(mini_repo, monkeypatch):
     monkeypatch.setattr(educat.validate, "validate_repo", boom)
     result = run("validate", "--root", mini_repo)
     assert result.exit_code == 1
-    assert result.output == "Error: 内部错误:RuntimeError: 磁盘坏了(加 --debug 查看详细信息)\n"
+    assert result.output == "错误:内部错误:RuntimeError: 磁盘坏了(加 --debug 查看详细信息)\n"
     debug = run("--debug", "validate", "--root", mini_repo)
     assert isinstance(debug.exception, RuntimeError)
 
@@ -98,7 +98,7 @@ def test_build_refuses_invalid_content(mini_repo):
     result = run("build", "--root", mini_repo, "--out", mini_repo / "site")
     assert result.exit_code == 1
     assert "standards/demo/1.0.0/standard.yaml:2: 错误 [yaml-error]" in result.output
-    assert result.output.endswith("Error: 内容校验未通过,未构建网站;原有网站保持不变\n")
+    assert result.output.endswith("错误:内容校验未通过,未构建网站;原有网站保持不变\n")
     assert not (mini_repo / "site").exists()
 
 

@@ -79,7 +79,7 @@ def test_cli_diff_text_and_json(mini_repo):
 def test_cli_diff_unknown_version(mini_repo):
     result = CliRunner().invoke(cli, ["diff", "demo", "1.0.0", "2.0.0", "--root", str(mini_repo)])
     assert result.exit_code == 1
-    assert result.output == "Error: 标准 demo 没有版本 2.0.0;已有:1.0.0\n"
+    assert result.output == "错误:标准 demo 没有版本 2.0.0;已有:1.0.0\n"
 
 
 def test_versions_page_shows_the_diff(mini_repo):

@@ -152,7 +152,7 @@ def test_deep_json_payload_is_refused_with_a_place(tmp_path):
     payload = write(tmp_path / "deep.json", "[" * 200000 + "]" * 200000)
     result = CliRunner().invoke(cli, ["check-api", str(payload), "--operation", "listStudents"])
     assert result.exit_code == 1
-    assert result.output == f"Error: {payload}:1: JSON 嵌套层数过多(超过 64 层)\n"
+    assert result.output == f"错误:{payload}:1: JSON 嵌套层数过多(超过 64 层)\n"
 
 
 # -- patterns --------------------------------------------------------------------------------------

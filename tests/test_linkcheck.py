@@ -437,7 +437,7 @@ def test_missing_status_file_reads_as_empty(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b'{"links": {\n  "a": ', "{path}:2:链接检查结果文件不是有效的 JSON(Expecting value);删除该文件后重新运行 educat linkcheck"),
+        (b'{"links": {\n  "a": ', "{path}:2:链接检查结果文件不是有效的 JSON(第 2 行第 8 列:这里应是一个值);删除该文件后重新运行 educat linkcheck"),
         (b"[]", "{path}:链接检查结果文件缺少 links 对象;删除该文件后重新运行 educat linkcheck"),
         ('{"links": {"é": 1}}'.encode("latin-1"), "{path}:链接检查结果文件不是 UTF-8 文本;删除该文件后重新运行 educat linkcheck"),
     ],

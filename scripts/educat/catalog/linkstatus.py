@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from typing import ClassVar
 
+from educat.core import jsonio
 from educat.core.findings import Finding, Result
 from educat.core.model import Record
 from educat.core.paths import rel, write_atomic
@@ -141,7 +142,8 @@ def read_status(path: Path) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}:{exc.lineno}:链接检查结果文件不是有效的 JSON({exc.msg});{fix}") from None
+        reason, _ = jsonio.explain(exc)
+        raise ValueError(f"{path}:{exc.lineno}:链接检查结果文件不是有效的 JSON(第 {exc.lineno} 行第 {exc.colno} 列:{reason});{fix}") from None
     if not isinstance(data, dict) or not isinstance(data.get("links"), dict):
         raise ValueError(f"{path}:链接检查结果文件缺少 links 对象;{fix}")
     error = next(iter(status_errors(data)), None)

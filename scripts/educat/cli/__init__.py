@@ -4,6 +4,7 @@ Commands live by content kind: ``standards`` (check, check-api, diff, template),
 (import, export, linkcheck), ``site`` (validate, build, serve) and ``dev`` (generate). Every
 command that judges something prints a :class:`educat.core.findings.Result` through
 :func:`finish`: one text form, one JSON shape, and the exit code ``int(not result.valid)``.
+Click's own words (``用法:``, ``选项``, its error messages) are Chinese: see :mod:`educat.cli.click_zh`.
 """
 
 from __future__ import annotations
@@ -15,14 +16,35 @@ from pathlib import Path
 import click
 
 from educat import __version__
+from educat.cli import click_zh
+
+# before any command is declared: Click words a parameter's type and the version help then
+click_zh.install()
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Command(click.Command):
+    """A command whose usage line reads ``用法: educat check [选项] FILE``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
 
 
 class Group(click.Group):
     """Turns unexpected exceptions into a one-line message unless --debug is given. With
     ``--format json`` every failure, a command that cannot start included, is printed as the
-    usual JSON result with one finding, so a machine always reads JSON."""
+    usual JSON result with one finding, so a machine always reads JSON. Its commands and
+    subgroups are :class:`Command` and ``Group``, with Chinese usage lines."""
+
+    command_class = Command
+    group_class = type  # a subgroup (``educat generate``) is a Group too
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[选项]")
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
 
     def invoke(self, ctx):
         try:
@@ -101,7 +123,7 @@ def fail(exc: Exception):
     raise click.ClickException(str(exc.args[0]) if exc.args else str(exc)) from None
 
 
-@click.group(cls=Group, context_settings=CONTEXT)
+@click.group("educat", cls=Group, context_settings=CONTEXT)
 @click.version_option(__version__, "--version", prog_name="educat")
 @click.option("--debug", is_flag=True, help="出错时显示完整的 Python 调用栈。")
 @click.pass_context
@@ -109,7 +131,7 @@ def cli(ctx, debug):
     """educat:校验并发布教育数据标准、数据集字典和课程资源目录。
 
     \b
-    Example:
+    示例:
         educat validate
         educat build --out site
         educat serve

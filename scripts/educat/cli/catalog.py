@@ -18,7 +18,7 @@ def export(fmt, output, force, root):
     """导出课程资源目录:catalog.json、catalog.csv、catalog.jsonld 或 Atom 订阅,与网站上的文件相同。
 
     \b
-    Example:
+    示例:
         educat export --format csv -o catalog.csv
         educat export --format jsonld > catalog.jsonld
     """
@@ -61,7 +61,7 @@ def import_(file, collection, update, dry_run, root, fmt):
     有问题时退出码为 1。
 
     \b
-    Example:
+    示例:
         educat import 资源.xlsx --collection junior --dry-run
         educat import 资源.xlsx --collection junior
         educat import 修订.csv --collection junior --update --format json
@@ -93,7 +93,7 @@ def linkcheck(timeout, retries, per_host, output, deadline, budget, allow_privat
     有失效或无法访问的链接时退出码为 1。需要联网;构建网站时不会运行,网站读取上次的结果。
 
     \b
-    Example:
+    示例:
         educat linkcheck
         educat linkcheck --timeout 5 --per-host 1 --format json
         educat linkcheck --deadline 20 --budget 600

@@ -13,7 +13,7 @@ def generate():
     """生成合成数据,用于性能测试和演练(内容均为合成示例)。
 
     \b
-    Example:
+    示例:
         educat generate rows edu-basic-data --entity student --rows 2000000 -o students.csv
         educat generate resources 100000 --out /tmp/big/catalog/resources
     """
@@ -30,7 +30,7 @@ def generate_rows_cmd(standard, entity, count, fields, output, root):
     """按实体的合规样例生成 N 行合规数据(唯一字段按格式编号)。
 
     \b
-    Example:
+    示例:
         educat generate rows edu-basic-data --entity student --rows 1000 -o students.csv
     """
     from educat.tables.check import CheckError, find_entity
@@ -56,7 +56,7 @@ def generate_resources_cmd(count, out, root):
     """以现有资源记录为模板生成 N 条合成记录(新 id、题名加“合成”编号)。
 
     \b
-    Example:
+    示例:
         educat generate resources 10000 --out /tmp/big/catalog/resources
     """
     from educat.dev.generate import generate_resources

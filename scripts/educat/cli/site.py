@@ -31,7 +31,7 @@ def validate(paths, root, fmt):
     有错误时退出码为 1,每个问题写成 路径:行号 加说明和修改建议。
 
     \b
-    Example:
+    示例:
         educat validate
         educat validate datasets/school-directory --format json
     """
@@ -57,7 +57,7 @@ def build(root, out, strict, site_url):
     同时生成“全文搜索”的分块索引(find/idx/)和课程资源页的分片筛选索引(catalog/index/)。
 
     \b
-    Example:
+    示例:
         educat build
         educat build --out /srv/www/edu --site-url https://edu.example.gov.cn/
     """
@@ -80,19 +80,30 @@ def build(root, out, strict, site_url):
         click.echo(f"网址以本机预览地址 {urls.LOCAL_SITE_URL} 开头;正式发布前请在 mkdocs.yml 中设置 site_url,或用 --site-url 指定")
 
 
+def _host_and_port(ctx, param, value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"“{value}” 应写成 地址:端口,如 127.0.0.1:8000", ctx=ctx, param=param)
+    return host.strip("[]"), int(port)
+
+
 @cli.command()
 @root_option
-@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="预览服务器地址。")
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, metavar="地址:端口", callback=_host_and_port,
+              help="预览服务器的地址和端口;0.0.0.0:8000 让局域网中的其他电脑也能打开。")
 def serve(root, dev_addr):
-    """本地预览网站;修改 docs/、standards/、datasets/、catalog/ 中的文件后自动刷新。
+    """本地预览网站;修改 docs/、standards/、datasets/、catalog/ 中的文件后自动重建并刷新浏览器。
+
+    启动后输出预览地址。内容有错误时输出“路径:行号”和说明,预览仍显示上次成功构建的网站,页面底部列出错误;改正并保存后自动恢复。按 Ctrl+C 停止。
 
     \b
-    Example:
+    示例:
+        educat serve
         educat serve --dev-addr 127.0.0.1:8001
     """
-    from mkdocs.commands.serve import serve as mkdocs_serve
+    from educat.site.preview import PreviewError, serve as preview
 
-    config_file = Path(root) / "mkdocs.yml"
-    if not config_file.is_file():
-        raise click.ClickException(f"{config_file} 不存在:请在内容仓库根目录运行,或用 --root 指定")
-    mkdocs_serve(config_file=str(config_file), dev_addr=dev_addr, livereload=True)
+    try:
+        preview(root, *dev_addr)
+    except PreviewError as exc:
+        raise click.ClickException(str(exc)) from None

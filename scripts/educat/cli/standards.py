@@ -27,7 +27,7 @@ def check(file, standard, entity, encoding, limit, engine, print_sql, root, fmt)
     违反的规则和修改方法。有错误时退出码为 1。
 
     \b
-    Example:
+    示例:
         educat check 学生.xlsx --standard edu-basic-data --entity student
         educat check students.csv --standard edu-basic-data@1.0.0 --entity student --format json
     """
@@ -73,7 +73,7 @@ def check_api(payload, standard, operation, direction, status, root, fmt):
     有问题时退出码为 1。
 
     \b
-    Example:
+    示例:
         educat check-api students.json --standard app-access --operation listStudents --response
         educat check-api batch.json --operation submitBatch --request --format json
     """
@@ -96,7 +96,7 @@ def diff(slug, old, new, root, fmt):
     """比较一个标准的两个版本:实体、字段、约束、代码表和代码的增删改,并标出不兼容的变化。
 
     \b
-    Example:
+    示例:
         educat diff edu-basic-data 1.0.0 1.1.0
         educat diff edu-basic-data 1.0.0 1.1.0 --format json
     """
@@ -123,7 +123,7 @@ def template(standard, entity, output, force, root):
     STANDARD 写成 edu-basic-data 或 edu-basic-data@1.0.0(默认最新版本)。已存在的文件不会被覆盖,除非加 --force。
 
     \b
-    Example:
+    示例:
         educat template edu-basic-data --entity student -o 学生模板.xlsx
         educat template resource-metadata -o 资源导入模板.xlsx
     """

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
+from educat.core import jsonio
 from educat.core.findings import Result
 from educat.core.loader import load_repo
 from educat.core.model import Repo, Standard
@@ -79,7 +80,7 @@ def check_api_file(root: Path, payload_path: Path, standard: str, operation: str
     except UnicodeDecodeError:
         raise ApiCheckError(f"{payload_path} 不是 UTF-8 编码的 JSON") from None
     except json.JSONDecodeError as exc:
-        raise ApiCheckError(f"{payload_path}:{exc.lineno}:{exc.colno}: JSON 格式错误:{exc.msg}") from None
+        raise ApiCheckError(jsonio.error_message(exc, payload_path)) from None
     except ValueError as exc:
         raise ApiCheckError(f"{payload_path}:1: {exc}") from None
 

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from educat.core import jsonio
 from educat.core.findings import Finding
 from educat.core.paths import not_regular
 
@@ -309,7 +310,8 @@ def _read_json(data: bytes) -> Table:
     try:
         payload = load_json(text)
     except json.JSONDecodeError as exc:
-        raise ReadError(f"JSON 格式错误:{exc.msg}", exc.lineno, "检查括号、引号和逗号") from None
+        reason, fix = jsonio.explain(exc)
+        raise ReadError(f"JSON 格式错误(第 {exc.lineno} 行第 {exc.colno} 列):{reason}", exc.lineno, fix) from None
     except ValueError as exc:
         raise ReadError(str(exc), 1, "数据记录应是扁平的对象数组") from None
     if isinstance(payload, dict):
@@ -330,7 +332,8 @@ def _read_ndjson(data: bytes) -> Table:
         try:
             record = load_json(line)
         except json.JSONDecodeError as exc:
-            raise ReadError(f"第 {number} 行不是有效的 JSON:{exc.msg}", number, "NDJSON 每行一个 JSON 对象") from None
+            reason, fix = jsonio.explain(exc)
+            raise ReadError(f"第 {number} 行第 {exc.colno} 列不是有效的 JSON:{reason}", number, f"{fix};NDJSON 每行一个 JSON 对象") from None
         except ValueError as exc:
             raise ReadError(f"第 {number} 行:{exc}", number, "数据记录应是扁平的 JSON 对象") from None
         if not isinstance(record, dict):
