@@ -239,7 +239,7 @@ def test_catalog_never_loads_more_than_its_limit(real_site, narrow_site, page):
     assert f"所选范围有 {len(repo.records)} 条资源,超过一次载入的上限 50 条" in status
     link = page.locator("a.educat-catalog-find")
     assert link.is_visible() and urlparse(link.get_attribute("href")).path.endswith("/find/")
-    assert not [u for u in page.requests if "/catalog/index/" in u and not u.endswith("meta.json")]  # no shard loaded
+    assert not [u for u in page.requests if "/catalog/index/" in u and not u.endswith("meta.js")]  # no shard loaded
     stages = {}
     for r in repo.records:
         stages[r.data.get("stage")] = stages.get(r.data.get("stage"), 0) + 1
@@ -321,6 +321,38 @@ def test_full_text_search_is_chunked_local_and_small(real_site, browser):
     assert urlparse(link.get_attribute("href")).path.endswith("/find/") and "text=" in link.get_attribute("href")
     assert errors == []
     context.close()
+
+
+def test_more_results_only_when_there_are_more(real_site, page):
+    """/find/'s 更多结果 shows only while results remain, and each click shows the next 20."""
+    _, base = real_site
+    page.set_default_timeout(10000)
+    page.goto(base + "find/")
+    more = page.locator("#educat-find-more")
+    shown = page.locator(".educat-find-result")
+    page.wait_for_load_state("networkidle")
+    assert not more.is_visible()  # no query yet
+
+    def run(query: str) -> int:
+        page.fill("#educat-find-text", query)
+        page.click("#educat-find button[type=submit]")
+        page.wait_for_function(f"document.querySelector('#educat-find-status').textContent.indexOf('按词检索:{query})') >= 0")
+        page.wait_for_function("document.querySelectorAll('.educat-find-result').length > 0")
+        return int(page.locator("#educat-find-status").inner_text().split("共 ")[1].split(" 条")[0])
+
+    assert run("勾股定理") <= 20
+    assert not more.is_visible()
+    total = run("数学")
+    assert total > 20 and shown.count() == 20 and more.is_visible()
+    while more.is_visible():
+        before = shown.count()
+        more.click()
+        page.wait_for_function(f"document.querySelectorAll('.educat-find-result').length > {before}")
+        assert shown.count() == min(before + 20, total)
+    assert shown.count() == total
+    links = page.eval_on_selector_all(".educat-find-result > a", "els => els.map(e => e.getAttribute('href'))")
+    assert len(set(links)) == total  # each result once
+    assert page.console_errors == []
 
 
 AXE = REPO / ".cache/npm/node_modules/axe-core/axe.min.js"

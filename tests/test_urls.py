@@ -27,6 +27,7 @@ def test_page_paths_are_pinned():
     assert urls.stage("junior", 2) == "catalog/stage/junior/p2/"
     assert (urls.STANDARDS, urls.DATASETS, urls.CATALOG, urls.FIND) == ("standards/", "datasets/", "catalog/", "find/")
     assert (urls.CATALOG_LINKS, urls.CATALOG_RUBRIC, urls.CATALOG_INDEX, urls.FIND_INDEX) == ("catalog/links/", "catalog/rubric/", "catalog/index/", "find/idx/")
+    assert (urls.CATALOG_LICENSES, urls.CATALOG_STATS, urls.license("free-use")) == ("catalog/licenses/", "catalog/stats/", "catalog/licenses/#free-use")
 
 
 def test_download_names_are_pinned():
@@ -56,7 +57,7 @@ def every_published_path(root: Path) -> list[str]:
     from educat.core.loader import load_repo
 
     repo, _ = load_repo(root)
-    paths = [urls.STANDARDS, urls.DATASETS, urls.CATALOG, urls.CATALOG_LINKS, urls.CATALOG_RUBRIC, urls.FIND, urls.STANDARDS_JSON, urls.DATASETS_JSON]
+    paths = [urls.STANDARDS, urls.DATASETS, urls.CATALOG, urls.CATALOG_LINKS, urls.CATALOG_RUBRIC, urls.CATALOG_LICENSES, urls.CATALOG_STATS, urls.FIND, urls.STANDARDS_JSON, urls.DATASETS_JSON]
     paths += list(urls.CATALOG_EXPORTS.values()) + [urls.CATALOG_INDEX + "meta.json", urls.FIND_INDEX + "meta.json"]
     for std in repo.all_standards():
         paths += [urls.standard(std.slug), urls.standard_latest(std.slug), urls.standard_version(std.slug, std.version)]

@@ -1,6 +1,6 @@
 // The course-resource browser: facets (学段 → 年级, 学科, 教材版本, 资源类型, 受众, 许可, 精品),
-// keyword, sort and pages over the sharded JSON index built by educat. Only the shards that the
-// chosen 学段 and 学科 need are fetched, and no more than meta.browse_max records unless both are
+// keyword, sort and pages over the sharded index built by educat. Only the shards that the
+// chosen 学段 and 学科 need are loaded, and no more than meta.browse_max records unless both are
 // chosen: a broader choice asks for a 学段 and 学科 (keywords can go to the full-text search). The state lives in the URL, so a filtered list can be shared.
 // All text is inserted with textContent: nothing from the index is parsed as HTML.
 (function () {
@@ -8,6 +8,25 @@
   var PAGE_SIZE = 20;
   var PARAMS = { stage: "stage", grades: "grade", subject: "subject", edition: "edition", resource_type: "type", audience: "audience", license: "license" };
   var FIELDS = Object.keys(PARAMS);
+
+  // The index files are scripts that store their data under their own address
+  // (findindex.data_script): a page opened from a folder (file://) may load scripts, not fetch.
+  function loadData(url) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = url.href;
+      script.onload = function () {
+        var store = window.educatIndex || {}, key = script.src;
+        script.remove();
+        if (!Object.prototype.hasOwnProperty.call(store, key)) { reject(new Error("索引文件内容不对:" + key)); return; }
+        var data = store[key];
+        delete store[key];
+        resolve(data);
+      };
+      script.onerror = function () { script.remove(); reject(new Error("无法读取 " + url.href)); };
+      document.head.appendChild(script);
+    });
+  }
 
   function setup() {
     var app = document.getElementById("catalog-app");
@@ -21,6 +40,10 @@
     var keyword = app.querySelector("input[data-facet=q]");
     var featured = app.querySelector("input[data-facet=featured]");
     var meta = null, col = {}, names = {}, records = [], loaded = {};
+    var box = app.querySelector(".educat-filterbox");
+    var chosenEl = app.querySelector(".educat-chosen");
+    // the filters are folded on a phone, so that the results are on the first screen
+    box.open = window.matchMedia("(min-width: 45em)").matches;
     var findLink = document.createElement("a");
     findLink.className = "educat-find-link educat-catalog-find";
     findLink.hidden = true;
@@ -73,8 +96,7 @@
       return true;
     }
     function wanted() {
-      var other = st.q || st.featured || FIELDS.some(function (f) { return st[f]; });
-      if (!other) return [];
+      if (!chosen()) return [];
       return meta.shards.filter(function (s) {
         return (!st.stage || s.stage === st.stage) && (!st.subject || s.subjects.indexOf(st.subject) >= 0);
       });
@@ -88,22 +110,50 @@
       var todo = needed().filter(function (s) { return !loaded[s.file]; });
       todo.forEach(function (s) { loaded[s.file] = true; });
       return Promise.all(todo.map(function (s) {
-        return fetch(new URL(s.file, metaUrl)).then(function (r) {
-          if (!r.ok) throw new Error(s.file + " " + r.status);
-          return r.json();
-        }).then(function (rows) { records = records.concat(rows); }, function (e) { delete loaded[s.file]; throw e; });
+        return loadData(new URL(s.file.replace(/\.json$/, ".js"), metaUrl)).then(function (rows) { records = records.concat(rows); }, function (e) { delete loaded[s.file]; throw e; });
       }));
+    }
+    function chosen() { return !!(st.q || st.featured || FIELDS.some(function (f) { return st[f]; })); }
+    // every record that matches the filters other than f is loaded, so counting them is exact
+    function complete(f) {
+      if (!needed().length) return false;
+      return meta.shards.every(function (s) {
+        var relevant = (f === "stage" || !st.stage || s.stage === st.stage) && (f === "subject" || !st.subject || s.subjects.indexOf(st.subject) >= 0);
+        return !relevant || loaded[s.file];
+      });
+    }
+    // How many records each option of f would leave, given the other filters; null when that
+    // is unknown without loading more than the limit (meta.json counts 学段 × 学科 only).
+    function optionCounts(f, pool) {
+      var counts = {};
+      if (complete(f)) {
+        pool.forEach(function (rec) { values(rec, f).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; }); });
+        return counts;
+      }
+      var onlyStageSubject = !st.q && !st.featured && FIELDS.every(function (g) { return g === "stage" || g === "subject" || !st[g]; });
+      if (!onlyStageSubject) return null;
+      if (f === "stage") {
+        Object.keys(meta.stage_subject).forEach(function (s) { counts[s] = st.subject ? meta.stage_subject[s][st.subject] || 0 : meta.counts.stage[s] || 0; });
+        return counts;
+      }
+      if (f === "subject") return st.stage ? meta.stage_subject[st.stage] || {} : meta.counts.subject;
+      return st.stage || st.subject ? null : meta.counts[f];
     }
     function fill(f, pool) {
       var s = selects[f];
-      var counts = {};
-      if (f === "stage") counts = meta.counts.stage;  // every stage stays reachable
-      else if (f === "subject" && !needed().length) counts = st.stage ? meta.stage_subject[st.stage] || {} : meta.counts.subject;
-      else pool.forEach(function (rec) { values(rec, f).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; }); });
+      var counts = optionCounts(f, pool);
+      var all = null;
+      if (counts && complete(f)) all = pool.length;
+      else if (counts) all = f === "stage" || f === "subject" ? Object.keys(counts).reduce(function (n, k) { return n + counts[k]; }, 0) : meta.total;
       while (s.options.length) s.remove(0);
-      s.add(new Option("全部", ""));
+      s.add(new Option(all === null ? "全部" : "全部(" + all + ")", ""));
       names[f].forEach(function (pair) {
-        var code = pair[0], n = counts[code] || 0;
+        var code = pair[0];
+        if (counts === null) {  // the options the whole catalog has, without counts
+          if (meta.counts[f][code] || code === st[f]) s.add(new Option(pair[1], code));
+          return;
+        }
+        var n = counts[code] || 0;
         if (n || code === st[f]) s.add(new Option(pair[1] + "(" + n + ")", code));
       });
       s.value = st[f];
@@ -127,6 +177,7 @@
       while (list.firstChild) list.removeChild(list.firstChild);
       hits.slice((st.page - 1) * PAGE_SIZE, st.page * PAGE_SIZE).forEach(function (rec) {
         var li = document.createElement("li");
+        li.className = "educat-result";
         li.setAttribute("data-id", rec[col.id]);
         var link = document.createElement("a");
         link.href = "r/" + encodeURIComponent(rec[col.id]) + "/";
@@ -139,11 +190,19 @@
           li.appendChild(document.createTextNode(" "));
           li.appendChild(b);
         }
-        var info = document.createElement("small");
-        info.textContent = " " + ["stage", "grades", "subject", "edition", "resource_type"].map(function (f) {
+        // type · grade (the 学段 when it has no grades) · subject · edition, then one line of description
+        var info = document.createElement("div");
+        info.className = "educat-result-info";
+        info.textContent = ["resource_type", values(rec, "grades").length ? "grades" : "stage", "subject", "edition"].map(function (f) {
           return values(rec, f).map(function (v) { return label(f, v); }).join("、");
         }).filter(Boolean).join(" · ");
         li.appendChild(info);
+        if (rec[col.description]) {
+          var desc = document.createElement("p");
+          desc.className = "educat-result-desc";
+          desc.textContent = rec[col.description];
+          li.appendChild(desc);
+        }
         list.appendChild(li);
       });
       while (pager.firstChild) pager.removeChild(pager.firstChild);
@@ -159,9 +218,15 @@
         pager.appendChild(prev); pager.appendChild(where); pager.appendChild(next);
       }
       var broad = tooBroad();
-      var scope = needed().length ? "" : "(显示最新 " + meta.newest.length + " 条;选择学段或其他条件后检索全部 " + meta.total + " 条)";
-      if (broad) scope = "(所选范围有 " + broad + " 条资源,超过一次载入的上限 " + meta.browse_max + " 条:请再选择学段和学科;这里只在最新 " + meta.newest.length + " 条中筛选)";
-      statusEl.textContent = "共 " + hits.length + " 条符合条件" + scope;
+      if (!chosen()) {
+        statusEl.textContent = "最新发布的 " + meta.newest.length + " 条资源(全部 " + meta.total + " 条)。选择学段、学科等条件或输入关键词,在全部资源中查找。";
+      } else {
+        var scope = broad ? "(所选范围有 " + broad + " 条资源,超过一次载入的上限 " + meta.browse_max + " 条:请再选择学段和学科;这里只在最新 " + meta.newest.length + " 条中筛选)" : "";
+        statusEl.textContent = "共 " + hits.length + " 条符合条件" + scope;
+      }
+      var picked = FIELDS.filter(function (f) { return st[f]; }).map(function (f) { return label(f, st[f]); });
+      if (st.featured) picked.push("精品");
+      chosenEl.textContent = picked.length ? ":" + picked.join(" · ") : "";
       findLink.hidden = !(broad && st.q);
       findLink.href = new URL("../../find/?text=" + encodeURIComponent(st.q), metaUrl).href;
       findLink.textContent = "在全文搜索中查找“" + st.q + "”→";
@@ -180,7 +245,7 @@
         if (st.grades && st.stage && needed().length && !gradeFits(st.grades, st.stage)) { st.grades = ""; render(); }
       });
     }
-    fetch(metaUrl).then(function (r) { return r.json(); }).then(function (m) {
+    loadData(metaUrl).then(function (m) {
       meta = m;
       m.columns.forEach(function (c, i) { col[c] = i; });
       m.facets.forEach(function (f) { names[f.field] = f.names; });

@@ -10,14 +10,32 @@
   var PAGE = 20;
   var MAX_QUERY = 100;  // characters; a longer query is cut (a shared link cannot make the page work for long)
 
+  // Each index file is also written as a script that stores its data under its own address
+  // (findindex.data_script): a page opened from a folder (file://) may load scripts, not fetch.
+  function loadData(url) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = url.href;
+      script.onload = function () {
+        var store = window.educatIndex || {}, key = script.src;
+        script.remove();
+        if (!Object.prototype.hasOwnProperty.call(store, key)) { reject(new Error("索引文件内容不对:" + key)); return; }
+        var data = store[key];
+        delete store[key];
+        resolve(data);
+      };
+      script.onerror = function () { script.remove(); reject(new Error("无法读取 " + url.href)); };
+      document.head.appendChild(script);
+    });
+  }
+
+  // get("t/31.json") reads t/31.js: the index names its files by their JSON twins
   function loader(base) {
     var cache = {};
     return function (path) {
       if (!cache[path]) {
-        cache[path] = fetch(new URL(path, base)).then(function (r) {
-          if (!r.ok) throw new Error(r.status + " " + path);
-          return r.json();
-        });
+        cache[path] = loadData(new URL(path.replace(/\.json$/, ".js"), base));
+        cache[path].catch(function () { delete cache[path]; });  // a failed file may be tried again
       }
       return cache[path];
     };
@@ -261,7 +279,7 @@
       run(input.value);
     });
     more.addEventListener("click", function () {
-      if (more.disabled) return;
+      if (more.disabled || !current || shown >= current.docs.length) return;
       more.disabled = true;  // one page at a time: a second click waits for the first
       get("meta.json").then(show).then(function () { more.disabled = false; }, function () { more.disabled = false; });
     });

@@ -41,6 +41,7 @@ CATALOG = "catalog/"
 CATALOG_LINKS = "catalog/links/"  # the link-check report
 CATALOG_RUBRIC = "catalog/rubric/"  # the 精品 criteria
 CATALOG_LICENSES = "catalog/licenses/"  # every licence code explained, an anchor each
+CATALOG_STATS = "catalog/stats/"  # how many resources per 学段, 学科 and 资源类型
 CATALOG_INDEX = "catalog/index/"  # the browse index of the catalog page (meta.json and shards)
 FIND = "find/"  # the full-text search page
 FIND_INDEX = "find/idx/"  # its split index

@@ -6,7 +6,8 @@ The browse index is split: ``catalog/index/meta.json`` holds the facet vocabular
 (also per 学段 and 学科) and the newest records; records live in shards of at most SHARD_SIZE of
 one 学段, grouped by 学科, so a teacher who picks a 学段 and a 学科 downloads about that part only.
 A 学段 and 学科 together always load; a broader choice that would load more than BROWSE_MAX
-records is refused with a hint instead."""
+records is refused with a hint instead. Every index file is also written as a script
+(``findindex.data_script``), which catalog.js loads: it works from a folder (file://) too."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from educat.core import urls
 from educat.core.model import Collection, Record, Repo
 from educat.site.common import Asset, Page, bar_table, code_label, duration_text, example_badge, front, record_url, stage_url
 from educat.site.html import a, badge, block, dl, is_safe_url, json_ld, md, rel_url, table, text
+from educat.site.findindex import data_script, snippet
 
 SHARD_SIZE = 1000  # records per shard; the 学科 of one 学段 are packed in order, a large 学科 spans shards
 # The browse page loads the shards of the chosen 学段 (and 学科) and filters in the browser; a
@@ -35,6 +37,7 @@ LUNR_MAX_RESOURCES = 200
 STAGE_PAGE_SIZE = 200
 RUBRIC_LIST = 100  # the rubric page lists the most recently reviewed 精品, never the whole catalog
 NEWEST = 40
+DESCRIPTION_CHARS = 40  # the browse list's one-line description (about 120 bytes a record in the index)
 RELATED = 6
 FACETS = (  # (field, label, multi-valued)
     ("stage", "学段", False),
@@ -61,12 +64,17 @@ class CatalogPages:
         self.rubric: Rubric = load_rubric(repo.root)[0]
         order = list(labels.get("grades", {}))
         self.grade_order = {code: i for i, code in enumerate(order)}
+        self.subject_order = {code: i for i, code in enumerate(labels.get("subject", {}))}
         self._related = self._related_index()
         self.licenses = license_urls(repo, site_url)
         self.parts = memberships(repo, site_url)
 
     def label(self, field: str, value) -> str:
         return code_label(self.labels, field, value)
+
+    def subject_key(self, code) -> tuple:
+        """学科 in the order of their code list (as the curriculum lists them), unknown codes last."""
+        return (self.subject_order.get(str(code), len(self.subject_order)), str(code))
 
     def _link_status(self) -> dict:
 
@@ -78,6 +86,7 @@ class CatalogPages:
     # -- all of it -------------------------------------------------------------------------
     def pages(self):
         yield self.browse()
+        yield self.stats_page()
         yield find_page()
         for code, records in self.by_stage().items():
             yield from self.stage_pages(code, records)
@@ -91,9 +100,11 @@ class CatalogPages:
 
     def assets(self, title: str):
         meta, shards = self.index()
-        yield Asset(urls.CATALOG_INDEX + "meta.json", content=json.dumps(meta, ensure_ascii=False, separators=(",", ":")))
-        for name, rows in shards.items():
-            yield Asset(urls.CATALOG_INDEX + name, content=json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
+        for name, data in [("meta.json", meta), *shards.items()]:
+            content = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            yield Asset(urls.CATALOG_INDEX + name, content=content)
+            # the same data as a script, which catalog.js reads (also from a folder, file://)
+            yield Asset(urls.CATALOG_INDEX + name.removesuffix(".json") + ".js", content=data_script(content))
         for fmt, (filename, make) in FORMATS.items():
             yield Asset(filename, content=make(self.repo, self.site_url, title))
 
@@ -112,17 +123,14 @@ class CatalogPages:
             record.id, record.title, d.get("stage", ""), list(d.get("grades") or []), d.get("subject", ""), d.get("edition", "") or "",
             d.get("resource_type", ""), list(d.get("audience") or []), d.get("license", ""), 1 if d.get("featured") is True else 0,
             str(d.get("published", "")), str(d.get("provider", "")), " ".join(map(str, d.get("keywords") or [])),
+            snippet(str(d.get("description", "") or ""), DESCRIPTION_CHARS),
         ]
 
     def index(self) -> tuple[dict, dict[str, list]]:
         shards: dict[str, list] = {}
         shard_list = []
         stage_subject: dict[str, dict[str, int]] = {}
-        subject_order = {code: i for i, code in enumerate(self.labels.get("subject", {}))}
-
-        def subject_key(code: str) -> tuple:  # the code list's order, unknown codes last
-            return (subject_order.get(code, len(subject_order)), code)
-
+        subject_key = self.subject_key
         for stage, records in self.by_stage().items():
             by_subject: dict[str, list[Record]] = defaultdict(list)
             for record in records:
@@ -144,7 +152,7 @@ class CatalogPages:
                     if value:
                         counts[field][str(value)] += 1
         meta = {
-            "columns": ["id", "title", "stage", "grades", "subject", "edition", "resource_type", "audience", "license", "featured", "published", "provider", "keywords"],
+            "columns": ["id", "title", "stage", "grades", "subject", "edition", "resource_type", "audience", "license", "featured", "published", "provider", "keywords", "description"],
             "facets": [{"field": f, "label": label, "multi": multi, "names": list(self.labels.get(f, {}).items())} for f, label, multi in FACETS],
             "grade_parent": {c: p for c, p in self.grade_parents().items()},
             "counts": {f: dict(c) for f, c in counts.items()},
@@ -163,21 +171,26 @@ class CatalogPages:
         return {c.code: c.parent for c in codelist.codes.values()} if codelist else {}
 
     def browse(self) -> Page:
+        """The page teachers use: a keyword, the facets folded into one box (closed on a phone,
+        so the results are on the first screen; catalog.js opens it on a wide screen), then the
+        results, each with its type, grade, edition and one line of description."""
         here = urls.CATALOG
         records = self.repo.records
         out = [front("课程资源"), "# 课程资源\n"]
-        out.append(f"经过遴选的 {len(records)} 条课程资源,按《教育资源元数据标准》编目。标“精品”的资源满足公开的[精品标准](rubric/)。\n")
+        out.append(f"经过遴选的 {len(records)} 条课程资源,可按学段、年级、学科、教材版本和资源类型查找。标“精品”的资源满足公开的[精品标准](rubric/)。\n")
         selects = Markup("").join(
             Markup('<label class="educat-facet">{label}<select data-facet="{field}" aria-label="按{label}筛选"><option value="">全部</option></select></label>').format(label=label, field=field)
             for field, label, _ in FACETS
         )
         app = Markup(
-            '<form class="educat-catalog" id="catalog-app" role="search" aria-label="筛选课程资源" data-index="index/meta.json" onsubmit="return false">'
+            '<form class="educat-catalog" id="catalog-app" role="search" aria-label="筛选课程资源" data-index="index/meta.js" onsubmit="return false">'
+            '<div class="educat-searchline">'
+            '<label class="educat-facet educat-keyword">关键词<input type="search" data-facet="q" placeholder="如:有理数、微课" aria-label="关键词"></label>'
+            '<label class="educat-check"><input type="checkbox" data-facet="featured" value="1"> 只看精品</label></div>'
+            '<details class="educat-filterbox"><summary>筛选条件<span class="educat-chosen"></span></summary>'
             '<div class="educat-facets">{selects}'
-            '<label class="educat-facet">关键词<input type="search" data-facet="q" placeholder="如:有理数、微课" aria-label="关键词"></label>'
-            '<label class="educat-check"><input type="checkbox" data-facet="featured" value="1"> 只看精品</label>'
             '<label class="educat-facet">排序<select data-facet="sort" aria-label="排序"><option value="newest">最新发布</option><option value="title">按标题</option></select></label>'
-            '<button type="button" data-action="reset">清除筛选</button></div>'
+            '<button type="button" data-action="reset">清除筛选</button></div></details>'
             '<p class="educat-status" role="status" aria-live="polite">正在载入资源索引……</p>'
             '<ol class="educat-results"></ol>'
             '<nav class="educat-pager" aria-label="分页"></nav>'
@@ -185,29 +198,42 @@ class CatalogPages:
             "</form>"
         ).format(selects=selects)
         out.append(block(app))
+        out.append("## 按学段浏览\n")
+        stages = [Markup("<li>{}({} 条)</li>").format(a(rel_url(here, stage_url(code)), self.label("stage", code)), len(group)) for code, group in self.by_stage().items()]
+        out.append(block(Markup('<ul class="educat-inline">{}</ul>').format(Markup("").join(stages))))
         collections = [a(rel_url(here, collection_url(c)), c.title) for c in self.repo.collections.values()]
         if collections:
             out.append("## 专题\n")
             out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(x) for x in collections))))
-        stage_rows = [[a(rel_url(here, stage_url(code)), self.label("stage", code)), len(group), sum(1 for r in group if r.data.get("featured") is True)] for code, group in self.by_stage().items()]
-        out.append("## 按学段浏览\n")
-        out.append(block(table(["学段", "资源数", "精品数"], stage_rows)))
-        out.append("## 学科分布\n")
-        out.append(block(bar_table("学科", Counter(self.label("subject", r.data.get("subject")) for r in records))))
-        out.append("## 资源类型分布\n")
-        out.append(block(bar_table("资源类型", Counter(self.label("resource_type", r.data.get("resource_type")) for r in records))))
-        out.append("## 下载与订阅\n")
+        out.append("## 统计、下载与订阅\n")
         files = {fmt: (name, rel_url(urls.CATALOG, name)) for fmt, name in urls.CATALOG_EXPORTS.items()}
         out.append(
-            "[{0[0]}]({0[1]}) · [{1[0]}]({1[1]})(UTF-8 BOM,Excel 可直接打开)· [{2[0]}]({2[1]})(schema.org)· [{3[0]}]({3[1]})(Atom,新增资源)".format(*(files[f] for f in ("json", "csv", "jsonld", "atom")))
+            f"[资源统计]({rel_url(here, urls.CATALOG_STATS)})(各学段、学科、资源类型的数量)· "
+            + "[{0[0]}]({0[1]}) · [{1[0]}]({1[1]})(UTF-8 BOM,Excel 可直接打开)· [{2[0]}]({2[1]})(schema.org)· [{3[0]}]({3[1]})(Atom,新增资源)".format(*(files[f] for f in ("json", "csv", "jsonld", "atom")))
             + f"· [链接检查报告]({rel_url(urls.CATALOG, urls.CATALOG_LINKS)})\n"
         )
         return Page(here, "\n".join(out), in_nav=True)
 
+    def stats_page(self) -> Page:
+        """How the catalog is spread over 学段, 学科 and 资源类型: for the bureau, on a page of its
+        own, so the browse page stays a list for teachers."""
+        here = urls.CATALOG_STATS
+        records = self.repo.records
+        featured = sum(1 for r in records if r.data.get("featured") is True)
+        out = [front("资源统计"), "# 课程资源统计\n", f"共 {len(records)} 条课程资源,其中精品 {featured} 条。按条件查找资源请用[课程资源]({rel_url(here, urls.CATALOG)})页。\n"]
+        stage_rows = [[a(rel_url(here, stage_url(code)), self.label("stage", code)), len(group), sum(1 for r in group if r.data.get("featured") is True)] for code, group in self.by_stage().items()]
+        out.append("## 学段\n")
+        out.append(block(table(["学段", "资源数", "精品数"], stage_rows)))
+        out.append("## 学科\n")
+        out.append(block(bar_table("学科", Counter(self.label("subject", r.data.get("subject")) for r in records))))
+        out.append("## 资源类型\n")
+        out.append(block(bar_table("资源类型", Counter(self.label("resource_type", r.data.get("resource_type")) for r in records))))
+        return Page(here, "\n".join(out))
+
     def stage_pages(self, code: str, records: list[Record]):
         """The static list of a 学段, STAGE_PAGE_SIZE per page, so no page grows with the catalog."""
         name = self.label("stage", code)
-        records = sorted(records, key=lambda r: (str(r.data.get("subject", "")), self.grade_key(r), r.title))
+        records = sorted(records, key=lambda r: (self.subject_key(r.data.get("subject", "")), self.grade_key(r), r.title))
         pages = max(1, -(-len(records) // STAGE_PAGE_SIZE))
         small = len(self.repo.records) <= LUNR_MAX_RESOURCES
         for number in range(1, pages + 1):
@@ -413,8 +439,9 @@ def find_page() -> Page:
     """/find/: full-text search over the split index of ``findindex`` (docs/javascripts/find.js)."""
     here = urls.FIND
     intro = (
-        "搜索全部课程资源,以及数据标准、数据集和专题。中文按词切分(构建时用 jieba),例如输入“数学 微课”;"
-        "检索词可以写在地址里分享,如 `find/?text=勾股定理`。索引分块存放,每次搜索只下载用到的词和结果,目录再大也一样。\n"
+        "输入课题、知识点或资源类型,在全部课程资源中查找,例如“勾股定理”“数学 微课”“七年级 英语”;数据标准、数据集和专题也能搜到。"
+        "几个词用空格隔开,找同时含有这些词的资源;只记得词的开头(如“勾股”)也可以。"
+        "搜索后浏览器地址栏中的网址可以直接发给同事,打开就是同样的结果。\n"
     )
     out = [front("全文搜索", lunr=False), "# 全文搜索\n", intro, block(FIND_FORM)]
     return Page(here, "\n".join(out), in_nav=True)

@@ -1,7 +1,8 @@
 """The full-text index behind /find/: segmented with jieba at build time and split so that one
 query downloads only what it needs, however large the catalog grows.
 
-Layout under ``find/idx/`` (all JSON):
+Layout under ``find/idx/`` (every file twice: JSON, and the same data as a script, see
+``data_script``; find.js reads the scripts):
 
 - ``meta.json``: the number of documents, the chunk size, the longest term and the first
   characters that start a term (the browser needs no dictionary of its own);
@@ -117,8 +118,22 @@ def _compact(data) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+def data_script(json_text: str) -> str:
+    """The same JSON as a script that stores it under the script's own address. A page opened
+    from a folder (``file://``) may not fetch a file beside it, but it may load it with a
+    ``<script>`` element: find.js and catalog.js read their indexes this way, from a folder and
+    from a web server alike. JSON is valid JavaScript (ES2019), so the data is written as is."""
+    return f"(self.educatIndex=self.educatIndex||{{}})[document.currentScript.src]={json_text};\n"
+
+
+def write_data(path: Path, text: str) -> None:
+    """``path`` (a .json file) and its script twin (``data_script``) beside it as .js."""
+    path.write_text(text, encoding="utf-8")
+    path.with_suffix(".js").write_text(data_script(text), encoding="utf-8")
+
+
 def _dump(path: Path, data) -> None:
-    path.write_text(_compact(data), encoding="utf-8")
+    write_data(path, _compact(data))
 
 
 def term_file(prefix: str, exact: bool = False) -> str:
@@ -132,7 +147,7 @@ def _write_terms(folder: Path, prefix: str, entries: dict, split: dict[str, str]
     character (recursively) and one for the term equal to the prefix."""
     text = _compact(entries)  # serialised once: measured, and written when it fits
     if len(text.encode("utf-8")) <= TERM_FILE_MAX or all(len(t) <= len(prefix) for t in entries):
-        (folder / term_file(prefix)).write_text(text, encoding="utf-8")
+        write_data(folder / term_file(prefix), text)
         return
     groups: dict[str, dict] = {}
     for term, entry in entries.items():

@@ -296,6 +296,8 @@ class SiteContent:
 def _redirect(target: str) -> str:
     return (
         '<!doctype html><html lang="zh"><head><meta charset="utf-8">'
+        # opened from a folder (file://), the folder's index.html, not its listing
+        f'<script>if(location.protocol==="file:")location.replace("{target}index.html")</script>'
         f'<link rel="icon" href="data:,"><meta http-equiv="refresh" content="0; url={target}"><link rel="canonical" href="{target}">'
         f'<title>跳转到最新版本</title></head><body><p><a href="{target}">跳转到最新版本</a></p></body></html>\n'
     )

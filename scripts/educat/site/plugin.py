@@ -49,6 +49,22 @@ def compact_theme_index(site_dir: Path) -> None:
         path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
+# Loaded in <head> of every page before the theme's script (the theme's "polyfills"): makes the
+# site work when opened from a folder (file://), see the script's own comments.
+OFFLINE_SCRIPT = "javascripts/offline.js"
+
+
+def theme_index_script(site_dir: Path) -> None:
+    """The theme's search index as a script (``search/search_index.js``), which the theme loads
+    instead of the JSON when the page was opened from a folder (``file://``), as Material's own
+    ``offline`` plugin writes it. That plugin also turns off directory URLs (our URLs are a
+    contract) and loads a worker stand-in from unpkg.com (no third-party requests): offline.js
+    does both jobs for one output that serves a web server and a folder alike."""
+    path = site_dir / "search" / "search_index.json"
+    if path.is_file():
+        path.with_suffix(".js").write_text("var __index = " + path.read_text(encoding="utf-8") + ";\n", encoding="utf-8")
+
+
 def fix_query_segmentation(site_dir: Path) -> bool:
     """Patch the built search worker's off-by-one; warn (strict builds fail) if not found."""
     workers = sorted((site_dir / "assets" / "javascripts" / "workers").glob("search.*.min.js"))
@@ -108,6 +124,12 @@ class EducatPlugin(BasePlugin[EducatConfig]):
         logging.getLogger("jieba").setLevel(logging.WARNING)
         if not config.site_url:  # sitemap, canonical links and datasets.json need an address
             config.site_url = urls.LOCAL_SITE_URL
+        if Path(config.docs_dir, OFFLINE_SCRIPT).is_file():
+            polyfills = config.extra.get("polyfills") or []
+            if OFFLINE_SCRIPT not in polyfills:
+                config.extra["polyfills"] = [*polyfills, OFFLINE_SCRIPT]
+        else:
+            log.warning(f"docs/{OFFLINE_SCRIPT} 不存在:从文件夹(file://)打开的网站将无法导航和搜索")
         return config
 
     def on_files(self, files: Files, *, config) -> Files:
@@ -163,6 +185,7 @@ class EducatPlugin(BasePlugin[EducatConfig]):
     def on_post_build(self, *, config) -> None:
         fix_query_segmentation(Path(config.site_dir))
         compact_theme_index(Path(config.site_dir))
+        theme_index_script(Path(config.site_dir))
         start = time.perf_counter()
         counts = build_index(self.content.search_docs(), Path(config.site_dir))
         log.info(f"全文索引:{counts['docs']} 个页面,{counts['terms']} 个词,用时 {time.perf_counter() - start:.1f} 秒")
