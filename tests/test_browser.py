@@ -431,8 +431,9 @@ def test_find_script_on_a_split_index(browser, tmp_path, monkeypatch):
     meta = json.loads((tmp_path / "find/idx/meta.json").read_text(encoding="utf-8"))
     assert "xy" in meta["split"]  # the case under test: the prefix typed has been split
     (tmp_path / "javascripts").mkdir()
-    shutil.copy(REPO / "docs/javascripts/find.js", tmp_path / "javascripts/find.js")
-    (tmp_path / "find/index.html").write_text(f'<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><body>{FIND_FORM}<script src="../javascripts/find.js"></script>', encoding="utf-8")
+    for name in ("offline.js", "find.js"):  # offline.js (in every page's head) holds the index loader
+        shutil.copy(REPO / "docs/javascripts" / name, tmp_path / "javascripts" / name)
+    (tmp_path / "find/index.html").write_text(f'<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script src="../javascripts/offline.js"></script><body>{FIND_FORM}<script src="../javascripts/find.js"></script>', encoding="utf-8")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(tmp_path)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}/find/"

@@ -9,24 +9,7 @@
   var PARAMS = { stage: "stage", grades: "grade", subject: "subject", edition: "edition", resource_type: "type", audience: "audience", license: "license" };
   var FIELDS = Object.keys(PARAMS);
 
-  // The index files are scripts that store their data under their own address
-  // (findindex.data_script): a page opened from a folder (file://) may load scripts, not fetch.
-  function loadData(url) {
-    return new Promise(function (resolve, reject) {
-      var script = document.createElement("script");
-      script.src = url.href;
-      script.onload = function () {
-        var store = window.educatIndex || {}, key = script.src;
-        script.remove();
-        if (!Object.prototype.hasOwnProperty.call(store, key)) { reject(new Error("索引文件内容不对:" + key)); return; }
-        var data = store[key];
-        delete store[key];
-        resolve(data);
-      };
-      script.onerror = function () { script.remove(); reject(new Error("无法读取 " + url.href)); };
-      document.head.appendChild(script);
-    });
-  }
+  var loadData = window.educatLoadData;  // offline.js: index files are read as scripts
 
   function setup() {
     var app = document.getElementById("catalog-app");

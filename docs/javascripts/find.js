@@ -10,24 +10,7 @@
   var PAGE = 20;
   var MAX_QUERY = 100;  // characters; a longer query is cut (a shared link cannot make the page work for long)
 
-  // Each index file is also written as a script that stores its data under its own address
-  // (findindex.data_script): a page opened from a folder (file://) may load scripts, not fetch.
-  function loadData(url) {
-    return new Promise(function (resolve, reject) {
-      var script = document.createElement("script");
-      script.src = url.href;
-      script.onload = function () {
-        var store = window.educatIndex || {}, key = script.src;
-        script.remove();
-        if (!Object.prototype.hasOwnProperty.call(store, key)) { reject(new Error("索引文件内容不对:" + key)); return; }
-        var data = store[key];
-        delete store[key];
-        resolve(data);
-      };
-      script.onerror = function () { script.remove(); reject(new Error("无法读取 " + url.href)); };
-      document.head.appendChild(script);
-    });
-  }
+  var loadData = window.educatLoadData;  // offline.js: index files are read as scripts
 
   // get("t/31.json") reads t/31.js: the index names its files by their JSON twins
   function loader(base) {

@@ -3,9 +3,27 @@
 // <img> files beside it, but refuses fetch() and Web Workers, and a link to a folder
 // ("standards/") shows the folder's listing instead of its index.html. The educat plugin loads
 // this script in the <head> of every page, before the theme's own script; on http(s) it does
-// nothing. (catalog.js and find.js read their indexes as scripts, so they need nothing here.)
+// nothing but define educatLoadData, with which catalog.js and find.js read their indexes.
 (function () {
   "use strict";
+  // Index files (catalog/index/, find/idx/) are scripts that store their data under their own
+  // address (findindex.data_script); catalog.js and find.js read them with this, on http too.
+  window.educatLoadData = function (url) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = url.href;
+      script.onload = function () {
+        var store = window.educatIndex || {}, key = script.src;
+        script.remove();
+        if (!Object.prototype.hasOwnProperty.call(store, key)) { reject(new Error("索引文件内容不对:" + key)); return; }
+        var data = store[key];
+        delete store[key];
+        resolve(data);
+      };
+      script.onerror = function () { script.remove(); reject(new Error("无法读取 " + url.href)); };
+      document.head.appendChild(script);
+    });
+  };
   if (window.location.protocol !== "file:") return;
 
   // 1. Links to folders get their index.html, also links that scripts add later (search
