@@ -369,12 +369,15 @@ class CatalogPages:
         out.append(block((table(["资源", "学段", "学科", "审核人", "审核日期"], rows))))
         return Page(here, "\n".join(out))
 
+    def explained_here(self, code: str) -> bool:
+        """True when the licence has no public text and our licence page explains it."""
+        return self.licenses.get(code) == urls.absolute(self.site_url, urls.license(code))
+
     def license_link(self, here: str, code) -> Markup | str:
         """A record's licence, linked to its text (Creative Commons) or to our explanation."""
         if code not in self.licenses:
             return self.label("license", code)
-        own = urls.license(str(code))
-        if self.licenses[code] == urls.absolute(self.site_url, own):
+        if self.explained_here(str(code)):
             return a(rel_url(here, urls.CATALOG_LICENSES) + "#" + str(code), self.label("license", code))
         return a(self.licenses[code], self.label("license", code), external=True)
 
@@ -386,7 +389,7 @@ class CatalogPages:
         counts = Counter(str(r.data.get("license")) for r in self.repo.records)
         for entry in license_codes(self.repo):
             code, url = entry.code, self.licenses[entry.code]
-            own = url == urls.absolute(self.site_url, urls.license(code))
+            own = self.explained_here(code)
             name = entry.name
             lines = [Markup('<h2 id="{}">{}</h2>').format(code, name), Markup("<p>代码 <code>{}</code> · 本目录中 {} 条资源</p>").format(code, counts.get(code, 0))]
             if own and entry.description:

@@ -42,11 +42,13 @@ _SEGMENT_LOOP = re.compile(r"for\(let (\w+)=(\w+)\+1;\1<(\w+)\.length;\1\+\+\)\3
 def compact_theme_index(site_dir: Path) -> None:
     """The theme writes its search index with every Chinese character escaped (\\uXXXX, six
     bytes); written as UTF-8 (three bytes) the same JSON is about 40 % smaller, and every page
-    downloads it."""
+    downloads it. Its script twin (``search_index.js``, see ``theme_index_script``) is written
+    from the same text."""
     path = site_dir / "search" / "search_index.json"
     if path.is_file():
-        data = json.loads(path.read_text(encoding="utf-8"))
-        path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        text = json.dumps(json.loads(path.read_text(encoding="utf-8")), ensure_ascii=False, separators=(",", ":"))
+        path.write_text(text, encoding="utf-8")
+        path.with_suffix(".js").write_text(theme_index_script(text), encoding="utf-8")
 
 
 # Loaded in <head> of every page before the theme's script (the theme's "polyfills"): makes the
@@ -54,15 +56,13 @@ def compact_theme_index(site_dir: Path) -> None:
 OFFLINE_SCRIPT = "javascripts/offline.js"
 
 
-def theme_index_script(site_dir: Path) -> None:
+def theme_index_script(index_json: str) -> str:
     """The theme's search index as a script (``search/search_index.js``), which the theme loads
     instead of the JSON when the page was opened from a folder (``file://``), as Material's own
     ``offline`` plugin writes it. That plugin also turns off directory URLs (our URLs are a
     contract) and loads a worker stand-in from unpkg.com (no third-party requests): offline.js
     does both jobs for one output that serves a web server and a folder alike."""
-    path = site_dir / "search" / "search_index.json"
-    if path.is_file():
-        path.with_suffix(".js").write_text("var __index = " + path.read_text(encoding="utf-8") + ";\n", encoding="utf-8")
+    return "var __index = " + index_json + ";\n"
 
 
 def fix_query_segmentation(site_dir: Path) -> bool:
@@ -185,7 +185,6 @@ class EducatPlugin(BasePlugin[EducatConfig]):
     def on_post_build(self, *, config) -> None:
         fix_query_segmentation(Path(config.site_dir))
         compact_theme_index(Path(config.site_dir))
-        theme_index_script(Path(config.site_dir))
         start = time.perf_counter()
         counts = build_index(self.content.search_docs(), Path(config.site_dir))
         log.info(f"全文索引:{counts['docs']} 个页面,{counts['terms']} 个词,用时 {time.perf_counter() - start:.1f} 秒")
