@@ -51,6 +51,11 @@ def _year_field(res: DatasetResource):
     return None
 
 
+def year_values(frame: pd.DataFrame, field) -> pd.Series:
+    """The year of each row (a year, or a date's first four characters); NaN where there is none."""
+    return pd.to_numeric(frame[field.name].astype(str).str.slice(0, 4), errors="coerce")
+
+
 class DatasetPages:
     def __init__(self, repo: Repo, site_url: str, field_rows):
         self.repo = repo
@@ -231,7 +236,7 @@ class DatasetPages:
         weight = numeric(frame, measure).fillna(0) if measure is not None else pd.Series(1, index=frame.index)
         unit = measure.title if measure is not None else "行数"
         year = _year_field(res)
-        years = pd.to_numeric(frame[year.name].astype(str).str.slice(0, 4), errors="coerce") if year is not None else None
+        years = year_values(frame, year) if year is not None else None
         charts = []
         coded = [f for f in res.fields if f.name in codelists and 2 <= frame[f.name].nunique() <= 40]
         if coded:
@@ -293,7 +298,7 @@ class DatasetPages:
         for res in ds.resources if data_is_open(ds) else ():
             field = _year_field(res)
             if field is not None:
-                values = pd.to_numeric(self.frame(ds, res)[field.name].astype(str).str[:4], errors="coerce").dropna()
+                values = year_values(self.frame(ds, res), field).dropna()
                 found += [int(values.min()), int(values.max())] if len(values) else []
         return (min(found), max(found)) if found else None
 
