@@ -144,7 +144,7 @@ def test_content_error_keeps_the_last_good_site_and_shows_the_error(mini_repo, s
 
     mark = len(s.lines)
     write(records, good)
-    s.wait_for(r"^网站已构建", REBUILD, after=mark)
+    s.wait_for(r"^课程资源已更新:重写 \d+ 个页面", REBUILD, after=mark)  # only what changed (site/live.py)
     s.wait_for("已通知浏览器刷新", REBUILD, after=mark)
     assert 'role="alert"' not in s.get("/")[1]
     assert s.stop() == 0

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from educat.catalog.validate import CatalogChecks
+from educat.catalog.validate import CatalogChecks, RecordCache
 from educat.core.findings import ValidationReport
 from educat.core.loader import load_repo
 from educat.core.model import Repo
+from educat.core.yamlio import ItemCache
 from educat.core.validator import ValidatorBase
 from educat.datasets.validate import DatasetChecks
 from educat.standards.validate import StandardChecks
@@ -43,9 +44,11 @@ class Validator(StandardChecks, DatasetChecks, CatalogChecks, ValidatorBase):
         return self.report
 
 
-def validate_repo(root: Path, today: dt.date | None = None) -> tuple[Repo, ValidationReport]:
-    """Load and validate a content repository. ``today`` dates the 精品 review-age rule."""
-    repo, load_problems = load_repo(Path(root))
-    report = Validator(repo, today).run()
+def validate_repo(root: Path, today: dt.date | None = None, items: ItemCache | None = None, record_cache: RecordCache | None = None) -> tuple[Repo, ValidationReport]:
+    """Load and validate a content repository. ``today`` dates the 精品 review-age rule. The
+    preview passes caches that it keeps between builds (``items``: record files' parsed items,
+    ``record_cache``: each record's findings); the result is the same without them."""
+    repo, load_problems = load_repo(Path(root), items=items)
+    report = Validator(repo, today, record_cache).run()
     report.findings[:0] = load_problems
     return repo, report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from educat.catalog.records import RUBRIC_FILE, catalog_entity, check_records, load_rubric, read_rubric
@@ -72,4 +73,36 @@ class CatalogChecks:
                 index = (p.row or 2) - 2
                 return batch[index].line_of(p.field) if 0 <= index < len(batch) else None
 
-            self.cell_problems(check_records(self.repo, [r.data for r in batch], rubric, self.today), path, line_of)
+            self.cell_problems(self.record_problems(batch, rubric, entity is not None), path, line_of)
+
+    def record_problems(self, batch: list, rubric, cacheable: bool) -> list[Finding]:
+        """``check_records`` of a file's records (row = index + 2). With a ``record_cache`` (the
+        preview keeps one), a record checked before with the same content is not checked again:
+        each record's findings depend on that record alone (only the id must be unique across
+        records, and that is checked above, over the whole catalog)."""
+        cache = self.record_cache
+        if cache is None or not cacheable:
+            return check_records(self.repo, [r.data for r in batch], rubric, self.today)
+        if cache.today != self.today:
+            cache.clear(self.today)
+        keys = [repr(r.data) for r in batch]
+        fresh = [i for i, key in enumerate(keys) if key not in cache.known]
+        if fresh:
+            found: dict[int, list[Finding]] = {}
+            for problem in check_records(self.repo, [batch[i].data for i in fresh], rubric, self.today):
+                found.setdefault(problem.row, []).append(problem)
+            for number, i in enumerate(fresh):
+                cache.known[keys[i]] = found.get(number + 2, [])
+        return [replace(p, row=i + 2) for i, key in enumerate(keys) for p in cache.known[key]]
+
+
+class RecordCache:
+    """Findings of each record, by its content, for one set of standards and rubric: whoever keeps
+    it (the preview) clears it when anything but the records changes."""
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self, today=None) -> None:
+        self.today = today
+        self.known: dict[str, list[Finding]] = {}

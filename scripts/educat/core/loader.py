@@ -24,7 +24,7 @@ from educat.core.model import (
     is_public_name,
 )
 from educat.core.paths import Refused, present, rel, resolve
-from educat.core.yamlio import LineDict, LineList, YamlError, load_yaml, read_text
+from educat.core.yamlio import ItemCache, LineDict, LineList, YamlError, load_yaml, read_text
 
 CODELIST_COLUMNS = ["code", "name", "description", "parent"]
 
@@ -32,10 +32,11 @@ CODELIST_COLUMNS = ["code", "name", "description", "parent"]
 class Loader:
     """Loads a content repository. ``problems`` collects everything that could not be read."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, items: ItemCache | None = None):
         self.root = Path(root)
         self.findings: list[Finding] = []
         self.broken: set[str] = set()
+        self.items = items  # the preview's: record files parsed item by item, unchanged items remembered
 
     # -- helpers ---------------------------------------------------------------------------
     def problem(self, type_, message, path, line=None, note="", **kw) -> None:
@@ -64,11 +65,11 @@ class Loader:
             return False
         return True
 
-    def yaml(self, path: Path, expect=dict):
+    def yaml(self, path: Path, expect=dict, items: ItemCache | None = None):
         if not self.readable(path):
             return None
         try:
-            data = load_yaml(path)
+            data = items.parse(read_text(path), path) if items is not None else load_yaml(path)
         except YamlError as exc:
             self.problem("yaml-error", exc.message, path, exc.line)
             return None
@@ -303,25 +304,32 @@ class Loader:
 
     # -- catalog ---------------------------------------------------------------------------
     def load_records(self) -> list[Record]:
-        base = self.root / "catalog" / "resources"
         records = []
-        if not base.is_dir():
-            return records
-        for path in sorted(base.glob("*.yaml")):
-            data = self.yaml(path, expect=list)
-            if data is None:
+        for path in self.record_files():
+            records.extend(self.record_file(path))
+        return records
+
+    def record_files(self) -> list[Path]:
+        """The catalog's record files, in the order their records are listed."""
+        base = self.root / "catalog" / "resources"
+        return sorted(base.glob("*.yaml")) if base.is_dir() else []
+
+    def record_file(self, path: Path) -> list[Record]:
+        data = self.yaml(path, expect=list, items=self.items)
+        if data is None:
+            return []
+        records = []
+        for item, line in zip(data, data.item_lines):
+            if not isinstance(item, dict):
+                self.problem("yaml-error", "每条资源记录应是一个映射(id/title/…)", path, line)
                 continue
-            for item, line in zip(data, data.item_lines):
-                if not isinstance(item, dict):
-                    self.problem("yaml-error", "每条资源记录应是一个映射(id/title/…)", path, line)
-                    continue
-                if not self.named(str(item.get("id", "")), path, "资源标识 id", item.key_lines.get("id", line) if hasattr(item, "key_lines") else line):
-                    continue
-                records.append(Record(item, path, line))
+            if not self.named(str(item.get("id", "")), path, "资源标识 id", item.key_lines.get("id", line) if hasattr(item, "key_lines") else line):
+                continue
+            records.append(Record(item, path, line))
         return records
 
 
-def load_repo(root: Path, standards_only: bool = False) -> tuple[Repo, list[Finding]]:
-    loader = Loader(root)
+def load_repo(root: Path, standards_only: bool = False, items: ItemCache | None = None) -> tuple[Repo, list[Finding]]:
+    loader = Loader(root, items)
     repo = loader.load(standards_only)
     return repo, loader.findings

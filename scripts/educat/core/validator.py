@@ -47,8 +47,9 @@ SITE_URL_LINE = re.compile(r"^site_url\s*:\s*(.*?)\s*(?:#.*)?$")
 class ValidatorBase:
     """Holds the repository and the report; the per-kind checks are mixed in by ``educat.validate``."""
 
-    def __init__(self, repo: Repo, today: dt.date | None = None):
+    def __init__(self, repo: Repo, today: dt.date | None = None, record_cache=None):
         self.repo = repo
+        self.record_cache = record_cache  # catalog.validate.RecordCache, or None
         self.today = today or dt.date.today()
         self.root = repo.root
         self.report = ValidationReport()

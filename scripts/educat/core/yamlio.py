@@ -138,3 +138,78 @@ def read_text(path: Path) -> str:
 
 def load_yaml(path: Path):
     return parse_yaml(read_text(path))
+
+
+# -- a list file parsed item by item (the preview's record files) -----------------------------
+def split_items(text: str) -> list[tuple[int, str]] | None:
+    """A file that is one top-level block list, as its items: ``(line offset, text)`` each, the
+    offset being the number of lines before the item. None when the file is not laid out that
+    simply (anything at column 0 other than ``- ``, a comment or a blank line; a BOM, a tab, a
+    document marker): such a file is parsed whole."""
+    items: list[tuple[int, str]] = []
+    lines = text.split("\n")  # YAML's own line breaks; str.splitlines would also split at \x1c and others
+    start = None
+    for number, line in enumerate(lines):
+        if line.startswith("- ") or line.rstrip("\r") == "-":
+            if start is not None:
+                items.append((start, "\n".join(lines[start:number]) + "\n"))
+            start = number
+        elif line[:1] not in ("", " ", "#", "\r"):
+            return None
+    if start is not None:
+        items.append((start, "\n".join(lines[start:])))
+    return items
+
+
+def shifted(value, lines: int):
+    """A copy of parsed data with every remembered line moved down by ``lines``."""
+    if isinstance(value, LineDict):
+        copy = LineDict((k, shifted(v, lines)) for k, v in value.items())
+        copy.line = value.line + lines
+        copy.key_lines = {k: n + lines for k, n in value.key_lines.items()}
+        return copy
+    if isinstance(value, LineList):
+        copy = LineList(shifted(v, lines) for v in value)
+        copy.line = value.line + lines
+        copy.item_lines = [n + lines for n in value.item_lines]
+        return copy
+    return value
+
+
+class ItemCache:
+    """Parses list files item by item and remembers each item's text and result, so that after
+    one record of a 2,000-record file is edited only that record is parsed again. The result is
+    the whole-file parse's: items are split only where a new item starts at column 0, and when
+    any item fails to parse alone, the whole file is parsed (for the exact error and line)."""
+
+    def __init__(self):
+        self._files: dict[object, dict[str, tuple[int, object, int]]] = {}  # file -> item text -> (offset, item, item's line)
+
+    def parse(self, text: str, file: object = None):
+        """The same data and lines as ``parse_yaml(text)``; ``file`` names the file whose items
+        were remembered last time (its path)."""
+        items = split_items(text)
+        if not items:
+            return parse_yaml(text)
+        result = LineList()
+        before = self._files.get(file, {})
+        seen: dict[str, tuple[int, object, int]] = {}
+        for offset, item in items:
+            known = before.get(item) or seen.get(item)
+            if known is None:
+                try:
+                    parsed = parse_yaml(item)
+                except YamlError:
+                    return parse_yaml(text)  # the whole file's error, at the whole file's line
+                if not isinstance(parsed, LineList) or len(parsed) != 1:
+                    return parse_yaml(text)
+                known = (0, parsed[0], parsed.item_lines[0])
+            base, value, line = known
+            if base != offset:
+                known = (offset, shifted(value, offset - base), line + offset - base)
+            seen[item] = known
+            result.append(known[1])
+            result.item_lines.append(known[2])
+        result.line = items[0][0] + 1
+        self._files[file] = seen
+        return result

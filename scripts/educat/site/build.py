@@ -9,9 +9,11 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
 
 from educat.core.model import Repo
@@ -84,11 +86,13 @@ def _errors_logged():
         logger.removeHandler(handler)
 
 
-def build_site(root: Path, out: Path, repo: Repo | None = None, report: ValidationReport | None = None, strict: bool = False, site_url: str | None = None) -> Path:
+def build_site(root: Path, out: Path, repo: Repo | None = None, report: ValidationReport | None = None, strict: bool = False, site_url: str | None = None, built: Callable[[MkDocsConfig], None] | None = None) -> Path:
     """Build ``root``'s site into ``out``. A failed build leaves ``out`` untouched.
 
     ``site_url`` overrides mkdocs.yml's; with neither, the preview address
-    (``urls.LOCAL_SITE_URL``) is used (set by the plugin), so the sitemap is never empty."""
+    (``urls.LOCAL_SITE_URL``) is used (set by the plugin), so the sitemap is never empty.
+    ``built(config)`` is called once the new site is in ``out`` (the preview keeps the build's
+    state for incremental rebuilds)."""
     root = Path(root).resolve()
     out = Path(out).resolve()
     config_file = root / "mkdocs.yml"
@@ -127,6 +131,8 @@ def build_site(root: Path, out: Path, repo: Repo | None = None, report: Validati
         tmp.rename(out)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        if built is not None:
+            built(config)
         return out
     except MkDocsException as exc:
         raise BuildError(f"站点构建失败:{exc}") from None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from functools import partial
 
 from markupsafe import Markup
 
@@ -84,27 +85,42 @@ class CatalogPages:
             return {}  # validate reports a corrupt status file; the site simply shows no status
 
     # -- all of it -------------------------------------------------------------------------
-    def pages(self):
-        yield self.browse()
-        yield self.stats_page()
-        yield find_page()
+    def plan(self):
+        """Every catalog page in site order, as ``(url, make)``: ``make()`` returns the Page. The
+        preview's incremental rebuild (``site/live.py``) knows every address without writing
+        the pages and makes only those an edit may have changed."""
+        yield urls.CATALOG, self.browse
+        yield urls.CATALOG_STATS, self.stats_page
+        yield urls.FIND, find_page
         for code, records in self.by_stage().items():
-            yield from self.stage_pages(code, records)
+            yield from self.stage_plan(code, records)
         for record in self.repo.records:
-            yield self.record_page(record)
+            yield record_url(record), partial(self.record_page, record)
         for collection in self.repo.collections.values():
-            yield self.collection_page(collection)
-        yield self.rubric_page()
-        yield self.license_page()
-        yield self.link_report()
+            yield collection_url(collection), partial(self.collection_page, collection)
+        yield urls.CATALOG_RUBRIC, self.rubric_page
+        yield urls.CATALOG_LICENSES, self.license_page
+        yield urls.CATALOG_LINKS, self.link_report
+
+    def pages(self):
+        for _, make in self.plan():
+            yield make()
 
     def assets(self, title: str):
+        yield from self.index_assets()
+        yield from self.export_assets(title)
+
+    def index_assets(self):
+        """The browse index (catalog.js reads it)."""
         meta, shards = self.index()
         for name, data in [("meta.json", meta), *shards.items()]:
             content = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
             yield Asset(urls.CATALOG_INDEX + name, content=content)
             # the same data as a script, which catalog.js reads (also from a folder, file://)
             yield Asset(urls.CATALOG_INDEX + name.removesuffix(".json") + ".js", content=data_script(content))
+
+    def export_assets(self, title: str):
+        """The whole catalog as downloads (JSON, CSV, JSON-LD, Atom)."""
         for fmt, (filename, make) in FORMATS.items():
             yield Asset(filename, content=make(self.repo, self.site_url, title))
 
@@ -230,30 +246,39 @@ class CatalogPages:
         out.append(block(bar_table("资源类型", Counter(self.label("resource_type", r.data.get("resource_type")) for r in records))))
         return Page(here, "\n".join(out))
 
-    def stage_pages(self, code: str, records: list[Record]):
-        """The static list of a 学段, STAGE_PAGE_SIZE per page, so no page grows with the catalog."""
-        name = self.label("stage", code)
+    def stage_plan(self, code: str, records: list[Record]):
+        """The static list of a 学段, STAGE_PAGE_SIZE per page, so no page grows with the catalog:
+        ``(url, make)`` for each of its pages."""
         records = sorted(records, key=lambda r: (self.subject_key(r.data.get("subject", "")), self.grade_key(r), r.title))
         pages = max(1, -(-len(records) // STAGE_PAGE_SIZE))
-        small = len(self.repo.records) <= LUNR_MAX_RESOURCES
         for number in range(1, pages + 1):
-            here = urls.stage(code, number)
-            chunk = records[(number - 1) * STAGE_PAGE_SIZE : number * STAGE_PAGE_SIZE]
-            title = f"{name}课程资源" + (f"(第 {number} 页)" if number > 1 else "")
-            out = [front(title, lunr=number == 1 and small), f"# {md(title)}\n", f"共 {len(records)} 条,第 {number} / {pages} 页。按学科、年级排列;按条件筛选请用[课程资源]({rel_url(here, urls.CATALOG)})页。\n"]
-            rows = [
-                [a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("edition", r.data.get("edition")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""]
-                for r in chunk
-            ]
-            out.append(block((table(["资源", "年级", "学科", "教材版本", "类型", ""], rows))))
-            links = []
-            if number > 1:
-                links.append(a(rel_url(here, urls.stage(code, number - 1)), "上一页"))
-            if number < pages:
-                links.append(a(rel_url(here, urls.stage(code, number + 1)), "下一页"))
-            if links:
-                out.append(block(Markup('<nav class="educat-pager" aria-label="分页">{}</nav>').format(Markup(" · ").join(links))))
-            yield Page(here, "\n".join(out))
+            yield urls.stage(code, number), partial(self.stage_page, code, records, number, pages)
+
+    def stage_pages(self, code: str, records: list[Record]):
+        for _, make in self.stage_plan(code, records):
+            yield make()
+
+    def stage_page(self, code: str, records: list[Record], number: int, pages: int) -> Page:
+        """Page ``number`` of ``pages`` of a 学段's list (``records`` in list order)."""
+        name = self.label("stage", code)
+        small = len(self.repo.records) <= LUNR_MAX_RESOURCES
+        here = urls.stage(code, number)
+        chunk = records[(number - 1) * STAGE_PAGE_SIZE : number * STAGE_PAGE_SIZE]
+        title = f"{name}课程资源" + (f"(第 {number} 页)" if number > 1 else "")
+        out = [front(title, lunr=number == 1 and small), f"# {md(title)}\n", f"共 {len(records)} 条,第 {number} / {pages} 页。按学科、年级排列;按条件筛选请用[课程资源]({rel_url(here, urls.CATALOG)})页。\n"]
+        rows = [
+            [a(rel_url(here, record_url(r)), r.title), self.label("grades", r.data.get("grades")), self.label("subject", r.data.get("subject")), self.label("edition", r.data.get("edition")), self.label("resource_type", r.data.get("resource_type")), badge("精品", "educat-featured") if r.data.get("featured") is True else ""]
+            for r in chunk
+        ]
+        out.append(block((table(["资源", "年级", "学科", "教材版本", "类型", ""], rows))))
+        links = []
+        if number > 1:
+            links.append(a(rel_url(here, urls.stage(code, number - 1)), "上一页"))
+        if number < pages:
+            links.append(a(rel_url(here, urls.stage(code, number + 1)), "下一页"))
+        if links:
+            out.append(block(Markup('<nav class="educat-pager" aria-label="分页">{}</nav>').format(Markup(" · ").join(links))))
+        return Page(here, "\n".join(out))
 
     # -- one resource ----------------------------------------------------------------------
     def grade_key(self, record: Record) -> int:

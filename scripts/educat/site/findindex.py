@@ -69,16 +69,18 @@ def _jieba():
     return jieba
 
 
-def terms_of(text: str) -> set[str]:
+@functools.lru_cache(maxsize=100_000)
+def terms_of(text: str) -> frozenset[str]:
     """The index terms of a text: jieba's search-mode words (a long word and its parts), lower
-    case, letters, digits and CJK only."""
+    case, letters, digits and CJK only. Remembered: the preview indexes the same texts again
+    after each edit, and segmenting is most of the index's cost."""
     jieba = _jieba()
     found = set()
     for run in WORD.findall(text.lower()):
         for word in jieba.cut_for_search(run) if not run.isascii() else [run]:
             if word and word not in STOPWORDS and len(word) <= MAX_TERM and WORD.fullmatch(word):
                 found.add(word)
-    return found
+    return frozenset(found)
 
 
 def encode_ids(ids: list[int]) -> str:
@@ -132,22 +134,18 @@ def write_data(path: Path, text: str) -> None:
     path.with_suffix(".js").write_text(data_script(text), encoding="utf-8")
 
 
-def _dump(path: Path, data) -> None:
-    write_data(path, _compact(data))
-
-
 def term_file(prefix: str, exact: bool = False) -> str:
     """``t/`` file name of the terms that start with ``prefix`` (``exact``: the term equal to a
     prefix that was split)."""
     return "-".join(f"{ord(ch):x}" for ch in prefix) + ("-" if exact else "") + ".json"
 
 
-def _write_terms(folder: Path, prefix: str, entries: dict, split: dict[str, str]) -> None:
+def _terms(files: dict[str, str], prefix: str, entries: dict, split: dict[str, str]) -> None:
     """One file for the terms starting with ``prefix``; past TERM_FILE_MAX, one file per next
     character (recursively) and one for the term equal to the prefix."""
-    text = _compact(entries)  # serialised once: measured, and written when it fits
+    text = _compact(entries)  # serialised once: measured, and kept when it fits
     if len(text.encode("utf-8")) <= TERM_FILE_MAX or all(len(t) <= len(prefix) for t in entries):
-        write_data(folder / term_file(prefix), text)
+        files["t/" + term_file(prefix)] = text
         return
     groups: dict[str, dict] = {}
     for term, entry in entries.items():
@@ -157,18 +155,15 @@ def _write_terms(folder: Path, prefix: str, entries: dict, split: dict[str, str]
     # only this prefix (a word in part) without fetching every file below it
     longer = sorted((t for t in entries if len(t) > len(prefix)), key=lambda t: (-entries[t][0], t))[:PREFIX_TERMS]
     exact[""] = {t: entries[t] for t in longer}
-    _dump(folder / term_file(prefix, exact=True), exact)
+    files["t/" + term_file(prefix, exact=True)] = _compact(exact)
     split[prefix] = "".join(sorted(groups))
     for following, group in sorted(groups.items()):
-        _write_terms(folder, prefix + following, group, split)
+        _terms(files, prefix + following, group, split)
 
 
-def build_index(docs: list[Doc], site_dir: Path) -> dict:
-    """Write the index into ``site_dir/find/idx``; returns counts for the build log and tests."""
-    out = site_dir / INDEX_DIR
-    shutil.rmtree(out, ignore_errors=True)
-    for sub in ("t", "p", "d"):
-        (out / sub).mkdir(parents=True)
+def index_files(docs: list[Doc]) -> tuple[dict[str, str], dict]:
+    """The index as ``{path under find/idx/: JSON text}``, and counts for the build log and tests."""
+    files: dict[str, str] = {}
     in_title: dict[str, list[int]] = defaultdict(list)
     in_text: dict[str, list[int]] = defaultdict(list)
     for number, doc in enumerate(docs):
@@ -186,18 +181,39 @@ def build_index(docs: list[Doc], site_dir: Path) -> dict:
         if df <= INLINE_MAX:
             by_first[term[0]][term] = [df, *postings]
         else:
-            _dump(out / "p" / f"{separate}.json", postings)
+            files[f"p/{separate}.json"] = _compact(postings)
             by_first[term[0]][term] = [df, separate]
             separate += 1
     split: dict[str, str] = {}  # split prefix -> the next characters that have their own file
     for first, entries in sorted(by_first.items()):
-        _write_terms(out / "t", first, entries, split)
+        _terms(files, first, entries, split)
     for start in range(0, len(docs), CHUNK):
-        _dump(out / "d" / f"{start // CHUNK}.json", [[d.title, d.url, d.label, d.snippet, 1 if d.featured else 0] for d in docs[start : start + CHUNK]])
+        files[f"d/{start // CHUNK}.json"] = _compact([[d.title, d.url, d.label, d.snippet, 1 if d.featured else 0] for d in docs[start : start + CHUNK]])
     longest = max((len(t) for t in list(in_title) + list(in_text)), default=1)
-    meta = {"docs": len(docs), "chunk": CHUNK, "longest": longest, "first": "".join(sorted(by_first)), "split": split}
-    _dump(out / "meta.json", meta)
-    return {"docs": len(docs), "terms": sum(len(e) for e in by_first.values()), "separate": separate}
+    files["meta.json"] = _compact({"docs": len(docs), "chunk": CHUNK, "longest": longest, "first": "".join(sorted(by_first)), "split": split})
+    return files, {"docs": len(docs), "terms": sum(len(e) for e in by_first.values()), "separate": separate}
+
+
+def build_index(docs: list[Doc], site_dir: Path, previous: dict[str, str] | None = None) -> dict:
+    """Write the index into ``site_dir/find/idx``; returns counts for the build log and tests,
+    and under ``files`` what was written. Given ``previous`` (the ``files`` of the last build
+    into the same folder), only the files that changed are written and those gone are removed."""
+    out = site_dir / INDEX_DIR
+    files, counts = index_files(docs)
+    if previous is None:
+        shutil.rmtree(out, ignore_errors=True)
+        for sub in ("t", "p", "d"):
+            (out / sub).mkdir(parents=True)
+        previous = {}
+    written = 0
+    for name, text in files.items():
+        if previous.get(name) != text:
+            write_data(out / name, text)
+            written += 1
+    for name in previous.keys() - files.keys():
+        (out / name).unlink(missing_ok=True)
+        (out / name).with_suffix(".js").unlink(missing_ok=True)
+    return {**counts, "files": files, "written": written}
 
 
 def snippet(text: str, size: int = 60) -> str:

@@ -101,6 +101,11 @@ class EducatPlugin(BasePlugin[EducatConfig]):
         self.report: ValidationReport | None = None
         self.preloaded = False
         self.content: SiteContent | None = None
+        # kept from the last build for the preview's incremental rebuilds (site/live.py)
+        self.files: Files | None = None
+        self.nav = None
+        self.env = None
+        self.find_files: dict[str, str] = {}
 
     def use(self, repo: Repo, report: ValidationReport) -> None:
         """Hand over an already validated repository (``educat build`` validates first)."""
@@ -117,7 +122,12 @@ class EducatPlugin(BasePlugin[EducatConfig]):
         from jinja2 import ChoiceLoader, DictLoader
 
         env.loader = ChoiceLoader([DictLoader({"404.html": NOT_FOUND}), env.loader])
+        self.env = env
         return env
+
+    def on_nav(self, nav, *, config, files):
+        self.nav, self.files = nav, files
+        return nav
 
     def on_config(self, config):
         # Material's search plugin segments Chinese with jieba, which chatters on stderr.
@@ -187,5 +197,6 @@ class EducatPlugin(BasePlugin[EducatConfig]):
         compact_theme_index(Path(config.site_dir))
         start = time.perf_counter()
         counts = build_index(self.content.search_docs(), Path(config.site_dir))
+        self.find_files = counts["files"]
         log.info(f"全文索引:{counts['docs']} 个页面,{counts['terms']} 个词,用时 {time.perf_counter() - start:.1f} 秒")
         Path(config.site_dir, MARKER).write_text("由 educat 生成的网站目录;educat build 会整体替换它。\n", encoding="utf-8")

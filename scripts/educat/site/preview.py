@@ -29,7 +29,8 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import ConfigurationError
 from mkdocs.livereload import LiveReloadServer
 
-from educat.site.build import BuildError, build_site
+from educat.site.build import BuildError
+from educat.site.live import LiveSite
 
 log = logging.getLogger("educat.serve")
 
@@ -49,6 +50,7 @@ TRANSLATIONS = tuple((re.compile(pattern), text) for pattern, text in (
     (r"Failed to render an error message!", "无法显示错误页"),
     (r"500 Internal Server Error", "预览服务器内部错误(500)"),
 ))
+POLL = 0.25  # seconds between looks at the watched files (MkDocs' default is 0.5)
 TIME_STAMP = re.compile(r"^\[\d\d:\d\d:\d\d\] ")
 
 BANNER = """<div role="alert" lang="zh-CN" style="position:fixed;left:0;right:0;bottom:0;z-index:10000;\
@@ -142,19 +144,23 @@ class Preview:
         except ConfigurationError as exc:
             raise PreviewError(f"{self.config_file} 有错误:{exc}") from None
         mount_path = urlsplit(self.config.site_url or "/").path or "/"
-        self.server = _Server(builder=self.build, host=host, port=port, root="", mount_path=mount_path)
+        self.server = _Server(builder=self.build, host=host, port=port, root="", mount_path=mount_path, polling_interval=POLL)
         self.server.error_handler = self._error_page
         self.url = self.server.url
         self.console = _Console()
         self.good = False
+        self.later: threading.Thread | None = None
 
     def build(self) -> None:
-        """Build once; never raises, so the server outlives a content error."""
-        log.info("正在构建网站…")
+        """Build once (only what changed, see ``site/live.py``); never raises, so the server
+        outlives a content error. After an incremental rebuild the browsers reload at once,
+        while the downloads and the full-text index are brought up to date in a thread, which
+        the next build waits for."""
+        self.wait()
         start = time.monotonic()
         self.console.errors.clear()
         try:
-            build_site(self.root, self.site, site_url=self.url)
+            done = self.live.rebuild(starting=lambda: log.info("正在构建网站…"))
         except BuildError as exc:
             if not self.console.errors:  # not logged while building: say it now
                 log.error(str(exc))
@@ -165,7 +171,28 @@ class Preview:
         else:
             self.good = True
             self.server.root, self.server.banner = str(self.site), b""
-            log.info(f"网站已构建,用时 {time.monotonic() - start:.1f} 秒")
+            seconds = time.monotonic() - start
+            if done.kind == "full":
+                log.info(f"网站已构建,用时 {seconds:.1f} 秒")
+            elif done.kind == "records":
+                log.info(f"课程资源已更新:重写 {len(done.pages)} 个页面、{len(done.assets)} 个索引文件,删除 {len(done.removed)} 个页面,用时 {seconds:.2f} 秒")
+                self.later = threading.Thread(target=self._finish, args=(done,), name="educat-later", daemon=True)
+                self.later.start()
+
+    def _finish(self, done) -> None:
+        start = time.monotonic()
+        try:
+            done.finish()
+        except Exception as exc:  # noqa: BLE001 - the next build is a full one (site/live.py)
+            log.error(f"更新下载文件和全文索引时出错:{type(exc).__name__}: {exc}(下次保存文件时将重建整个网站)")
+        else:
+            log.info(f"下载文件和全文索引已更新,用时 {time.monotonic() - start:.2f} 秒")
+
+    def wait(self) -> None:
+        """Until the thread of the last incremental rebuild is done."""
+        if self.later is not None:
+            self.later.join()
+            self.later = None
 
     def _failed(self, errors: list[str]) -> None:
         text = escape("\n".join(errors))
@@ -193,6 +220,7 @@ class Preview:
         previous = _stop_on_sigterm()
         self.work = Path(tempfile.mkdtemp(prefix="educat-serve-"))
         self.site, self.error_dir = self.work / "site", self.work / "error"
+        self.live = LiveSite(self.root, self.site, self.url)
         self.server.root = str(self.site)
         try:
             try:
@@ -206,6 +234,7 @@ class Preview:
             log.info("正在停止预览…")
         finally:
             self.server.shutdown()
+            self.wait()
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
             for logger in loggers:
