@@ -15,6 +15,7 @@ search index too), copied once; the edits accumulate over the examples, as in a 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from pathlib import Path
@@ -31,7 +32,7 @@ from educat.validate import validate_repo
 from .conftest import REPO
 
 URL = "http://127.0.0.1:8000/"
-EXAMPLES = 4  # each example is one full reference build (about 10 s)
+EXAMPLES = int(os.environ.get("LIVE_EXAMPLES", "4"))  # each is one full reference build (about 10 s); LIVE_EXAMPLES=100 for a longer run
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -119,7 +120,7 @@ edits = st.lists(
         st.text(alphabet="数学勾股定理微课新版 abc", min_size=1, max_size=12).map(str.strip).filter(bool),
     ),
     min_size=1,
-    max_size=3,
+    max_size=4,
 )
 
 

@@ -182,3 +182,22 @@ def test_dev_addr_is_host_and_port(value):
     result = CliRunner().invoke(cli, ["serve", "--dev-addr", value])
     assert result.exit_code == 2
     assert result.output.endswith(f"错误:'--dev-addr' 的值无效:“{value}” 应写成 地址:端口,如 127.0.0.1:8000\n")
+
+
+def test_a_record_edit_rebuilds_only_what_changed(mini_repo, serve):
+    records = mini_repo / "catalog/resources/junior.yaml"
+    good = records.read_text(encoding="utf-8")
+    rid = re.search(r"^- id: (\S+)", good, re.M).group(1)
+    title = re.search(r"^  title: (.+)$", good, re.M).group(1)
+    s = serve(mini_repo)
+    s.wait_for("预览地址", STARTUP)
+    mark = len(s.lines)
+    write(records, good.replace(f"title: {title}", "title: 改过的标题", 1))
+    line = s.wait_for(r"^课程资源已更新", REBUILD, after=mark)
+    assert re.fullmatch(r"课程资源已更新:重写 \d+ 个页面、\d+ 个索引文件,删除 0 个页面,用时 [\d.]+ 秒", line)
+    status, page = s.get(f"/catalog/r/{rid}/")
+    assert status == 200 and "改过的标题" in page
+    s.wait_for(r"^下载文件和全文索引已更新,用时 [\d.]+ 秒", REBUILD, after=mark)
+    assert "改过的标题" in s.get("/catalog.csv")[1]
+    assert not any(line.startswith("正在构建网站") for line in s.lines[mark:])  # not a full build
+    assert s.stop() == 0

@@ -3,7 +3,9 @@
 - check: ``educat check`` (DuckDB engine) vs ``frictionless validate`` on the same generated
   student CSV (8 fields) and the same schema, with the code lists given to Frictionless as enums;
 - build: ``educat build`` vs a plain MkDocs build of the same pages with every page in the nav;
-- build and validate of a 10,000-resource catalog.
+- build and validate of a 10,000-resource catalog;
+- edit-to-preview: ``educat serve`` on that catalog, one record's title changed, the time until
+  Chromium shows it (``dev/bench_preview.py``), against the full rebuild the preview did before.
 
 Each figure is the median of RUNS runs (CHECK_RUNS, at least 5, for the one-second check runs,
 after one unmeasured warm-up run; the Frictionless baseline on the full file runs once unless
@@ -24,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from educat.dev.bench_preview import edit_to_preview
 from educat.dev.generate import generate_resources, generate_rows
 from educat.core.loader import load_repo
 
@@ -34,6 +37,7 @@ RESOURCES = int(os.environ.get("BENCH_RESOURCES", "10000"))
 NAIVE_PAGES = int(os.environ.get("BENCH_NAIVE_PAGES", "1000"))
 BIG_ROWS = int(os.environ.get("BENCH_BIG_ROWS", "0"))
 BASELINE_RUNS = int(os.environ.get("BENCH_BASELINE_RUNS", "1"))
+EDIT_RUNS = int(os.environ.get("BENCH_EDIT_RUNS", "5"))
 FIELDS = ["student_id", "name", "gender", "birth_date", "id_card", "school_code", "grade", "status"]
 BIN = Path(sys.executable).parent
 
@@ -319,6 +323,10 @@ def main() -> int:
         print(f"全文搜索 “{query}”:{size / 1024:.0f} KB,{found} 条结果", flush=True)
     worst = max(costs, key=lambda q: costs[q][0])
     lines.append(row(f"全文搜索,{RESOURCES:,} 条资源:一次查询下载(KB,{len(costs)} 个查询中最大)", f"{costs[worst][0] / 1024:.0f}(“{worst}”)", "目标 ≤ 500", "", f"主题索引 {theme / 1024:.0f} KB"))
+    preview = edit_to_preview(big_repo, EDIT_RUNS)
+    print(f"编辑到预览显示(秒):{[round(t, 2) for t in preview['times']]};serve 首次完整构建 {preview['first']:.1f} 秒", flush=True)
+    lines.append(row(f"编辑一条资源到预览页面显示,{RESOURCES:,} 条资源(秒,{EDIT_RUNS} 次中位数)", f"{preview['shown']:.2f}", f"{t_build:.1f}(整站重建,即原来的预览)", f"{t_build / preview['shown']:.0f}×", "目标 < 3"))
+    lines.append(row("其中 serve 的增量重建 / 之后更新下载文件和全文索引(秒)", f"{preview['rebuild']:.2f} / {preview['rest']:.2f}", "", "", ""))
     t_val, m_val, _ = median_of([educat, "validate", "--root", str(big_repo)], RUNS)
     lines.append(row(f"validate {RESOURCES:,} 条资源(秒)", f"{t_val:.1f}", "目标 ≤ 15", "", f"{m_val:.0f} MB"))
     print()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from functools import partial
+from functools import cache, partial
 
 from markupsafe import Markup
 
@@ -249,10 +249,10 @@ class CatalogPages:
     def stage_plan(self, code: str, records: list[Record]):
         """The static list of a 学段, STAGE_PAGE_SIZE per page, so no page grows with the catalog:
         ``(url, make)`` for each of its pages."""
-        records = sorted(records, key=lambda r: (self.subject_key(r.data.get("subject", "")), self.grade_key(r), r.title))
+        ordered = cache(lambda: sorted(records, key=lambda r: (self.subject_key(r.data.get("subject", "")), self.grade_key(r), r.title)))  # once, when a page is made
         pages = max(1, -(-len(records) // STAGE_PAGE_SIZE))
         for number in range(1, pages + 1):
-            yield urls.stage(code, number), partial(self.stage_page, code, records, number, pages)
+            yield urls.stage(code, number), lambda number=number: self.stage_page(code, ordered(), number, pages)
 
     def stage_pages(self, code: str, records: list[Record]):
         for _, make in self.stage_plan(code, records):

@@ -77,6 +77,10 @@ def is_record_file(rel: str) -> bool:
     return folder == RECORD_DIR and "/" not in name
 
 
+class _Whole(Exception):
+    """The edit cannot be applied incrementally: build the whole site."""
+
+
 @dataclass
 class Rebuilt:
     """What one rebuild did: ``kind`` is "full", "records" or "unchanged"; ``pages`` the
@@ -187,7 +191,10 @@ class LiveSite:
             return None  # every page's search setting changes: a full build
         content = SiteContent(repo, config.site_url or "", config.site_name, plugin.config.browse_max)
         result = Rebuilt("records")
-        self._pages(plugin.content, content, result)
+        try:
+            self._pages(plugin.content, content, result)
+        except _Whole:
+            return None
         self._assets(content.catalog.index_assets(), result, index=True)
         plugin.repo, plugin.content = repo, content
         result.later = partial(self._later, content, result)
@@ -212,8 +219,10 @@ class LiveSite:
         stages = {str(r.data.get("stage", "")) for r in (*(before[i] for i in changed if i in before), *(after[i] for i in changed if i in after))}
         wanted = set(_lists(old_plan, stages, every_stage=moved)) | set(_lists(new_plan, stages, every_stage=moved))
         wanted |= {record_url(after[i]) for i in changed if i in after}
+        # a 相关资源 list holds resources of the same 学科: only those of a changed resource's 学科 may change
+        subjects = {str(r.data.get("subject", "")) for r in (*(before[i] for i in changed if i in before), *(after[i] for i in changed if i in after))}
         for rid, record in after.items():
-            if rid in changed:
+            if rid in changed or str(record.data.get("subject", "")) not in subjects:
                 continue
             was = [r.id for r in old.catalog.related(before[rid])] if rid in before else []
             now = [r.id for r in new.catalog.related(record)]
@@ -235,6 +244,8 @@ class LiveSite:
             file = files.get_file_from_path(page.src_uri)
             if file is None:
                 file = File.generated(config, page.src_uri, content=page.markdown, inclusion=InclusionLevel.NOT_IN_NAV)
+                if file.dest_uri in plugin._dest:
+                    raise _Whole  # another file is written to this address: the full build says which
                 plugin._dest[file.dest_uri] = file.src_uri
                 MkPage(None, file, config)
                 added.add(file.src_uri)
@@ -250,7 +261,8 @@ class LiveSite:
                 _prune(Path(file.abs_dest_path).parent, self.site)
                 plugin._dest.pop(file.dest_uri, None)
                 result.removed.append(url)
-        if gone or added:
+        reordered = [url for url, _ in old_plan] != new_urls  # pages added, removed or moved: the order a full build gives them
+        if reordered:
             catalog = {url + "index.md" for url in old_urls | set(new_urls)}
             files = plugin.files = _reordered(files, catalog, [url + "index.md" for url in new_urls], {f.src_uri: f for f in render})
         search = self.config.plugins.get("search") or self.config.plugins.get("material/search")
@@ -274,7 +286,7 @@ class LiveSite:
             if merged != original:
                 search.on_post_build(config=config)
                 compact_theme_index(self.site)
-        if gone or added:
+        if reordered:
             _build_theme_template("sitemap.xml", plugin.env, files, config, plugin.nav)
 
     def _assets(self, assets, result: Rebuilt, index: bool = False) -> None:
