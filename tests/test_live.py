@@ -213,3 +213,19 @@ def test_an_edit_writes_only_the_pages_it_touches(live):
     # its own page; no list shows the description, so no other page
     assert done.pages == [f"catalog/r/{rid}/"]
     assert "只改了简介的一条资源" in (site.site / "catalog" / "r" / rid / "index.html").read_text(encoding="utf-8")
+
+
+def test_reordering_records_reorders_what_depends_on_order(live):
+    """Two records swapped: no record's data changed, but the order of the stage lists, of the
+    相关资源 lists and of the sitemap follows the catalog's order."""
+    site, work = live
+    path = site.root / "catalog" / "resources" / "junior.yaml"
+    head, items = items_of(path)
+    items[0], items[1] = items[1], items[0]
+    save(path, head, items)
+    done = site.rebuild()
+    done.finish()
+    assert done.kind == "records" and len(done.pages) > 1
+    reference = work / "reference-order"
+    build_site(site.root, reference, site_url=URL)
+    assert differences(tree(site.site), tree(reference)) == []

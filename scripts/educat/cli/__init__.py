@@ -91,6 +91,31 @@ def _content_root(ctx, param, value: Path) -> Path:
     return value
 
 
+def content_root(root: Path, hint: str = "") -> Path:
+    """``root`` when it is a content repository; otherwise the usage error ``--root`` gives,
+    followed by ``hint``."""
+    try:
+        return _content_root(click.get_current_context(), _ROOT_PARAM, root)
+    except click.BadParameter as exc:
+        exc.message += hint
+        raise
+
+
+_ROOT_PARAM = click.Option(["--root"])
+
+
+def package_root_option(func):
+    """``--root`` for a command that may also work without a repository (``check`` with a standard
+    package): checked by the command, through ``content_root``, only when it is needed."""
+    return click.option(
+        "--root",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=".",
+        show_default=True,
+        help="内容仓库根目录(含 mkdocs.yml、standards/、datasets/、catalog/);--standard 是标准包时不需要。",
+    )(func)
+
+
 def root_option(func):
     return click.option(
         "--root",

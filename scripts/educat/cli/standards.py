@@ -7,17 +7,17 @@ from pathlib import Path
 
 import click
 
-from educat.cli import cli, fail, finish, format_option, root_option
+from educat.cli import cli, content_root, fail, finish, format_option, package_root_option, root_option
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--standard", "standard", required=True, help="标准标识,可带版本:edu-basic-data 或 edu-basic-data@1.0.0(默认最新版本)。")
+@click.option("--standard", "standard", required=True, help="标准标识,可带版本:edu-basic-data 或 edu-basic-data@1.0.0(默认最新版本);不在内容仓库中时,写标准包文件(edu-basic-data-1.1.0.json)或标准版本页的网址(https://…/standards/edu-basic-data/1.1.0/)。")
 @click.option("--entity", "entity", required=True, help="实体名,如 student。")
 @click.option("--encoding", default=None, help="CSV 编码(默认自动识别 UTF-8、带 BOM 的 UTF-8、GB18030/GBK)。")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="最多列出多少个错误;统计总是覆盖整个文件。0 表示不限。")
 @click.option("--engine", type=click.Choice(["auto", "duckdb", "frictionless"]), default="auto", show_default=True, help="CSV 默认用 DuckDB 引擎(快,内存有界);无法按 CSV 读取的行结构自动改用 Frictionless。")
 @click.option("--print-sql", is_flag=True, help="不检查,只打印这些规则的 SQL(表 src,列名为字段名),用于在分布式 SQL 引擎上运行。")
-@root_option
+@package_root_option
 @format_option
 def check(file, standard, entity, encoding, limit, engine, print_sql, root, fmt):
     """检查一个数据文件是否符合某个标准实体(学校、厂商自查用)。
@@ -26,16 +26,38 @@ def check(file, standard, entity, encoding, limit, engine, print_sql, root, fmt)
     表头可以是字段名或中文名。每个错误给出行号(与 Excel/编辑器中看到的一致)、字段、值、
     违反的规则和修改方法。有错误时退出码为 1。
 
+    不在内容仓库中(pip install educat 之后)也能检查:--standard 写标准包文件或标准版本页的网址。
+
     \b
     示例:
         educat check 学生.xlsx --standard edu-basic-data --entity student
         educat check students.csv --standard edu-basic-data@1.0.0 --entity student --format json
+        educat check students.csv --standard edu-basic-data-1.1.0.json --entity student
+        educat check students.csv --standard https://…/standards/edu-basic-data/1.1.0/ --entity student
     """
+    import shutil
+
+    from educat.standards.package import PackageError, is_package, load_package
+
+    if not is_package(standard):
+        _run_check(file, standard, entity, encoding, limit, engine, print_sql, content_root(root, ";不在内容仓库中时,--standard 写标准包文件(.json)或标准版本页的网址"), fmt)
+        return
+    try:
+        repo, standard, folder = load_package(standard)
+    except PackageError as exc:
+        fail(exc)
+    try:
+        _run_check(file, standard, entity, encoding, limit, engine, print_sql, repo, fmt)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_check(file, standard, entity, encoding, limit, engine, print_sql, repo_or_root, fmt):
     from educat.core.loader import load_repo
     from educat.tables.check import CheckError, check_file, find_entity
     from educat.tables.duckdb_engine import EngineUnsupported
 
-    repo, _ = load_repo(root, standards_only=True)
+    repo = load_repo(repo_or_root, standards_only=True)[0] if isinstance(repo_or_root, Path) else repo_or_root
     if print_sql:
         from educat.tables.duckdb_engine import portable_sql
 

@@ -73,6 +73,11 @@ def codelist(slug: str, version: str, name: str) -> str:
     return f"{standard_version(slug, version)}codelists/{name}/"
 
 
+def standard_package(slug: str, version: str) -> str:
+    """The version's standard package (``educat check --standard`` outside the repository)."""
+    return f"{standard_version(slug, version)}{slug}-{version}.json"
+
+
 def standard_files(slug: str, version: str) -> str:
     """The folder of a version's downloads; its source files keep their paths below it."""
     return f"{standard_version(slug, version)}files/"

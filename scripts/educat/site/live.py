@@ -219,10 +219,11 @@ class LiveSite:
         stages = {str(r.data.get("stage", "")) for r in (*(before[i] for i in changed if i in before), *(after[i] for i in changed if i in after))}
         wanted = set(_lists(old_plan, stages, every_stage=moved)) | set(_lists(new_plan, stages, every_stage=moved))
         wanted |= {record_url(after[i]) for i in changed if i in after}
-        # a 相关资源 list holds resources of the same 学科: only those of a changed resource's 学科 may change
+        # a 相关资源 list holds resources of the same 学科, in catalog order: only those of a changed
+        # resource's 学科 may change, unless resources moved (then any may)
         subjects = {str(r.data.get("subject", "")) for r in (*(before[i] for i in changed if i in before), *(after[i] for i in changed if i in after))}
         for rid, record in after.items():
-            if rid in changed or str(record.data.get("subject", "")) not in subjects:
+            if rid in changed or not moved and str(record.data.get("subject", "")) not in subjects:
                 continue
             was = [r.id for r in old.catalog.related(before[rid])] if rid in before else []
             now = [r.id for r in new.catalog.related(record)]

@@ -13,6 +13,7 @@ import json
 from markupsafe import Markup
 
 from educat.standards.downloads import example_rows, json_schema, sample_csv
+from educat.standards.package import build_package
 from educat.standards.template import template_bytes
 from educat.tables.identifiers import RULES
 from educat.core import urls
@@ -100,6 +101,7 @@ class SiteContent:
             for codelist in std.codelists.values():
                 codes = [{"code": c.code, "name": c.name, "description": c.description, "parent": c.parent} for c in codelist.codes.values()]
                 yield Asset(base + urls.codelist_download("json", codelist.name), content=json.dumps({"name": codelist.name, "title": codelist.title, "source": codelist.source, "codes": codes}, ensure_ascii=False, indent=2))
+            yield Asset(urls.standard_package(std.slug, std.version), content=build_package(self.repo, std))
             # /standards/<slug>/latest/ always points at the newest version.
         yield Asset(urls.STANDARDS_JSON, content=registry(self.repo, self.std_files))
         for slug in self.repo.standards:
@@ -119,6 +121,7 @@ class SiteContent:
         }
         if std.openapi:
             files["openapi"] = base + urls.OPENAPI_FILE
+        files["package"] = urls.standard_package(std.slug, std.version)
         return files
 
     @staticmethod
@@ -242,6 +245,8 @@ class SiteContent:
         links = [a(folder + f, f) for f in files] + [a(files_of(std, here, "table_schema", e), f"{urls.entity_download('table_schema', e)}(Table Schema)") for e in std.entities]
         links += [a(files_of(std, here, "json_schema", e), f"{urls.entity_download('json_schema', e)}(JSON Schema)") for e in std.entities]
         links += [a(files_of(std, here, "template", e), f"{urls.entity_download('template', e)}(填报模板)") for e in std.entities]
+        package = urls.standard_package(std.slug, std.version)
+        links += [a(rel_url(here, package), f"{package.rsplit('/', 1)[-1]}(标准包:不在内容仓库中用 educat check 检查数据时用它)")]
         links += [a(rel_url(here, urls.STANDARDS_JSON), "standards.json(全部标准的机器可读登记表)")]
         out.append(block(Markup("<ul>{}</ul>").format(Markup("").join(Markup("<li>{}</li>").format(x) for x in links))))
         return Page(here, "\n".join(out))

@@ -128,6 +128,13 @@ def check_section(repo: Repo, std: Standard, here: str, template_url) -> str:
     for entity in std.entities.values():
         lines.append(f"educat check 你的文件.xlsx --standard {std.slug}@{std.version} --entity {entity.name}")
     out.append("```bash\n" + "\n".join(lines) + "\n```\n")
+    package = urls.standard_package(std.slug, std.version)
+    name = package.rsplit("/", 1)[-1]
+    out.append(
+        f"不在内容仓库中也能检查:安装 educat(`pip install educat-*.whl`,或从源码 `pip install .`)后,下载[标准包 {name}]({rel_url(here, package)}),"
+        f"运行 `educat check 你的文件.xlsx --standard {name} --entity {next(iter(std.entities), '实体名')}`;"
+        "能上网时也可以把本页的网址写在 `--standard` 后面,educat 会自己下载标准包。\n"
+    )
     links = [a(template_url(entity), f"{entity.title}({entity.name}).xlsx") for entity in std.entities.values()]
     out.append(block(Markup("<p>填报模板(表头为中文名,代码字段有下拉选项,另附代码表):{}</p>").format(Markup(" · ").join(links))))
     example = next((ex for ex in std.examples if ex.expected), None)
