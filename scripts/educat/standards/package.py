@@ -31,6 +31,7 @@ from pathlib import Path, PurePosixPath
 from educat.core import urls
 from educat.core.loader import load_repo
 from educat.core.model import Repo, Standard, is_public_name
+from educat.core.paths import is_inside
 
 FORMAT = "educat-standard-package/1"
 SKIPPED = ("examples/",)  # the examples are for the site; a check does not need them
@@ -68,7 +69,7 @@ def dependencies(repo: Repo, std: Standard) -> list[Standard]:
 
 def _sources(std: Standard) -> dict[str, str]:
     files = {}
-    for path in sorted(p for p in std.path.rglob("*") if p.is_file()):
+    for path in sorted(p for p in std.path.rglob("*") if p.is_file() and is_inside(p, std.path)):  # a link leading outside is never published
         rel = path.relative_to(std.path).as_posix()
         if rel.startswith(SKIPPED):
             continue
@@ -80,9 +81,14 @@ def _sources(std: Standard) -> dict[str, str]:
 
 
 def build_package(repo: Repo, std: Standard) -> str:
-    from educat.tables.duckdb_engine import portable_sql
+    from educat.tables.duckdb_engine import EngineUnsupported, portable_sql
 
-    rules = {name: portable_sql(entity.fields, repo.field_codelists(entity.fields, std)) for name, entity in std.entities.items()}
+    rules = {}
+    for name, entity in std.entities.items():
+        try:
+            rules[name] = portable_sql(entity.fields, repo.field_codelists(entity.fields, std))
+        except (EngineUnsupported, ValueError, KeyError):
+            rules[name] = None  # a rule SQL cannot state; educat check itself still checks it
     data = {
         "format": FORMAT,
         "standard": std.ref,
