@@ -197,7 +197,7 @@ def test_a_record_edit_rebuilds_only_what_changed(mini_repo, serve):
     assert re.fullmatch(r"课程资源已更新:重写 \d+ 个页面、\d+ 个索引文件,删除 0 个页面,用时 [\d.]+ 秒", line)
     status, page = s.get(f"/catalog/r/{rid}/")
     assert status == 200 and "改过的标题" in page
-    s.wait_for(r"^下载文件和全文索引已更新,用时 [\d.]+ 秒", REBUILD, after=mark)
+    s.wait_for(r"^相关资源页、下载文件和全文索引已更新.本次共重写 \d+ 个页面.,用时 [\d.]+ 秒$", REBUILD, after=mark)
     assert "改过的标题" in s.get("/catalog.csv")[1]
     assert not any(line.startswith("正在构建网站") for line in s.lines[mark:])  # not a full build
     assert s.stop() == 0

@@ -105,7 +105,7 @@ def edit_to_preview(root: Path, runs: int) -> dict:
                 page.wait_for_function("t => { const h = document.querySelector('h1'); return h && h.textContent.includes(t); }", arg=new, timeout=EDIT * 1000)
                 shown.append(time.perf_counter() - began)
                 rebuilt.append(float(server.wait_for(r"^课程资源已更新.*用时 ([\d.]+) 秒", EDIT).group(1)))
-                rest.append(float(server.wait_for(r"^下载文件和全文索引已更新,用时 ([\d.]+) 秒", EDIT).group(1)))
+                rest.append(float(server.wait_for(r"^相关资源页、下载文件和全文索引已更新.*用时 ([\d.]+) 秒", EDIT).group(1)))
             browser.close()
     finally:
         path.write_bytes(original)

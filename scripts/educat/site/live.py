@@ -12,8 +12,11 @@ what the edit changed is checked and written; any other edit rebuilds the whole 
   are made: the home page, the catalog's own pages, the 学段 lists of the stages involved, the
   pages of the changed records and of the records whose 相关资源 show or showed one of them.
   A page is written only when its Markdown changed, through MkDocs' own page build (theme,
-  plugins), so it is the page a full build writes. Then the browse index, the downloads, the
-  theme's search index, the full-text index and, when pages were added or removed, the sitemap.
+  plugins), so it is the page a full build writes; the theme's search index, the browse index
+  and, when pages were added, removed or moved, the sitemap follow. That is what the browser
+  reloads for. ``Rebuilt.later`` then does the rest: the pages of other resources whose
+  相关资源 show a changed one (a title at the top of a list can be on hundreds of pages), the
+  downloads and the full-text index (the preview runs it in a thread).
 - A content error leaves the site as it was (and the preview shows the errors); the next edit is
   compared with the last good build again.
 - ``tests/test_live.py`` checks that after each kind of edit the site is byte for byte the one
@@ -192,17 +195,19 @@ class LiveSite:
         content = SiteContent(repo, config.site_url or "", config.site_name, plugin.config.browse_max)
         result = Rebuilt("records")
         try:
-            self._pages(plugin.content, content, result)
+            related = self._pages(plugin.content, content, result)
         except _Whole:
             return None
         self._assets(content.catalog.index_assets(), result, index=True)
         plugin.repo, plugin.content = repo, content
-        result.later = partial(self._later, content, result)
+        result.later = partial(self._later, content, result, related)
         return result
 
-    def _later(self, content: SiteContent, result: Rebuilt) -> None:
-        """The downloads and the full-text index; after a failure the next rebuild is a full one."""
+    def _later(self, content: SiteContent, result: Rebuilt, related: list) -> None:
+        """The pages whose 相关资源 show a changed resource, the downloads and the full-text
+        index; after a failure the next rebuild is a full one."""
         try:
+            self._related(related, result)
             self._assets(content.catalog.export_assets(content.title), result)
             counts = build_index(content.search_docs(), self.site, previous=self.plugin.find_files)
             self.plugin.find_files = counts["files"]
@@ -210,8 +215,9 @@ class LiveSite:
             self.config = None
             raise
 
-    def _wanted(self, old: SiteContent, new: SiteContent, old_plan: list, new_plan: list) -> set[str]:
-        """The catalog pages an edit may have changed, by address."""
+    def _wanted(self, old: SiteContent, new: SiteContent, old_plan: list, new_plan: list) -> tuple[set[str], set[str]]:
+        """The catalog pages an edit may have changed, by address: those of the changed resources
+        and the lists, and those of other resources whose 相关资源 may show a change."""
         before = {r.id: r for r in old.repo.records}
         after = {r.id: r for r in new.repo.records}
         changed = {i for i in before.keys() | after.keys() if repr(getattr(before.get(i), "data", None)) != repr(getattr(after.get(i), "data", None))}
@@ -219,6 +225,7 @@ class LiveSite:
         stages = {str(r.data.get("stage", "")) for r in (*(before[i] for i in changed if i in before), *(after[i] for i in changed if i in after))}
         wanted = set(_lists(old_plan, stages, every_stage=moved)) | set(_lists(new_plan, stages, every_stage=moved))
         wanted |= {record_url(after[i]) for i in changed if i in after}
+        related: set[str] = set()  # the pages of unchanged resources whose 相关资源 show a change
         # a 相关资源 list holds resources of the same 学科, in catalog order: only those of a changed
         # resource's 学科 may change, unless resources moved (then any may)
         subjects = {str(r.data.get("subject", "")) for r in (*(before[i] for i in changed if i in before), *(after[i] for i in changed if i in after))}
@@ -228,14 +235,14 @@ class LiveSite:
             was = [r.id for r in old.catalog.related(before[rid])] if rid in before else []
             now = [r.id for r in new.catalog.related(record)]
             if was != now or changed.intersection(now):
-                wanted.add(record_url(record))
-        return wanted
+                related.add(record_url(record))
+        return wanted, related
 
     def _pages(self, old: SiteContent, new: SiteContent, result: Rebuilt) -> None:
         plugin, config = self.plugin, self.config
         files: Files = plugin.files
         old_plan, plan = list(old.catalog.plan()), list(new.catalog.plan())
-        wanted = self._wanted(old, new, old_plan, plan)
+        wanted, related = self._wanted(old, new, old_plan, plan)
         made = [new.home()] + [make() for url, make in plan if url in wanted]
         old_urls = {url for url, _ in old_plan}
         new_urls = [url for url, _ in plan]
@@ -266,7 +273,28 @@ class LiveSite:
         if reordered:
             catalog = {url + "index.md" for url in old_urls | set(new_urls)}
             files = plugin.files = _reordered(files, catalog, [url + "index.md" for url in new_urls], {f.src_uri: f for f in render})
-        search = self.config.plugins.get("search") or self.config.plugins.get("material/search")
+        self._render(render, result)
+        if reordered:
+            _build_theme_template("sitemap.xml", plugin.env, files, config, plugin.nav)
+        return [make for url, make in plan if url in related]
+
+    def _related(self, makers: list, result: Rebuilt) -> None:
+        """The pages of other resources whose 相关资源 show a changed one (they exist already)."""
+        files: Files = self.plugin.files
+        render = []
+        for make in makers:
+            page = make()
+            file = files.get_file_from_path(page.src_uri)
+            if file.content_string != page.markdown:
+                file.content_string = page.markdown
+                render.append(file)
+        self._render(render, result)
+
+    def _render(self, render: list[File], result: Rebuilt) -> None:
+        """Write pages through MkDocs' own page build; keep the theme's search index in step."""
+        plugin, config = self.plugin, self.config
+        files: Files = plugin.files
+        search = config.plugins.get("search") or config.plugins.get("material/search")
         original = list(search.search_index.entries) if search is not None else []
         doc_files = files.documentation_pages()
         fresh: dict[str, list] = {}
@@ -287,8 +315,6 @@ class LiveSite:
             if merged != original:
                 search.on_post_build(config=config)
                 compact_theme_index(self.site)
-        if reordered:
-            _build_theme_template("sitemap.xml", plugin.env, files, config, plugin.nav)
 
     def _assets(self, assets, result: Rebuilt, index: bool = False) -> None:
         """Downloads and the browse index (``index``): written when changed; a browse-index file

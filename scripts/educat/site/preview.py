@@ -154,8 +154,8 @@ class Preview:
     def build(self) -> None:
         """Build once (only what changed, see ``site/live.py``); never raises, so the server
         outlives a content error. After an incremental rebuild the browsers reload at once,
-        while the downloads and the full-text index are brought up to date in a thread, which
-        the next build waits for."""
+        while the other resources' pages whose 相关资源 show a change, the downloads and the
+        full-text index are brought up to date in a thread, which the next build waits for."""
         self.wait()
         start = time.monotonic()
         self.console.errors.clear()
@@ -184,9 +184,9 @@ class Preview:
         try:
             done.finish()
         except Exception as exc:  # noqa: BLE001 - the next build is a full one (site/live.py)
-            log.error(f"更新下载文件和全文索引时出错:{type(exc).__name__}: {exc}(下次保存文件时将重建整个网站)")
+            log.error(f"更新相关资源页、下载文件和全文索引时出错:{type(exc).__name__}: {exc}(下次保存文件时将重建整个网站)")
         else:
-            log.info(f"下载文件和全文索引已更新,用时 {time.monotonic() - start:.2f} 秒")
+            log.info(f"相关资源页、下载文件和全文索引已更新(本次共重写 {len(done.pages)} 个页面),用时 {time.monotonic() - start:.2f} 秒")
 
     def wait(self) -> None:
         """Until the thread of the last incremental rebuild is done."""
