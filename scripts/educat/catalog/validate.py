@@ -85,7 +85,7 @@ class CatalogChecks:
             return check_records(self.repo, [r.data for r in batch], rubric, self.today)
         if cache.today != self.today:
             cache.clear(self.today)
-        keys = [repr(r.data) for r in batch]
+        keys = [cache.key(r.data) for r in batch]
         fresh = [i for i, key in enumerate(keys) if key not in cache.known]
         if fresh:
             found: dict[int, list[Finding]] = {}
@@ -106,3 +106,14 @@ class RecordCache:
     def clear(self, today=None) -> None:
         self.today = today
         self.known: dict[str, list[Finding]] = {}
+        self._keys: dict[int, tuple[object, str]] = {}  # id(data) -> (data, key); data kept alive so its id is not reused
+
+    def key(self, data) -> str:
+        """A record's content as text; for the same object as last time, without writing it out
+        again (the preview's parser hands back the same object for an unchanged record)."""
+        known = self._keys.get(id(data))
+        if known is not None and known[0] is data:
+            return known[1]
+        key = repr(data)
+        self._keys[id(data)] = (data, key)
+        return key

@@ -69,6 +69,9 @@ class CatalogPages:
         self._related = self._related_index()
         self.licenses = license_urls(repo, site_url)
         self.parts = memberships(repo, site_url)
+        # id(record data) -> (data, browse-index row), kept by the preview between rebuilds (a
+        # row depends on the record alone); None: rows are made afresh
+        self.rows: dict[int, tuple[object, list]] | None = None
 
     def label(self, field: str, value) -> str:
         return code_label(self.labels, field, value)
@@ -134,9 +137,16 @@ class CatalogPages:
 
     def row(self, record: Record) -> list:
         """A compact record for the browse index: codes as they are, names live in meta.json."""
-        d = record.data
+        if self.rows is None:
+            return self._row(record.data)
+        known = self.rows.get(id(record.data))
+        if known is None or known[0] is not record.data:
+            known = self.rows[id(record.data)] = (record.data, self._row(record.data))
+        return known[1]
+
+    def _row(self, d: dict) -> list:
         return [
-            record.id, record.title, d.get("stage", ""), list(d.get("grades") or []), d.get("subject", ""), d.get("edition", "") or "",
+            str(d.get("id", "")), str(d.get("title", "")), d.get("stage", ""), list(d.get("grades") or []), d.get("subject", ""), d.get("edition", "") or "",
             d.get("resource_type", ""), list(d.get("audience") or []), d.get("license", ""), 1 if d.get("featured") is True else 0,
             str(d.get("published", "")), str(d.get("provider", "")), " ".join(map(str, d.get("keywords") or [])),
             snippet(str(d.get("description", "") or ""), DESCRIPTION_CHARS),

@@ -25,6 +25,7 @@ what the edit changed is checked and written; any other edit rebuilds the whole 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from dataclasses import dataclass, field, replace
@@ -110,6 +111,7 @@ class LiveSite:
         self.root, self.site, self.site_url = Path(root).resolve(), Path(site), site_url
         self.items = ItemCache()
         self.records = RecordCache()
+        self.rows: dict[int, tuple[object, list]] = {}  # the browse index's row of each record (CatalogPages.rows)
         self.config = None
         self.seen: dict[str, tuple[int, int]] = {}
 
@@ -146,10 +148,16 @@ class LiveSite:
 
     # -- the whole site ----------------------------------------------------------------------
     def _full(self) -> None:
+        gc.unfreeze()
         self.records.clear()
+        self.rows.clear()
         repo, report = validate_repo(self.root, items=self.items, record_cache=self.records)
         self.config = None
         build_site(self.root, self.site, repo, report, site_url=self.site_url, built=self._keep)
+        # the build's objects (millions at 10,000 resources) live until the next full build: out
+        # of the cyclic collector's way, so that its passes do not slow every incremental rebuild
+        gc.collect()
+        gc.freeze()
 
     def _keep(self, config) -> None:
         """The build's MkDocs state, with its output paths moved from the temporary folder to
@@ -193,6 +201,7 @@ class LiveSite:
         if (len(old_repo.records) <= LUNR_MAX_RESOURCES) != (len(records) <= LUNR_MAX_RESOURCES):
             return None  # every page's search setting changes: a full build
         content = SiteContent(repo, config.site_url or "", config.site_name, plugin.config.browse_max)
+        content.catalog.rows = self.rows
         result = Rebuilt("records")
         try:
             related = self._pages(plugin.content, content, result)
@@ -220,7 +229,7 @@ class LiveSite:
         and the lists, and those of other resources whose 相关资源 may show a change."""
         before = {r.id: r for r in old.repo.records}
         after = {r.id: r for r in new.repo.records}
-        changed = {i for i in before.keys() | after.keys() if repr(getattr(before.get(i), "data", None)) != repr(getattr(after.get(i), "data", None))}
+        changed = {i for i in before.keys() | after.keys() if _differs(before.get(i), after.get(i))}
         moved = [i for i in before if i in after] != [i for i in after if i in before]
         stages = {str(r.data.get("stage", "")) for r in (*(before[i] for i in changed if i in before), *(after[i] for i in changed if i in after))}
         wanted = set(_lists(old_plan, stages, every_stage=moved)) | set(_lists(new_plan, stages, every_stage=moved))
@@ -342,6 +351,12 @@ class LiveSite:
             Path(file.abs_dest_path).unlink(missing_ok=True)
             files.remove(file)
             result.assets.append(uri)
+
+
+def _differs(before: Record | None, after: Record | None) -> bool:
+    if before is None or after is None:
+        return before is not after
+    return before.data is not after.data and repr(before.data) != repr(after.data)
 
 
 def _move(file: File, site: Path) -> None:
