@@ -33,7 +33,7 @@ def check(file, standard, entity, encoding, limit, engine, print_sql, root, fmt)
         educat check 学生.xlsx --standard edu-basic-data --entity student
         educat check students.csv --standard edu-basic-data@1.0.0 --entity student --format json
         educat check students.csv --standard edu-basic-data-1.1.0.json --entity student
-        educat check students.csv --standard https://…/standards/edu-basic-data/1.1.0/ --entity student
+        educat check a.csv --standard https://…/standards/edu-basic-data/1.1.0/ --entity student
     """
     import shutil
 
