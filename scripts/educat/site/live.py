@@ -47,7 +47,7 @@ from educat.site.catalog_pages import LUNR_MAX_RESOURCES
 from educat.site.common import record_url
 from educat.site.findindex import build_index
 from educat.site.pages import SiteContent
-from educat.site.plugin import CONTENT_DIRS, compact_theme_index
+from educat.site.plugin import CONTENT_DIRS, compact_theme_index, log_report
 from educat.validate import Validator, validate_repo
 
 log = logging.getLogger("mkdocs.plugins.educat")
@@ -163,13 +163,9 @@ class LiveSite:
         """The build's MkDocs state, with its output paths moved from the temporary folder to
         the site folder it was renamed to."""
         config.site_dir = str(self.site)
-        for file in self.plugin_of(config).files:
-            _move(file, self.site)
         self.config = config
-
-    @staticmethod
-    def plugin_of(config):
-        return config.plugins["educat"]
+        for file in self.plugin.files:
+            _move(file, self.site)
 
     # -- record files only ------------------------------------------------------------------
     def _records(self) -> Rebuilt | None:
@@ -191,13 +187,9 @@ class LiveSite:
         validator.collections()
         report = validator.report
         report.findings[:0] = loader.findings
-        for problem in report.warnings:
-            log.info(problem.render())
-        if not report.valid:
-            for problem in report.sorted():
-                if problem.severity == "error":
-                    log.error(problem.render())
-            raise BuildError(f"内容校验失败:{len(report.errors)} 个错误(见上)。请先运行 educat validate 并修正")
+        failed = log_report(report)
+        if failed:
+            raise BuildError(failed)
         if (len(old_repo.records) <= LUNR_MAX_RESOURCES) != (len(records) <= LUNR_MAX_RESOURCES):
             return None  # every page's search setting changes: a full build
         content = SiteContent(repo, config.site_url or "", config.site_name, plugin.config.browse_max)

@@ -88,6 +88,19 @@ NOT_FOUND = """{% extends "main.html" %}
 """
 
 
+def log_report(report: ValidationReport) -> str | None:
+    """Log a validation report as a build does (warnings at info, each error as ``路径:行号``);
+    the message to stop with when it has errors, else None."""
+    for problem in report.warnings:
+        log.info(problem.render())
+    if report.valid:
+        return None
+    for problem in report.sorted():
+        if problem.severity == "error":
+            log.error(problem.render())
+    return f"内容校验失败:{len(report.errors)} 个错误(见上)。请先运行 educat validate 并修正"
+
+
 class EducatConfig(Config):
     root = c.Type(str, default="")
     """Content repository root, relative to mkdocs.yml; empty means the folder of mkdocs.yml."""
@@ -145,13 +158,9 @@ class EducatPlugin(BasePlugin[EducatConfig]):
     def on_files(self, files: Files, *, config) -> Files:
         if not self.preloaded:
             self.repo, self.report = validate_repo(self.content_root(config))
-        for problem in self.report.warnings:
-            log.info(problem.render())
-        if not self.report.valid:
-            for problem in self.report.sorted():
-                if problem.severity == "error":
-                    log.error(problem.render())
-            raise PluginError(f"内容校验失败:{len(self.report.errors)} 个错误(见上)。请先运行 educat validate 并修正")
+        failed = log_report(self.report)
+        if failed:
+            raise PluginError(failed)
         content = self.content = SiteContent(self.repo, config.site_url or "", config.site_name, self.config.browse_max)
         self._dest = {f.dest_uri: f.src_uri for f in files}
         for page in content.pages():
