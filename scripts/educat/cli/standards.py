@@ -10,16 +10,19 @@ import click
 from educat.cli import cli, content_root, fail, finish, format_option, package_root_option, root_option
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", required=False, metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--standard", "standard", required=True, help="标准标识,可带版本:edu-basic-data 或 edu-basic-data@1.0.0(默认最新版本);不在内容仓库中时,写标准包文件(edu-basic-data-1.1.0.json)或标准版本页的网址(https://…/standards/edu-basic-data/1.1.0/)。")
 @click.option("--entity", "entity", required=True, help="实体名,如 student。")
 @click.option("--encoding", default=None, help="CSV 编码(默认自动识别 UTF-8、带 BOM 的 UTF-8、GB18030/GBK)。")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="最多列出多少个错误;统计总是覆盖整个文件。0 表示不限。")
-@click.option("--engine", type=click.Choice(["auto", "duckdb", "frictionless"]), default="auto", show_default=True, help="CSV 默认用 DuckDB 引擎(快,内存有界);无法按 CSV 读取的行结构自动改用 Frictionless。")
-@click.option("--print-sql", is_flag=True, help="不检查,只打印这些规则的 SQL(表 src,列名为字段名),用于在分布式 SQL 引擎上运行。")
+@click.option("--engine", type=click.Choice(["auto", "duckdb", "frictionless", "spark"]), default="auto", show_default=True, help="CSV 默认用 DuckDB 引擎(快,内存有界);无法按 CSV 读取的行结构自动改用 Frictionless。spark:在 Spark 中检查 CSV、Parquet 文件或 --table 给出的表(需 pip install 'educat[spark]' 和 Java 17+;默认本机 local[*],连集群用 Spark 的配置 spark-defaults.conf 或 PYSPARK_SUBMIT_ARGS,见 docs/engine.md)。")
+@click.option("--table", default=None, metavar="表名", help="--engine spark 时检查 Spark 会话中的表(如 db.students,或 parquet.`/数据/目录`),代替 FILE;行号取 __row 列,没有时按读取顺序(第一行数据为第 2 行)。")
+@click.option("--print-sql", is_flag=True, help="不检查,只打印这些规则的 SQL(表 src,列名为字段名,另有行号列 __row),用于在其他 SQL 引擎上运行。")
+@click.option("--dialect", type=click.Choice(["duckdb", "spark", "trino", "postgres"]), default="duckdb", show_default=True, help="--print-sql 打印哪种 SQL:DuckDB、Spark SQL、Trino 或 PostgreSQL(16 及以上)。")
 @package_root_option
 @format_option
-def check(file, standard, entity, encoding, limit, engine, print_sql, root, fmt):
+@click.pass_context
+def check(ctx, file, standard, entity, encoding, limit, engine, table, print_sql, dialect, root, fmt):
     """检查一个数据文件是否符合某个标准实体(学校、厂商自查用)。
 
     支持 CSV(UTF-8、带 BOM 的 UTF-8、GB18030/GBK,自动识别)、XLSX、JSON、NDJSON;
@@ -34,40 +37,62 @@ def check(file, standard, entity, encoding, limit, engine, print_sql, root, fmt)
         educat check students.csv --standard edu-basic-data@1.0.0 --entity student --format json
         educat check students.csv --standard edu-basic-data-1.1.0.json --entity student
         educat check a.csv --standard https://…/standards/edu-basic-data/1.1.0/ --entity student
+        educat check --engine spark --table db.students --standard edu-basic-data --entity student
+        educat check a.csv --standard edu-basic-data --entity student --print-sql --dialect spark
     """
     import shutil
 
     from educat.standards.package import PackageError, is_package, load_package
 
+    if table is not None and engine != "spark":
+        raise click.UsageError("--table 只用于 --engine spark(在 Spark 会话中检查表)", ctx=ctx)
+    if table is not None and file is not None:
+        raise click.UsageError("FILE 和 --table 只能给出一个:检查文件,或检查 Spark 中的表", ctx=ctx)
+    if file is None and table is None and not print_sql:
+        raise click.MissingParameter(ctx=ctx, param=next(p for p in ctx.command.params if p.name == "file"))
+    if dialect != "duckdb" and not print_sql:
+        raise click.UsageError("--dialect 只用于 --print-sql", ctx=ctx)
+    options = dict(encoding=encoding, limit=limit, engine=engine, table=table, print_sql=print_sql, dialect=dialect, fmt=fmt)
     if not is_package(standard):
-        _run_check(file, standard, entity, encoding, limit, engine, print_sql, content_root(root, ";不在内容仓库中时,--standard 写标准包文件(.json)或标准版本页的网址"), fmt)
+        _run_check(file, standard, entity, content_root(root, ";不在内容仓库中时,--standard 写标准包文件(.json)或标准版本页的网址"), **options)
         return
     try:
         repo, standard, folder = load_package(standard)
     except PackageError as exc:
         fail(exc)
     try:
-        _run_check(file, standard, entity, encoding, limit, engine, print_sql, repo, fmt)
+        _run_check(file, standard, entity, repo, **options)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _run_check(file, standard, entity, encoding, limit, engine, print_sql, repo_or_root, fmt):
+def _run_check(file, standard, entity, repo_or_root, *, encoding, limit, engine, table, print_sql, dialect, fmt):
     from educat.core.loader import load_repo
     from educat.tables.check import CheckError, check_file, find_entity
     from educat.tables.duckdb_engine import EngineUnsupported
 
     repo = load_repo(repo_or_root, standards_only=True)[0] if isinstance(repo_or_root, Path) else repo_or_root
     if print_sql:
-        from educat.tables.duckdb_engine import portable_sql
+        from educat.tables.dialects import DialectError, dialect as sql_dialect
+        from educat.tables.portable import rules_sql
 
         try:
             std, ent = find_entity(repo, standard, entity)
-        except CheckError as exc:
+            key = ent.descriptor.get("primaryKey")
+            sql = rules_sql(ent.fields, repo.field_codelists(ent.fields, std), sql_dialect(dialect), [key] if isinstance(key, str) else key, ent.descriptor.get("missingValues"))
+        except (CheckError, DialectError) as exc:
             fail(exc)
-        click.echo(portable_sql(ent.fields, repo.field_codelists(ent.fields, std)), nl=False)
+        click.echo(sql, nl=False)
         return
     cap = limit or None
+    if engine == "spark":
+        from educat.tables.spark_engine import SparkCheckError, spark_check
+
+        try:
+            report = spark_check(file, repo, standard, entity, table=table, encoding=encoding, limit=cap)
+        except (CheckError, SparkCheckError) as exc:
+            fail(exc)
+        finish(report, fmt)
     try:
         if sys.stderr.isatty():
             with click.progressbar(length=100, label="检查数据", file=sys.stderr) as bar:

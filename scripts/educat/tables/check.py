@@ -364,9 +364,16 @@ def engine_finding(row, name, kind, rule, value, titles, codelists, columns, wid
     index, f = next(((i, c) for i, c in columns.items() if c.name == name), (None, None))
     if kind == "extra-cell":
         index = width
-    if kind == "code-error":
+    if kind == "code-error" and f is not None and f.type == "array":
+        # worded as the Frictionless path words it: the first item that is not a code, and
+        # the list as Python shows it
+        codelist, items = codelists.get(name), _items(value)
+        bad = next((item for item in items if codelist is None or item not in codelist.codes), value)
+        message, note = (code_message(codelist, bad) if codelist else f"“{bad}” 不是代码表中的代码"), code_fix(codelist, items)
+        value = _shown_list(value)
+    elif kind == "code-error":
         codelist = codelists.get(name)
-        message, note = (code_message(codelist, value) if codelist else f"“{value}” 不是代码表中的代码"), code_fix(codelist, _items(value) if f is not None and f.type == "array" else value)
+        message, note = (code_message(codelist, value) if codelist else f"“{value}” 不是代码表中的代码"), code_fix(codelist, value)
     elif kind in RULE_TYPES:
         message, note = (rule_message(rule, value) if rule in RULES else f"“{value}”"), RULE_FIX
     else:
@@ -374,6 +381,15 @@ def engine_finding(row, name, kind, rule, value, titles, codelists, columns, wid
         message, note = cell_message(kind, rule, value, limit, f)
     cell = cell_address(index + 1, row) if index is not None and row else ""
     return Finding(row=row, cell=cell, field=name or "", type=kind, message=message, note=note, title=titles.get(name, ""), value=value)
+
+
+def _shown_list(value):
+    """An array cell as Frictionless shows it in a finding: ``str()`` of the parsed list."""
+    try:
+        items = json.loads(value)
+    except (TypeError, ValueError):
+        return value
+    return str(items) if isinstance(items, list) else value
 
 
 def _items(value) -> list:

@@ -21,25 +21,14 @@ import os
 import shutil
 import tempfile
 import threading
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from educat.core.model import CodeList, FieldDef
+from educat.tables.engine_steps import EngineResult, EngineUnsupported, RulesUnsupported, drive, run_steps
 from educat.tables.scan import last_line_bytes
 from educat.tables.sql_rules import TOKENS, Cell, cell_rules, lit, q, rule_helpers, supported
 
-
-
-class EngineUnsupported(Exception):
-    """The file needs the Frictionless path (e.g. ragged rows that DuckDB refuses to read)."""
-
-
-@dataclass
-class EngineResult:
-    rows: int = 0
-    counts: Counter = field(default_factory=Counter)
-    findings: list[tuple[int, str, str, str, object]] = field(default_factory=list)  # (row, field, type, rule, value)
 
 
 def transcode_to_utf8(path: Path, encoding: str, chunk: int = 1 << 20) -> Path:
@@ -143,7 +132,7 @@ def plan_rules(columns: dict[int, FieldDef], names: list[str], codelists: dict[s
     for f in columns.values():
         why = supported(f)
         if why:
-            raise EngineUnsupported(f"{why}需用 Frictionless 检查")
+            raise RulesUnsupported(f"{why}需用 Frictionless 检查")
     keyed = {i for i, f in columns.items() if f.constraints.get("unique") or (primary_key and f.name in primary_key)}
     cells = {i: Cell(columns[i], names[i], missing) for i in keyed}  # keys read the parsed values: helpers per column
     helpers: dict[str, str] = {}
@@ -289,12 +278,12 @@ def run_checks(
     layers = _layers(plan.helpers)
     try:
         try:
-            return _run(con, _masked(_computed(_reader(source, names, parallel=True), layers), plan), plan, columns, limit)
+            return drive(run_steps(checked_source(_reader(source, names, parallel=True), plan, layers), plan, columns, limit), con.execute)
         except duckdb.Error as exc:
             if "quoted new lines" not in str(exc):
                 raise
             # a quoted newline and a short row in one file: DuckDB pads rows only when reading in one thread
-            return _run(con, _masked(_computed(_reader(source, names, parallel=False), layers), plan), plan, columns, limit)
+            return drive(run_steps(checked_source(_reader(source, names, parallel=False), plan, layers), plan, columns, limit), con.execute)
     except duckdb.Error as exc:
         raise EngineUnsupported(str(exc).splitlines()[0]) from None
     finally:
@@ -307,7 +296,7 @@ def run_checks(
             temp.unlink(missing_ok=True)
 
 
-def _reader(source: Path, names: list[str], parallel: bool) -> str:
+def _reader(source: Path, names: list[str], parallel: bool, longest: int | None = None) -> str:
     """The CSV as VARCHAR columns: an empty cell is '' (no string is read as NULL), a cell the row
     lacks is NULL (null_padding), a row longer than ``names`` is an error, and a line may be as
     long as the file (up to 1 GB)."""
@@ -315,9 +304,10 @@ def _reader(source: Path, names: list[str], parallel: bool) -> str:
     # DuckDB stops with an error at a line past its limit (2 MB), except the last line, which it
     # drops without a word: when the last line is that long, allow the whole file (a bigger limit
     # costs speed on every file, so only then)
-    longest = 1 << 21
-    if last_line_bytes(source) >= longest // 2:
-        longest = max(longest, min(source.stat().st_size + 1, 1 << 30))
+    if longest is None:
+        longest = 1 << 21
+        if last_line_bytes(source) >= longest // 2:
+            longest = max(longest, min(source.stat().st_size + 1, 1 << 30))
     return (
         f"read_csv({lit(str(source))}, header = true, columns = {spec}, auto_detect = false, max_line_size = {longest}, "
         "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = true, "
@@ -336,6 +326,11 @@ def _layers(helpers: dict[str, str]) -> list[list[tuple[str, str]]]:
     return [[(n, helpers[n]) for n in helpers if level[n] == k] for k in range(1, max(level.values(), default=0) + 1)]
 
 
+def checked_source(csv: str, plan: Plan, layers: list[list[tuple[str, str]]]) -> str:
+    """The CSV with its helper columns and mask columns: the table every query reads."""
+    return _masked(_computed(csv, layers), plan)
+
+
 def _computed(csv: str, layers: list[list[tuple[str, str]]]) -> str:
     """The CSV with the helper columns, as a subquery."""
     source = csv
@@ -347,116 +342,6 @@ def _computed(csv: str, layers: list[list[tuple[str, str]]]) -> str:
 def _masked(source: str, plan: Plan) -> str:
     """The CSV with its helper columns and one mask column per group."""
     return f"(SELECT *, {', '.join(f'{g.mask} AS {g.name}' for g in plan.groups)} FROM {source})" if plan.groups else source
-
-
-def _run(con, src: str, plan: Plan, columns, limit) -> EngineResult:
-    """Count every finding in one scan (a second one only when a list group has findings, to
-    count them by rule); then list the first ``limit`` rows with findings."""
-    row_rules = [("blank-row", "__blank"), ("extra-cell", f"NOT __blank AND {q(plan.extra)} IS NOT NULL")]
-    if plan.primary_key:
-        row_rules.append(("primary-key", plan.primary_key))
-    singles = [(g, k) for g in plan.groups if not g.listed for k in range(len(g.bits))]
-    lists = [g for g in plan.groups if g.listed]
-    counts = [f"count_if({condition})" for _, condition in row_rules] + [f"count_if(NOT __blank AND {plan.short})"]
-    counts += [g.bit_count(k) for g, k in singles] + [g.cell_count() for g in lists]
-    for keys in plan.key_sets:
-        if keys.composite:
-            present = "NOT (" + " AND ".join(f"{k} IS NULL" for k in keys.keys) + f") AND NOT ({keys.skip})"
-            key = keys.keys[0] if len(keys.keys) == 1 else "row(" + ", ".join(keys.keys) + ")"
-        else:
-            present, key = f"{keys.keys[0]} IS NOT NULL", keys.keys[0]
-        counts.append(f"count(*) FILTER (WHERE {present}) - count(DISTINCT {key}) FILTER (WHERE {present})")
-    totals = iter([n or 0 for n in con.execute(f"SELECT count(*), {', '.join(counts)} FROM {src}").fetchone()])  # count_if over no rows is NULL
-    result = EngineResult(rows=next(totals))
-    row_counts = [next(totals) for _ in row_rules]
-    short_rows = next(totals)
-    bits = [(g, k, next(totals)) for g, k in singles]
-    failing_lists = [g for g in lists if next(totals)]
-    key_counts = list(totals)
-    if failing_lists:  # which rules the failing cells break
-        listed_bits = [(g, k) for g in failing_lists for k in range(len(g.bits))]
-        found = con.execute(f"SELECT {', '.join(g.bit_count(k) for g, k in listed_bits)} FROM {src}").fetchone()
-        bits += [(g, k, n or 0) for (g, k), n in zip(listed_bits, found)]
-    doubtful = sum(n for g, k, n in bits if k == g.unsure)
-    if doubtful:
-        raise EngineUnsupported(f"{doubtful} 个单元格的值超出 SQL 能精确判断的范围(超长整数、超过 15 位有效数字的小数等)")
-    for (kind, _), n in zip(row_rules, row_counts):
-        result.counts[kind] += n
-    if short_rows:  # a short row lacks the cells after its last one
-        lengths = con.execute(f"SELECT {plan.length}, count(*) FROM {src} WHERE NOT __blank AND {plan.short} GROUP BY ALL").fetchall()
-        result.counts["missing-cell"] += sum((len(plan.fields) - length) * n for length, n in lengths)
-    for g, k, n in bits:
-        result.counts[g.bits[k][0]] += n
-    for keys, n in zip(plan.key_sets, key_counts):
-        for _, kind, _, _ in keys.findings:
-            result.counts[kind] += n
-    result.counts = +result.counts
-    findings = _listed(con, src, plan, row_rules, row_counts, short_rows, {g.name for g, k, n in bits if n}, limit)
-    for keys, n in zip(plan.key_sets, key_counts):
-        if n:
-            shown = next((column for _, _, _, column in keys.findings if column), None)
-            for row, value in con.execute(_duplicates(src, keys, shown, limit)).fetchall():
-                for name, kind, detail, column in keys.findings:
-                    findings.append((row, name, kind, detail, value if column else None))
-    rank = {f.name: i for i, f in columns.items()}
-    findings.sort(key=lambda x: (x[0], rank.get(x[1], -1), x[2]))
-    result.findings = findings[:limit] if limit else findings
-    return result
-
-
-def _listed(con, src: str, plan: Plan, row_rules, row_counts, short_rows: int, failing_groups: set[str], limit) -> list:
-    """The findings of the first ``limit`` rows that have any, in file order: an order-preserving
-    scan numbers the rows (header = row 1) and each mask is read back bit by bit."""
-    rules = [(kind, condition) for (kind, condition), n in zip(row_rules, row_counts) if n]
-    groups = [g for g in plan.groups if g.name in failing_groups]
-    if not rules and not groups and not short_rows:
-        return []
-    flags = "".join(f", coalesce({condition}, false)" for _, condition in rules)
-    cells = "".join(f", {g.name}, {g.values}" for g in groups)
-    short = f"(NOT __blank AND {plan.short})" if short_rows else "false"
-    where = " OR ".join([f"coalesce({condition}, false)" for _, condition in rules] + [f"(NOT __blank AND {g.failing()})" for g in groups] + [short])
-    length = f"CASE WHEN {short} THEN {plan.length} END"
-    query = f"SELECT __row, __blank, {q(plan.extra)}, {length}{flags}{cells} FROM (SELECT row_number() OVER () + 1 AS __row, * FROM {src}) WHERE {where}"
-    findings = []
-    for record in con.execute(query + (f" LIMIT {int(limit)}" if limit else "")).fetchall():
-        row, blank, extra, cells_in_row = record[:4]
-        for (kind, _), hit in zip(rules, record[4 : 4 + len(rules)]):
-            if hit:
-                findings.append((row, "", kind, kind if kind != "primary-key" else "primaryKey", extra if kind == "extra-cell" else None))
-        if blank:  # a blank row reports only that (and an empty primary key)
-            continue
-        if cells_in_row is not None:
-            findings.extend((row, name, "missing-cell", "missing-cell", None) for name in plan.fields[cells_in_row:])
-        rest = record[4 + len(rules) :]
-        for g, masks, values in zip(groups, rest[0::2], rest[1::2]):
-            if not g.listed:
-                masks, values = [masks], [values]
-            for name, mask, value in zip(g.fields, masks, values):
-                for k, (kind, detail) in enumerate(g.bits):
-                    if mask and mask & (1 << k):
-                        findings.append((row, name, kind, detail, value))
-    return findings
-
-
-def _duplicates(src: str, keys: KeySet, shown: str | None, limit: int | None) -> str:
-    """Rows whose key repeats an earlier row's key, first ``limit`` in file order: the file row
-    and the raw cell of the key's column. A unique value skips blank keys; a primary key skips
-    only all-blank keys, and its blank parts count as equal (as tuples do in Frictionless). A
-    hash aggregate finds the repeated keys and a join finds their later rows."""
-    parts = [f"{k} AS __k{i}" for i, k in enumerate(keys.keys)] + [f"({keys.skip}) AS __skip"]
-    names = [f"__k{i}" for i in range(len(keys.keys))]
-    value = q(shown) if shown else "NULL"
-    if keys.composite:
-        where = "NOT (" + " AND ".join(f"{n} IS NULL" for n in names) + ") AND NOT __skip"
-    else:
-        where = " AND ".join(f"{n} IS NOT NULL" for n in names)
-    on = " AND ".join(f"s.{n} IS NOT DISTINCT FROM d.{n}" for n in names)
-    listed = ", ".join(names)
-    return (
-        f"WITH s AS MATERIALIZED (SELECT __row, {value} AS __value, __skip, {listed} FROM (SELECT row_number() OVER () + 1 AS __row, *, {', '.join(parts)} FROM {src})) "
-        f"SELECT s.__row, s.__value FROM s JOIN (SELECT {listed}, min(__row) AS first FROM s WHERE {where} GROUP BY {listed} HAVING count(*) > 1) d "
-        f"ON {on} WHERE s.__row > d.first ORDER BY s.__row" + (f" LIMIT {int(limit)}" if limit else "")
-    )
 
 
 def _poll(con, progress, done) -> None:

@@ -81,6 +81,27 @@ class RuleCheck(Check):
                 yield RULE_ERRORS[rule_name].from_row(row, note=rule_message(rule_name, value), field_name=name)
 
 
+def _value(error):
+    """The cell a finding is about. Frictionless writes ``str(cell)``: a cell the row lacks is
+    "None" in its required error, which is no value at all (as the DuckDB engine reports it)."""
+    cell = getattr(error, "cell", None)
+    if cell == "None" and error.type == "constraint-error" and '"required"' in (getattr(error, "note", "") or ""):
+        return None
+    return cell
+
+
+def list_items(cell) -> list | str:
+    """The items of an array cell as Frictionless reports it (``str()`` of the list), for the
+    codes they may mean; the cell itself when it is not a list."""
+    import ast
+
+    try:
+        items = ast.literal_eval(cell) if isinstance(cell, str) and len(cell) < 100_000 else cell
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return cell
+    return [str(x) for x in items] if isinstance(items, list) else cell
+
+
 def frictionless_schema(fields: list[FieldDef], primary_key=None) -> Schema:
     descriptor = {"fields": [dict(f.descriptor) for f in fields]}
     if primary_key:
@@ -95,7 +116,7 @@ def explain(error, codelist: CodeList | None = None, f: FieldDef | None = None) 
     cell = getattr(error, "cell", None)
     note = getattr(error, "note", "") or ""
     if kind == "code-error":
-        return note, code_fix(codelist, cell)
+        return note, code_fix(codelist, list_items(cell) if f is not None and f.type == "array" else cell)
     if kind in RULE_TYPES:
         return note, RULE_FIX
     if kind == "type-error":
@@ -164,7 +185,7 @@ def _validate(resource: Resource, checks: list[Check], *, limit_errors: int | No
                     type=error.type,
                     message=message,
                     note=note,
-                    value=getattr(error, "cell", None) if with_value else None,
+                    value=_value(error) if with_value else None,
                 )
             )
     for error in report.errors:
@@ -303,5 +324,6 @@ def validate_file_order(
         # the CSV Dialect defaults (comma, double quote, spaces kept), never guessed from a sample
         resource = Resource(path=path.name, basepath=str(path.parent), schema=frictionless, encoding=encoding, format="csv", dialect=Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=",", quote_char="\"", skip_initial_space=False)]))
     else:
-        resource = Resource(data=rows, schema=frictionless)
+        # header_rows given: left to guess, Frictionless takes a short first data row as the header
+        resource = Resource(data=rows, schema=frictionless, dialect=Dialect(header_rows=[1]))
     return _validate(resource, checks, field_of=lambda label: names.get(label, ""), skip=LABEL_ERRORS, with_value=True, cells=True, resource_error="file-error")

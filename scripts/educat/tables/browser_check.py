@@ -1,0 +1,257 @@
+"""``educat check`` in the reader's browser: this module runs in Pyodide (CPython compiled to
+WebAssembly) on the standard version page, and its queries run in DuckDB-WASM. Nothing leaves
+the reader's computer.
+
+It is the same code as the command line's: the file is read by ``readers`` and ``scan``, the
+header matched by ``check.match_header``, the rules planned by ``duckdb_engine.plan_rules`` into
+the same SQL, run as the same ``engine_steps``, and each finding worded by
+``check.engine_finding``. Only the driver differs: the queries are awaited (``query`` is
+DuckDB-WASM, in JavaScript) instead of called.
+
+Where the command line hands a file to Frictionless (an XLSX, JSON or NDJSON file, or a CSV
+whose lines DuckDB cannot read as they are: ragged rows, empty lines, CR line ends), the
+browser has no Frictionless. The rows are then read by ``readers`` (Python's csv module, as
+Frictionless reads them) and handed to DuckDB as a *regular* CSV that carries each record's
+file row (``__line``) and marks a cell the row lacks as NULL, so the same rules run over it.
+tests/test_browser_check.py holds both paths to the command line's findings.
+
+The build writes one *check bundle* per entity (``bundle``): the fields, the primary key and
+missing values, and the code lists, which is all a check needs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+from educat.core.findings import Finding, cell_address
+from educat.core.model import Code, CodeList, Entity, FieldDef, Repo, Standard
+from educat.tables.check import NO_DATA, CheckReport, _moved, _present_key, engine_finding, match_header
+from educat.tables.duckdb_engine import _layers, _reader, checked_source, plan_rules, transcode_to_utf8
+from educat.tables.engine_steps import EngineUnsupported, RulesUnsupported, run_steps
+from educat.tables.readers import ReadError, Table, guess_format, read_csv_header, read_table
+from educat.tables.scan import irregular_lines, odd_quote, scan_damage
+from educat.tables.sql_rules import supported
+
+FORMAT = "educat-check-bundle/1"
+NULL_CELL = "\x01\x02"  # the reader's nullstr: a cell the row lacks
+
+
+def bundle(repo: Repo, std: Standard, entity: Entity) -> dict:
+    """What the browser needs to check a file against ``entity`` (written by the build)."""
+    codelists = repo.field_codelists(entity.fields, std)
+    return {
+        "format": FORMAT,
+        "standard": {"slug": std.slug, "version": std.version, "title": std.title},
+        "entity": {"name": entity.name, "descriptor": {k: v for k, v in entity.descriptor.items() if k != "fields"}},
+        "fields": [f.descriptor for f in entity.fields],
+        "codelists": {
+            name: {"name": c.name, "title": c.title, "codes": [[code.code, code.name] for code in c.codes.values()]}
+            for name, c in codelists.items()
+        },
+    }
+
+
+class _Bundle:
+    """A bundle read back into the model the check uses (a one-standard repository)."""
+
+    def __init__(self, data: dict):
+        if data.get("format") != FORMAT:
+            raise ValueError(f"检查规则文件的格式应为 {FORMAT}")
+        meta = data["standard"]
+        fields = [FieldDef(d) for d in data["fields"]]
+        # a field whose type or format the SQL rules cannot read as Frictionless does (datetime,
+        # a string's uri format …) is checked for presence only, and the report says so
+        self.partial = {f.name: why for f in fields if (why := supported(f))}
+        self.warnings: list[Finding] = []  # said after the findings (a listing limit never hides them)
+        self.planned = [FieldDef({"name": f.name, "title": f.title, "type": "string", "constraints": {"required": True} if f.required else {}}) if f.name in self.partial else f for f in fields]
+        self.entity = Entity(data["entity"]["name"], Path("."), {**data["entity"]["descriptor"], "fields": list(data["fields"])}, fields)
+        self.std = Standard(meta["slug"], meta["version"], Path("."), {"title": meta["title"]}, entities={self.entity.name: self.entity})
+        self.codelists = {
+            name: CodeList(c["name"], Path("."), title=c["title"], codes={code: Code(code, label) for code, label in c["codes"]})
+            for name, c in data["codelists"].items()
+        }
+
+    def key(self, columns: dict) -> list[str] | None:
+        """The primary key the rules check: none when a key field is checked in part (its
+        values cannot be compared as Frictionless compares them)."""
+        key = _present_key(self.entity, [columns[i] for i in sorted(columns)])
+        return None if key and set(key) & set(self.partial) else key
+
+
+async def check_upload(path: str, bundle_text: str, query, register, limit: int | None = None, progress=None) -> dict:
+    """Check the file at ``path`` (in Pyodide's file system) and return the report as
+    ``educat check --format json`` gives it. ``await query(sql)`` runs SQL and gives the rows;
+    ``await register(path)`` makes a file of Pyodide's readable by DuckDB and gives its name
+    there; ``progress(stage)`` says what is being done."""
+    b = _Bundle(json.loads(bundle_text))
+    say = progress or (lambda stage: None)
+    report = CheckReport(path=Path(path), standard=b.std, entity=b.entity, limit=limit, engine="duckdb-wasm")
+    try:
+        report = await _check(report, b, query, register, limit, say)
+    except ReadError as exc:
+        report.findings = [Finding(row=exc.row, field="", type="file-error", message=exc.message, note=exc.note)]
+        report.totals = None
+    except EngineUnsupported as exc:
+        report.findings.append(Finding(row=None, type="check-incomplete", message=f"浏览器中无法检查这个文件:{exc}", note="请用命令行 educat check 检查(它会改用 Frictionless 逐格检查)"))
+        report.totals = None
+    data = report.to_dict()
+    # the fields checked in part are said after the findings, whatever the listing limit
+    report.findings, report.limit = b.warnings, None
+    data["findings"] += [f.to_dict() for f in report.listed()]
+    data["stats"]["warnings"] += len(b.warnings)
+    return data
+
+
+async def _check(report: CheckReport, b: _Bundle, query, register, limit, say) -> CheckReport:
+    path = Path(report.path)
+    fmt = guess_format(path)
+    say("read")
+    if fmt != "csv":
+        table = read_table(path)
+        return await _table_check(report, b, table, query, register, limit, say)
+    header, used = read_csv_header(path, None)
+    damage = scan_damage(path, used)
+    if damage is not None:
+        raise damage
+    irregular = irregular_lines(path)
+    if not irregular:
+        try:
+            return await _fast(report, b, header, used, query, register, limit, say)
+        except RulesUnsupported:
+            raise  # a cell or a field the rules cannot judge exactly: no other way here
+        except EngineUnsupported:
+            pass
+    # the lines need Python's csv reader (as the command line hands them to Frictionless)
+    table = _csv_table(path, used, header)
+    report = await _table_check(report, b, table, query, register, limit, say)
+    quote = odd_quote(path)
+    if quote is not None:
+        report.findings.append(Finding(row=quote.row, type="quote-warning", severity="warning", message=quote.message + "(以下按 CSV 规则读取,结果可能是缺少或多出单元格)", note=quote.note))
+    return report
+
+
+async def _fast(report, b: _Bundle, header, used, query, register, limit, say) -> CheckReport:
+    """A CSV read by DuckDB as it is, with the command line's reader options."""
+    columns, planned, label_findings = _match(b, header)
+    source = Path(report.path)
+    if used not in ("utf-8", "utf-8-sig"):
+        source = transcode_to_utf8(source, used)
+    names = [f"c{i}" for i in range(len(header) + 1)]
+    plan = plan_rules(planned, names, b.codelists, b.key(columns), b.entity.descriptor.get("missingValues"))
+    name = await register(str(source))
+    say("check")
+    try:
+        result = await _drive(run_steps(checked_source(_reader(Path(name), names, parallel=False, longest=1 << 30), plan, _layers(plan.helpers)), plan, columns, limit), query)
+    except RulesUnsupported:
+        raise
+    except Exception as exc:  # noqa: BLE001 - DuckDB cannot read the lines as they are: the csv path
+        raise EngineUnsupported(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    finally:
+        if source != Path(report.path):
+            source.unlink(missing_ok=True)
+    return _finish(report, b, columns, len(header), label_findings, result, used)
+
+
+async def _table_check(report, b: _Bundle, table: Table, query, register, limit, say) -> CheckReport:
+    """Rows read in Python (XLSX, JSON, NDJSON, a CSV with irregular lines), checked by the same
+    rules over a regular CSV with the file row of each record."""
+    columns, planned, label_findings = _match(b, table.header)
+    if table.header_row != 1:
+        label_findings = [_moved(f, table.header_row) for f in label_findings]
+    width = len(table.header)
+    extra = []  # the second and later extra cells of a row (the rules see the first)
+    lines = ["__line," + ",".join(f"c{i}" for i in range(width + 1))]
+    for number, cells in zip(table.row_numbers, table.rows):
+        texts = [_text(c) for c in cells]
+        extra.extend((number, width + k, value) for k, value in enumerate(texts[width + 1 :], start=1))
+        texts = texts[: width + 1] + [None] * (width + 1 - len(texts))
+        lines.append(str(number) + "," + ",".join(NULL_CELL if t is None else '"' + t.replace('"', '""') + '"' for t in texts))
+    source = Path(str(report.path) + ".rows.csv")
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    names = [f"c{i}" for i in range(width + 1)]
+    plan = plan_rules(planned, names, b.codelists, b.key(columns), b.entity.descriptor.get("missingValues"))
+    try:
+        name = await register(str(source))
+        say("check")
+        csv = _reader(Path(name), ["__line", *names], parallel=False, longest=1 << 30)
+        result = await _drive(run_steps(checked_source(csv, plan, _layers(plan.helpers)), plan, columns, limit, numbering="CAST(__line AS BIGINT)"), query)
+    finally:
+        source.unlink(missing_ok=True)
+    result.counts["extra-cell"] += len(extra)
+    report = _finish(report, b, columns, width, label_findings, result, table.encoding or "utf-8", extra, limit)
+    report.format, report.table = table.format, table
+    if table.format not in ("csv", "xlsx"):  # JSON has no spreadsheet cells
+        report.findings = [replace(f, cell="") for f in report.findings]
+    return report
+
+
+def _csv_table(path: Path, used: str, header: list[str]) -> Table:
+    """The records as Frictionless reads them (Python's csv module, never strict: an unclosed
+    quote runs to the end of the file), numbered by record, header = row 1."""
+    with path.open(encoding=used, newline="") as handle:
+        records = csv.reader(handle)
+        next(records, None)
+        table = Table("csv", header, encoding=used)
+        for number, cells in enumerate(records, start=2):
+            table.rows.append(cells)
+            table.row_numbers.append(number)
+    return table
+
+
+def _text(cell) -> str | None:
+    """A cell as the rules read it: text, '' for None (a JSON null is blank)."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, (dict, list)):
+        return json.dumps(cell, ensure_ascii=False)
+    return str(cell)
+
+
+def _finish(report, b: _Bundle, columns, width, label_findings, result, used, extra=(), limit=None) -> CheckReport:
+    """The engine's findings worded as the command line words them; ``extra`` are the second
+    and later extra cells of a row, (row, column index, value), merged in file order."""
+    titles = {f.name: f.title for f in b.entity.fields}
+    rank = {f.name: i for i, f in columns.items()}
+    listed = [((row, rank.get(name, -1), kind, 0), engine_finding(row, name, kind, rule, value, titles, b.codelists, columns, width)) for row, name, kind, rule, value in result.findings]
+    for row, index, value in extra:
+        finding = engine_finding(row, "", "extra-cell", "extra-cell", value, titles, b.codelists, columns, width)
+        listed.append(((row, -1, "extra-cell", index), replace(finding, cell=cell_address(index + 1, row))))
+    listed.sort(key=lambda pair: pair[0])
+    listed = [finding for _, finding in listed]
+    report.findings = label_findings + (listed[:limit] if limit else listed)
+    report.totals = Counter(f.type for f in label_findings if f.severity == "error") + result.counts
+    report.row_count, report.format, report.encoding = result.rows, "csv", used
+    if not result.rows:
+        report.findings.append(NO_DATA)
+        report.totals["no-data"] += 1
+    return report
+
+
+def _match(b: _Bundle, header: list) -> tuple[dict, dict, list[Finding]]:
+    """The header matched as the command line matches it: the columns' fields, the fields the
+    rules are planned for (a field checked in part replaced), and the header's findings with
+    a warning for each field present but checked in part."""
+    columns, findings = match_header(header, b.entity.fields)
+    stand_in = {f.name: f for f in b.planned}
+    planned = {i: stand_in[f.name] for i, f in columns.items()}
+    for f in (columns[i] for i in sorted(columns)):
+        if f.name in b.partial:
+            b.warnings.append(Finding(row=1, field=f.name, title=f.title, type="check-incomplete", severity="warning", message=f"浏览器只检查了字段 {f.name}({f.title})是否为空:{b.partial[f.name]}需要 Frictionless", note="完整检查这一列请用命令行 educat check(pip install educat)"))
+    return columns, planned, findings
+
+
+async def _drive(steps, query):
+    """``engine_steps.drive`` with each query awaited."""
+    try:
+        how, sql = next(steps)
+        while True:
+            rows = await query(sql)
+            how, sql = steps.send((rows[0] if rows else None) if how == "one" else rows)
+    except StopIteration as stop:
+        return stop.value
