@@ -22,6 +22,12 @@ AXE := .cache/npm/node_modules/axe-core/axe.min.js
 $(AXE):
 	npm install --silent --no-audit --no-fund --prefix .cache/npm axe-core@4
 
+# The browser check's engine (检查我的文件 on the standard pages) from the npm registry: DuckDB-WASM
+# runs the SQL, Pyodide runs educat's own check code. Versions pinned: the site publishes these files.
+CHECK_ENGINE := .cache/npm/node_modules/@duckdb/duckdb-wasm/dist/duckdb-eh.wasm .cache/npm/node_modules/pyodide/pyodide.mjs
+$(CHECK_ENGINE) &:
+	npm install --silent --no-audit --no-fund --save-exact --prefix .cache/npm @duckdb/duckdb-wasm@1.32.0 pyodide@314.0.8
+
 # The Nu HTML Checker (vnu) from the npm registry, and Debian's Java to run it, for
 # tests/test_html_validity.py. The version is pinned: the test's allow-list matches its messages.
 VNU := .cache/npm/node_modules/vnu-jar/build/dist/vnu.jar
@@ -60,10 +66,10 @@ bench-debs:
 validate: $(STAMP)
 	$(BIN)/educat validate
 
-site: $(STAMP)
+site: $(STAMP) $(CHECK_ENGINE)
 	$(BIN)/educat build --out site   # validates first; the old site stays if anything fails
 
-test: $(STAMP) test-debs $(AXE) $(VNU)
+test: $(STAMP) test-debs $(AXE) $(VNU) $(CHECK_ENGINE)
 	$(BIN)/pytest
 
 serve: $(STAMP)
@@ -73,7 +79,7 @@ clean:
 	rm -rf site .pytest_cache
 
 # Benchmarks (not part of the tests): medians and ratios against the baselines, same run.
-bench: $(STAMP) bench-debs
+bench: $(STAMP) bench-debs $(CHECK_ENGINE)
 	$(BIN)/python -m educat.dev.bench
 
 # Differential conformance against frictionless-py (not part of the tests: CI runs 300 examples

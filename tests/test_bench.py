@@ -12,7 +12,7 @@ from .conftest import REPO
 
 
 def test_bench_smoke(tmp_path):
-    env = dict(os.environ, BENCH_DIR=str(tmp_path), BENCH_ROWS="3000", BENCH_RESOURCES="30", BENCH_NAIVE_PAGES="20", BENCH_RUNS="1", BENCH_EDIT_RUNS="2", BENCH_WIDE="12x50,600x3")
+    env = dict(os.environ, BENCH_DIR=str(tmp_path), BENCH_ROWS="3000", BENCH_RESOURCES="30", BENCH_NAIVE_PAGES="20", BENCH_RUNS="1", BENCH_EDIT_RUNS="2", BENCH_WIDE="12x50,600x3", BENCH_SPARK_ROWS="0")  # Spark: test_bench_spark_smoke
     result = subprocess.run([sys.executable, "-m", "educat.dev.bench"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
@@ -26,3 +26,20 @@ def test_bench_smoke(tmp_path):
     assert re.search(r"check 是下限的 [\d.]+ 倍", table[4])  # the bare DuckDB parse of the same file
     assert "12 列 × 50 行(秒,duckdb)" in table[6] and "600 列 × 3 行(秒,duckdb)" in table[7]  # wide files too: the SQL grows with rule sets, not columns
     assert "含 37 个错误" in table[5]  # 30 code errors, 3 repeated ids (unique + primary key), 1 id card
+
+
+def test_bench_spark_smoke(tmp_path, monkeypatch):
+    """The Spark rows of `make bench` at a tiny size: both engines measured in one child process,
+    their reports equal (or the bench fails), then each whole command once."""
+    from educat.core.loader import load_repo
+    from educat.dev import bench_spark
+    from educat.dev.bench import row
+
+    monkeypatch.setattr(bench_spark, "SPARK_ROWS", 2000)
+    lines = bench_spark.spark_lines(tmp_path, REPO, load_repo(REPO)[0], 1, row)
+    labels = [line.split("|")[1].strip() for line in lines]
+    # 20 code errors, 2 repeated ids (unique + primary key), 1 id card: plant_errors at 2,000 rows
+    assert labels[0].startswith("check 2,000 行") and "含 25 个错误" in labels[1] and labels[2].startswith("Spark 会话启动") and labels[3].startswith("整条命令")
+    for line in lines[:2]:
+        cells = [c.strip() for c in line.split("|")[2:5]]
+        assert re.fullmatch(r"\d+\.\d\d", cells[0]) and re.fullmatch(r"\d+\.\d\d\(DuckDB 引擎\)", cells[1]) and re.fullmatch(r"Spark 用时是 DuckDB 的 [\d.]+ 倍", cells[2])

@@ -90,6 +90,7 @@ ENTITY_DOWNLOADS = {
     "source": "entities/{name}.yaml",
     "template": "templates/{name}.xlsx",
     "sample_csv": "samples/{name}.csv",
+    "check_bundle": "checks/{name}.json",  # what the browser's check (检查我的文件) reads
 }
 CODELIST_DOWNLOADS = {"csv": "codelists/{name}.csv", "json": "codelists/{name}.json"}
 OPENAPI_FILE = "openapi.yaml"

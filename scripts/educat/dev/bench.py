@@ -5,7 +5,9 @@
 - build: ``educat build`` vs a plain MkDocs build of the same pages with every page in the nav;
 - build and validate of a 10,000-resource catalog;
 - edit-to-preview: ``educat serve`` on that catalog, one record's title changed, the time until
-  Chromium shows it (``dev/bench_preview.py``), against the full rebuild the preview did before.
+  Chromium shows it (``dev/bench_preview.py``), against the full rebuild the preview did before;
+- check with ``--engine spark`` (pyspark, local[*]) beside the DuckDB engine on one generated file
+  (``dev/bench_spark.py``, BENCH_SPARK_ROWS).
 
 Each figure is the median of RUNS runs (CHECK_RUNS, at least 5, for the one-second check runs,
 after one unmeasured warm-up run; the Frictionless baseline on the full file runs once unless
@@ -27,6 +29,7 @@ import time
 from pathlib import Path
 
 from educat.dev.bench_preview import edit_to_preview
+from educat.dev.bench_spark import spark_lines
 from educat.dev.generate import generate_resources, generate_rows
 from educat.core.loader import load_repo
 
@@ -329,6 +332,7 @@ def main() -> int:
     lines.append(row("其中 serve 的增量重建 / 之后更新下载文件和全文索引(秒)", f"{preview['rebuild']:.2f} / {preview['rest']:.2f}", "", "", ""))
     t_val, m_val, _ = median_of([educat, "validate", "--root", str(big_repo)], RUNS)
     lines.append(row(f"validate {RESOURCES:,} 条资源(秒)", f"{t_val:.1f}", "目标 ≤ 15", "", f"{m_val:.0f} MB"))
+    lines += spark_lines(work, root, repo, CHECK_RUNS, row)  # --engine spark (local[*]) beside DuckDB: dev/bench_spark.py
     print()
     print(f"中位数:check 取自 {CHECK_RUNS} 次(先预热 1 次,不计),build/validate 取自 {RUNS} 次,frictionless 基线 {BASELINE_RUNS} 次;机器:{os.cpu_count()} 核。")
     print("\n".join(lines))

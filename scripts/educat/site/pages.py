@@ -9,11 +9,14 @@ the size of a page does not grow with the catalog.
 from __future__ import annotations
 
 import json
+import logging
 
 from markupsafe import Markup
 
 from educat.standards.downloads import example_rows, json_schema, sample_csv
+from educat.site.check_panel import bundle_asset, engine_assets, npm_root
 from educat.standards.package import build_package
+from educat.tables.browser_check import bundle as check_bundle
 from educat.standards.template import template_bytes
 from educat.tables.identifiers import RULES
 from educat.core import urls
@@ -42,6 +45,9 @@ class SiteContent:
     def __init__(self, repo: Repo, site_url: str = urls.LOCAL_SITE_URL, title: str = "教育数据标准与资源目录", browse_max: int = BROWSE_MAX):
         repo = published_view(repo)  # the privacy gate: only what may be published reaches a page
         self.repo = repo
+        self.npm = npm_root(repo.root)  # the browser check's engine (make site gets it from npm)
+        if self.npm is None:
+            logging.getLogger("mkdocs.plugins.educat").warning("没有找到浏览器检查引擎(.cache/npm 中的 @duckdb/duckdb-wasm 和 pyodide):标准页面不含“检查我的文件”。用 make site 构建即可自动安装")
         self.title = title
         self._labels = catalog_labels(repo)
         self.datasets = DatasetPages(repo, site_url, self._field_rows)
@@ -98,10 +104,13 @@ class SiteContent:
                 yield Asset(base + urls.entity_download("json_schema", entity.name), content=json.dumps(json_schema(entity, std, self.repo), ensure_ascii=False, indent=2))
                 yield Asset(base + urls.entity_download("template", entity.name), content=template_bytes(entity, std, self.repo))
                 yield Asset(base + urls.entity_download("sample_csv", entity.name), content=sample_csv(entity, example_rows(std, entity)))
+                yield bundle_asset(base + urls.entity_download("check_bundle", entity.name), check_bundle(self.repo, std, entity))
             for codelist in std.codelists.values():
                 codes = [{"code": c.code, "name": c.name, "description": c.description, "parent": c.parent} for c in codelist.codes.values()]
                 yield Asset(base + urls.codelist_download("json", codelist.name), content=json.dumps({"name": codelist.name, "title": codelist.title, "source": codelist.source, "codes": codes}, ensure_ascii=False, indent=2))
             yield Asset(urls.standard_package(std.slug, std.version), content=build_package(self.repo, std))
+        if self.npm is not None:
+            yield from engine_assets(self.npm)
             # /standards/<slug>/latest/ always points at the newest version.
         yield Asset(urls.STANDARDS_JSON, content=registry(self.repo, self.std_files))
         for slug in self.repo.standards:
@@ -235,7 +244,7 @@ class SiteContent:
                 expected = "合规" if ex.expected is None else "应报错:" + ";".join(f"第 {r} 行 {f or '-'} {t}" for r, f, t in ex.expected)
                 rows.append([a(rel_url(here, urls.standard_files(std.slug, std.version)) + f"examples/{ex.file}", ex.file), ex.entity, ex.description, expected])
             out.append(block(table(["文件", "实体", "说明", "校验结果"], rows)))
-        out.append(check_section(self.repo, std, here, lambda e: files_of(std, here, "template", e.name)))
+        out.append(check_section(self.repo, std, here, lambda e: files_of(std, here, "template", e.name), self.npm is not None))
         if std.openapi:
             out.append("## 接口规范\n")
             out.append(block(Markup("<p>{}(按接口列出方法、路径、参数、请求与响应字段和示例报文)· OpenAPI 3.1 原文:{}</p>").format(a(rel_url(here, urls.standard_api(std.slug, std.version)), "查看全部接口"), a(rel_url(here, urls.standard_files(std.slug, std.version)) + urls.OPENAPI_FILE, "openapi.yaml"))))

@@ -15,6 +15,7 @@ from educat.core import urls
 from educat.core.model import CodeList, Repo, Standard, semver_key
 from educat.site.api_page import render_api
 from educat.standards.openapi.document import load_openapi
+from educat.site import check_panel
 from educat.site.common import Page, codelist_url, front, std_url
 from educat.site.html import a, badge, block, dl, md, preformatted, rel_url, table
 
@@ -120,9 +121,15 @@ def versions_page(repo: Repo, slug: str):
     return Page(here, "\n".join(out))
 
 
-def check_section(repo: Repo, std: Standard, here: str, template_url) -> str:
-    """"检查你的数据": the command, the template, and the real report on the invalid example."""
+def check_section(repo: Repo, std: Standard, here: str, template_url, in_browser: bool = False) -> str:
+    """"检查你的数据": the check in the browser (检查我的文件), the command, the template, and the
+    real report on the invalid example."""
     out = ["## 检查你的数据 {#check}\n"]
+    if in_browser:
+        base = urls.standard_files(std.slug, std.version)
+        panels = [check_panel.panel(here, e.name, e.title, base + urls.entity_download("check_bundle", e.name)) for e in std.entities.values()]
+        out.append(block(Markup("").join(panels) + check_panel.script(here)))
+        out.append("在浏览器中检查与下面的命令行用的是同一套规则和说明(见 [三种检查方式](../../../check/))。\n")
     out.append("学校和厂商可以在本机检查自己的数据文件是否符合本标准(支持 CSV(UTF-8、GB18030/GBK)、XLSX、JSON、NDJSON,表头用字段名或中文名均可):\n")
     lines = []
     for entity in std.entities.values():

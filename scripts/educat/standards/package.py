@@ -7,8 +7,9 @@ lists, the OpenAPI document; not the examples) as text, and those of every stand
 fields' code lists refer to. ``educat check`` writes them into a temporary folder laid out as a
 content repository and loads it with the same loader as inside the repository, so a check against
 the package gives the findings the same check gives in the repository. ``rules`` carries each
-entity's rules as the portable SQL ``educat check --print-sql`` prints, for other engines; the
-CLI compiles its own from the definitions.
+entity's rules as the SQL ``educat check --print-sql`` prints (DuckDB's spelling; ``educat check
+--standard 包.json --print-sql --dialect spark|trino|postgres`` prints the others from the
+package); the CLI compiles its own from the definitions.
 
 Layout::
 
@@ -81,13 +82,15 @@ def _sources(std: Standard) -> dict[str, str]:
 
 
 def build_package(repo: Repo, std: Standard) -> str:
-    from educat.tables.duckdb_engine import EngineUnsupported, portable_sql
+    from educat.tables.dialects import dialect
+    from educat.tables.portable import rules_sql
 
     rules = {}
     for name, entity in std.entities.items():
+        key = entity.descriptor.get("primaryKey")
         try:
-            rules[name] = portable_sql(entity.fields, repo.field_codelists(entity.fields, std))
-        except (EngineUnsupported, ValueError, KeyError):
+            rules[name] = rules_sql(entity.fields, repo.field_codelists(entity.fields, std), dialect("duckdb"), [key] if isinstance(key, str) else key, entity.descriptor.get("missingValues"))
+        except (ValueError, KeyError):
             rules[name] = None  # a rule SQL cannot state; educat check itself still checks it
     data = {
         "format": FORMAT,

@@ -30,7 +30,7 @@ from pathlib import Path
 from educat.core.findings import Finding, cell_address
 from educat.core.model import Code, CodeList, Entity, FieldDef, Repo, Standard
 from educat.tables.check import NO_DATA, CheckReport, _moved, _present_key, engine_finding, match_header
-from educat.tables.duckdb_engine import _layers, _reader, checked_source, plan_rules, transcode_to_utf8
+from educat.tables.duckdb_engine import _layers, _reader, checked_source, line_limit, plan_rules, transcode_to_utf8
 from educat.tables.engine_steps import EngineUnsupported, RulesUnsupported, run_steps
 from educat.tables.readers import ReadError, Table, guess_format, read_csv_header, read_table
 from educat.tables.scan import irregular_lines, odd_quote, scan_damage
@@ -55,6 +55,12 @@ def bundle(repo: Repo, std: Standard, entity: Entity) -> dict:
     }
 
 
+def _without_json(f: FieldDef) -> str | None:
+    """DuckDB-WASM has no JSON extension (it would download it): a list field's cells cannot
+    be read there."""
+    return f"数组字段 {f.name}(浏览器中的 DuckDB 没有 JSON 扩展)" if f.type == "array" else None
+
+
 class _Bundle:
     """A bundle read back into the model the check uses (a one-standard repository)."""
 
@@ -65,7 +71,7 @@ class _Bundle:
         fields = [FieldDef(d) for d in data["fields"]]
         # a field whose type or format the SQL rules cannot read as Frictionless does (datetime,
         # a string's uri format …) is checked for presence only, and the report says so
-        self.partial = {f.name: why for f in fields if (why := supported(f))}
+        self.partial = {f.name: why for f in fields if (why := supported(f) or _without_json(f))}
         self.warnings: list[Finding] = []  # said after the findings (a listing limit never hides them)
         self.planned = [FieldDef({"name": f.name, "title": f.title, "type": "string", "constraints": {"required": True} if f.required else {}}) if f.name in self.partial else f for f in fields]
         self.entity = Entity(data["entity"]["name"], Path("."), {**data["entity"]["descriptor"], "fields": list(data["fields"])}, fields)
@@ -74,6 +80,7 @@ class _Bundle:
             name: CodeList(c["name"], Path("."), title=c["title"], codes={code: Code(code, label) for code, label in c["codes"]})
             for name, c in data["codelists"].items()
         }
+        self.planned_codelists = {name: c for name, c in self.codelists.items() if name not in self.partial}
 
     def key(self, columns: dict) -> list[str] | None:
         """The primary key the rules check: none when a key field is checked in part (its
@@ -141,11 +148,11 @@ async def _fast(report, b: _Bundle, header, used, query, register, limit, say) -
     if used not in ("utf-8", "utf-8-sig"):
         source = transcode_to_utf8(source, used)
     names = [f"c{i}" for i in range(len(header) + 1)]
-    plan = plan_rules(planned, names, b.codelists, b.key(columns), b.entity.descriptor.get("missingValues"))
+    plan = plan_rules(planned, names, b.planned_codelists, b.key(columns), b.entity.descriptor.get("missingValues"))
     name = await register(str(source))
     say("check")
     try:
-        result = await _drive(run_steps(checked_source(_reader(Path(name), names, parallel=False, longest=1 << 30), plan, _layers(plan.helpers)), plan, columns, limit), query)
+        result = await _drive(run_steps(checked_source(_reader(Path(name), names, parallel=False, longest=line_limit(source)), plan, _layers(plan.helpers)), plan, columns, limit), query)
     except RulesUnsupported:
         raise
     except Exception as exc:  # noqa: BLE001 - DuckDB cannot read the lines as they are: the csv path
@@ -173,11 +180,11 @@ async def _table_check(report, b: _Bundle, table: Table, query, register, limit,
     source = Path(str(report.path) + ".rows.csv")
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     names = [f"c{i}" for i in range(width + 1)]
-    plan = plan_rules(planned, names, b.codelists, b.key(columns), b.entity.descriptor.get("missingValues"))
+    plan = plan_rules(planned, names, b.planned_codelists, b.key(columns), b.entity.descriptor.get("missingValues"))
     try:
         name = await register(str(source))
         say("check")
-        csv = _reader(Path(name), ["__line", *names], parallel=False, longest=1 << 30)
+        csv = _reader(Path(name), ["__line", *names], parallel=False, longest=line_limit(source))
         result = await _drive(run_steps(checked_source(csv, plan, _layers(plan.helpers)), plan, columns, limit, numbering="CAST(__line AS BIGINT)"), query)
     finally:
         source.unlink(missing_ok=True)
@@ -255,3 +262,30 @@ async def _drive(steps, query):
             how, sql = steps.send((rows[0] if rows else None) if how == "one" else rows)
     except StopIteration as stop:
         return stop.value
+
+
+def _number(value):
+    """A JavaScript number as the Python value DuckDB's Python package gives: counts, row
+    numbers and lengths are integers (every value these queries return that is a number), and
+    JavaScript's null (Pyodide's ``jsnull``) is None."""
+    if type(value).__name__ == "JsNull":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_number(v) for v in value]
+    return value
+
+
+async def check_page(path: str, bundle_text: str, js_query, js_register, limit, js_progress) -> dict:
+    """``check_upload`` called from the page's JavaScript: the rows DuckDB-WASM gives (a
+    JavaScript array) become Python lists."""
+
+    async def query(sql):
+        rows = await js_query(sql)
+        return [[_number(v) for v in row] for row in (rows.to_py() if hasattr(rows, "to_py") else rows)]
+
+    async def register(name):
+        return str(await js_register(name))
+
+    return await check_upload(path, bundle_text, query, register, int(limit) if limit else None, lambda stage: js_progress(stage))

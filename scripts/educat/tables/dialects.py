@@ -10,7 +10,7 @@ and dates are compared as ``yyyymmdd`` integers, so no date function is needed.
 
 Regular expressions are written in RE2 syntax (DuckDB's, and what a Table Schema ``pattern``
 is read as) and translated for the other engines' regex libraries, so that each one matches
-exactly the same texts: Java's (Spark), Joni's (Trino) and PostgreSQL's ARE. ``\\d``, ``\\s``
+exactly the same texts: Java's (Spark; Trino's Joni in Java syntax) and PostgreSQL's ARE. ``\\d``, ``\\s``
 and ``\\w`` become explicit ASCII classes (the engines differ on Unicode digits and spaces),
 ``.`` never matches a line break, ``^``/``$`` anchor the whole value, and PostgreSQL, which has
 no ``(?i:…)`` group, gets each letter in both cases.
@@ -28,7 +28,12 @@ class DialectError(ValueError):
 
 
 _SHORTHAND = {"d": "0-9", "s": "\\t\\n\\f\\r ", "w": "0-9A-Za-z_"}
-_POSIX_JAVA = {"alpha": "\\p{Alpha}", "digit": "0-9", "alnum": "\\p{Alnum}", "upper": "\\p{Upper}", "lower": "\\p{Lower}", "space": "\\t\\n\\x0B\\f\\r ", "punct": "\\p{Punct}", "xdigit": "0-9A-Fa-f", "word": "0-9A-Za-z_", "blank": " \\t", "cntrl": "\\p{Cntrl}", "print": "\\p{Print}", "graph": "\\p{Graph}", "ascii": "\\x00-\\x7F"}
+# RE2's POSIX classes are ASCII (PostgreSQL's follow the locale: [[:alpha:]] would match 中)
+_POSIX = {
+    "alpha": "A-Za-z", "digit": "0-9", "alnum": "0-9A-Za-z", "upper": "A-Z", "lower": "a-z", "space": "\\t\\n\\x0b\\f\\r ",
+    "xdigit": "0-9A-Fa-f", "word": "0-9A-Za-z_", "blank": " \\t", "print": " -~", "graph": "!-~",
+    "punct": "!-/:-@\\[-`{-~", "cntrl": "\\x01-\\x1f\\x7f", "ascii": "\\x01-\\x7f",
+}
 
 
 def _both_cases(ch: str) -> str:
@@ -147,14 +152,15 @@ class Spark(Dialect):
 
 
 class Trino(Dialect):
-    """Trino (its default Joni regex library, Ruby syntax). Not executed by the tests: no Trino
-    server can be run here; tests/test_dialects.py parses the SQL as Trino with sqlglot."""
+    """Trino (regular expressions in Java's syntax, without the ``(?d)`` flag). Not executed by
+    the tests: no Trino server can be run here; tests/test_dialects.py parses the SQL as Trino
+    with sqlglot and allows only functions Trino documents."""
 
     name = "trino"
     int_type = "DECIMAL(38,0)"
 
     def strip(self, sql: str, chars: str) -> str:
-        return f"trim({sql}, {self.lit(chars)})"
+        return f"trim(BOTH {self.lit(chars)} FROM {sql})"
 
     def matches(self, sql: str, pattern: str) -> str:
         return f"regexp_like({sql}, {self.lit(self.regex(pattern))})"
@@ -181,7 +187,7 @@ class Trino(Dialect):
         return f"any_match(TRY_CAST(json_parse({sql}) AS ARRAY(VARCHAR)), x -> NOT (x IN ({codes})))"
 
     def regex(self, pattern: str) -> str:
-        return "\\A(?:" + translate(pattern, "ruby") + ")\\z"
+        return "^(?:" + translate(pattern, "trino") + ")\\z"
 
 
 class Postgres(Dialect):
@@ -289,12 +295,14 @@ def _class(body: str, target: str, insensitive: bool) -> str:
         if body.startswith("[:", i):
             end = body.index(":]", i)
             name = body[i + 2 : end]
-            out.append(_POSIX_JAVA.get(name, "") if target == "java" else body[i : end + 2])
+            if name not in _POSIX:
+                raise DialectError(f"正则表达式中的 [:{name}:] 无法在 {target} 中照写")
+            out.append(_POSIX[name])
             i = end + 2
             continue
-        if ch == "[" and target == "java":
+        if ch == "[" and target != "are":
             out.append("\\[")
-        elif ch == "&" and target == "java":
+        elif ch == "&" and target != "are":
             out.append("\\&")
         elif insensitive and i + 2 < len(body) and body[i + 1] == "-" and body[i + 2] != "]":
             low, high = ch, body[i + 2]
@@ -317,7 +325,8 @@ def _hex(digits: str, target: str) -> str:
 
 
 def translate(pattern: str, target: str, insensitive: bool = False) -> str:
-    """An RE2 pattern for ``target`` ("java", "ruby" or "are"), matching the same texts. With
+    """An RE2 pattern for ``target`` ("java": Spark, with the ``(?d)`` flag the caller adds;
+    "trino": Java's syntax without it; "are": PostgreSQL), matching the same texts. With
     ``insensitive`` (PostgreSQL inside ``(?i:…)``) letters are written in both cases."""
     out = []
     stack = []  # for each open group: was the text before it case-insensitive?
@@ -367,7 +376,7 @@ def translate(pattern: str, target: str, insensitive: bool = False) -> str:
                 insensitive = ("i" in on) or (insensitive and "i" not in off)
                 out.append("(?:")
             else:
-                out.append(token)
+                out.append(_java_flags(token, target))
         elif token.startswith("(?") and token.endswith(")"):
             flags = token[2:-1]
             if target == "are":
@@ -376,7 +385,7 @@ def translate(pattern: str, target: str, insensitive: bool = False) -> str:
                     raise DialectError(f"PostgreSQL 的正则表达式不支持 {token}")
                 insensitive = ("i" in on) or (insensitive and "i" not in off)
             else:
-                out.append(token)
+                out.append(_java_flags(token, target))
         elif token == "(":
             stack.append(insensitive)
             out.append(token)
@@ -384,9 +393,7 @@ def translate(pattern: str, target: str, insensitive: bool = False) -> str:
             insensitive = stack.pop() if stack else insensitive
             out.append(token)
         elif token == ".":
-            out.append("[^\\n]" if target == "are" else token)
-        elif token == "^":
-            out.append("\\A" if target == "ruby" else token)
+            out.append(token if target == "java" else "[^\\n]")  # Java's . also stops at \r, \u0085 …
         elif token == "$":
             out.append("$" if target == "are" else "\\z")
         elif insensitive and len(_both_cases(token)) > 1:
@@ -394,6 +401,17 @@ def translate(pattern: str, target: str, insensitive: bool = False) -> str:
         else:
             out.append(token)
     return "".join(out)
+
+
+def _java_flags(token: str, target: str) -> str:
+    """RE2's flags for Java: (?i) folds case beyond ASCII in RE2 (Java needs u with it; Trino's
+    (?i) already does); s, m and U mean other things or clash with the translation."""
+    on, dash, off = token[2:].rstrip(":)").partition("-")
+    if set(on + off) - {"i"}:
+        raise DialectError(f"正则表达式的 {token} 无法在 {target} 中照写")
+    if target == "java" and "i" in on:
+        on += "u"
+    return "(?" + on + dash + off + token[-1]
 
 
 def translate_are(pattern: str) -> tuple[str, bool]:

@@ -305,14 +305,20 @@ def _reader(source: Path, names: list[str], parallel: bool, longest: int | None 
     # drops without a word: when the last line is that long, allow the whole file (a bigger limit
     # costs speed on every file, so only then)
     if longest is None:
-        longest = 1 << 21
-        if last_line_bytes(source) >= longest // 2:
-            longest = max(longest, min(source.stat().st_size + 1, 1 << 30))
+        longest = line_limit(source)
     return (
         f"read_csv({lit(str(source))}, header = true, columns = {spec}, auto_detect = false, max_line_size = {longest}, "
         "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = true, "
         f"nullstr = '\x01\x02', parallel = {'true' if parallel else 'false'})"
     )
+
+
+def line_limit(source: Path) -> int:
+    """DuckDB's max_line_size for a file: 2 MB, or the file's size when its last line is long."""
+    longest = 1 << 21
+    if last_line_bytes(source) >= longest // 2:
+        longest = max(longest, min(source.stat().st_size + 1, 1 << 30))
+    return longest
 
 
 def _layers(helpers: dict[str, str]) -> list[list[tuple[str, str]]]:

@@ -284,23 +284,30 @@ def rules_sql(fields: list[FieldDef], codelists: dict[str, CodeList], d: Dialect
     ctes.append(f"{d.q('__checked')} AS (SELECT *, ({blank}) AS {d.q('__blank')} FROM {source})")
     checked, is_blank = d.q("__checked"), d.q("__blank")
     columns = [d.q(n) for n in ("field", "type", "rule", "value")]
-
-    def branch(field: str, kind: str, rule: str, value: str | None, source: str, where: str) -> str:
-        shown = value if value is not None else f"CAST(NULL AS {text})"
-        names = [d.lit(field), d.lit(kind), d.lit(rule), shown]
-        return f"SELECT {row}, {', '.join(f'{x} AS {c}' for x, c in zip(names, columns))}\nFROM {source}\nWHERE {where}"
-
-    branches = [branch("", "blank-row", "blank-row", None, checked, is_blank)]
+    k, meta = d.q("__k"), [d.q(n) for n in ("__field", "__type", "__rule")]
+    # the row rules and cell rules in one scan: each row meets the list of rules, and keeps the
+    # rules it breaks (rule k's test is branch k of one CASE)
+    rules = [("", "blank-row", "blank-row", None, is_blank)]
     sets, empty = key_sets(cells, [f for f in fields if f.name in cells], primary_key)
     if empty:
-        branches.append(branch("", "primary-key", "primaryKey", None, checked, empty))
-    branches += [branch(name, kind, detail, cells[name].v, checked, f"NOT {is_blank} AND ({condition})") for name, kind, detail, condition in found]
-    for j, (keys, findings, composite, skip) in enumerate(sets):
+        rules.append(("", "primary-key", "primaryKey", None, empty))
+    rules += [(name, kind, detail, d.q(name), f"NOT {is_blank} AND ({condition})") for name, kind, detail, condition in found]
+    listed = ",\n    ".join(f"({j}, {d.lit(name)}, {d.lit(kind)}, {d.lit(detail)})" for j, (name, kind, detail, _, _) in enumerate(rules))
+    values = "".join(f" WHEN {j} THEN {value}" for j, (*_, value, _) in enumerate(rules) if value)
+    hit = "".join(f"\n    WHEN {j} THEN {condition}" for j, (*_, condition) in enumerate(rules))
+    selected = ", ".join(f"{m} AS {c}" for m, c in zip(meta, columns))
+    branches = [
+        f"SELECT {row}, {selected}, CASE {k}{values} END AS {columns[3]}\nFROM {checked}\nCROSS JOIN (VALUES\n    {listed}\n) AS {d.q('__rules')}({k}, {', '.join(meta)})\n"
+        f"WHERE CASE {k}{hit}\n  END"
+    ]
+    for j, (keys, findings, composite, skip) in enumerate(sets):  # repeated keys: a window per key
         shown = next((column for *_, column in findings if column), None)
         value = f"{shown} AS {d.q('__value')}, " if shown else ""
         first = d.q("__first")
-        repeats = f"(SELECT {row}, {value}min({row}) OVER (PARTITION BY {', '.join(keys)}) AS {first} FROM {checked} WHERE {present(keys, composite, skip)}) AS {d.q(f'__k{j}')}"
+        repeats = f"(SELECT {row}, {value}min({row}) OVER (PARTITION BY {', '.join(keys)}) AS {first} FROM {checked} WHERE {present(keys, composite, skip)}) AS {d.q(f'__d{j}')}"
         for name, kind, detail, column in findings:
-            branches.append(branch(name, kind, detail, d.q("__value") if column else None, repeats, f"{row} > {first}"))
+            shown_value = d.q("__value") if column else f"CAST(NULL AS {text})"
+            names = [d.lit(name), d.lit(kind), d.lit(detail), shown_value]
+            branches.append(f"SELECT {row}, {', '.join(f'{x} AS {c}' for x, c in zip(names, columns))}\nFROM {repeats}\nWHERE {row} > {first}")
     union = "\nUNION ALL\n".join(branches)
     return "".join(line + "\n" for line in skipped) + f"WITH {(',' + chr(10)).join(ctes)}\nSELECT {row}, {', '.join(columns)} FROM (\n{union}\n) AS {d.q('__findings')}\nORDER BY 1, 2, 3;\n"

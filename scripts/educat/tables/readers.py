@@ -12,7 +12,9 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -293,9 +295,22 @@ def json_depth(value) -> int:
     return deepest
 
 
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def nesting(text: str) -> int:
+    """How deeply brackets nest in JSON text (strings skipped), without parsing it."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(itertools.accumulate(map(_DEPTH.__getitem__, brackets)), default=0)
+
+
 def load_json(text: str):
     """``json.loads`` with a nesting limit: ValueError (in Chinese) when the document nests
     deeper than MAX_JSON_DEPTH, including documents too deep for the parser itself."""
+    if nesting(text) > MAX_JSON_DEPTH:  # before parsing: a deep document can exhaust a small C stack (the browser's)
+        raise ValueError(f"JSON 嵌套层数过多(超过 {MAX_JSON_DEPTH} 层)")
     try:
         value = json.loads(text)
     except RecursionError:

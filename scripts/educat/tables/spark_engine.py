@@ -71,7 +71,11 @@ def spark_session():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             spark = SparkSession.builder.appName("educat check").getOrCreate()
-        spark.sparkContext.setLogLevel("ERROR")
+        context = spark.sparkContext
+        context.setLogLevel("ERROR")
+        if context.master.startswith("local") and not context.getConf().contains("spark.sql.shuffle.partitions"):
+            # Spark's default (200 shuffle partitions) is for clusters; on one machine it only adds tasks
+            spark.conf.set("spark.sql.shuffle.partitions", str(max(2, context.defaultParallelism)))
     except Exception as exc:  # noqa: BLE001 - any failure to start is the same advice
         os.dup2(saved, 2)
         tail = Path(log.name).read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
@@ -124,7 +128,7 @@ def spark_check(path: Path | None, repo: Repo, standard: str, entity_name: str, 
         raise
     except Exception as exc:  # noqa: BLE001 - Spark's errors (a missing table, a bad file) name the problem
         what = f"表 {table}" if table is not None else str(path)
-        raise SparkCheckError(f"Spark 无法读取{what}:{_first_line(exc)}") from None
+        raise SparkCheckError(f"Spark 无法检查{what}:{_first_line(exc)}") from None
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
