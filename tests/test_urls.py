@@ -41,6 +41,7 @@ def test_download_names_are_pinned():
         "source": "entities/student.yaml",
         "template": "templates/student.xlsx",
         "sample_csv": "samples/student.csv",
+        "check_bundle": "checks/student.json",
     }
     assert urls.codelist_download("csv", "gender") == "codelists/gender.csv"
     assert urls.codelist_download("json", "gender") == "codelists/gender.json"
