@@ -129,7 +129,8 @@ def check_section(repo: Repo, std: Standard, here: str, template_url, in_browser
         base = urls.standard_files(std.slug, std.version)
         panels = [check_panel.panel(here, e.name, e.title, base + urls.entity_download("check_bundle", e.name)) for e in std.entities.values()]
         out.append(block(Markup("").join(panels) + check_panel.script(here)))
-        out.append("在浏览器中检查与下面的命令行用的是同一套规则和说明(见 [三种检查方式](../../../check/))。\n")
+        guide = "(见 [三种检查方式]({}))".format(rel_url(here, "check/")) if (repo.root / "docs" / "check.md").is_file() else ""
+        out.append(f"在浏览器中检查与下面的命令行用的是同一套规则和说明{guide}。\n")
     out.append("学校和厂商可以在本机检查自己的数据文件是否符合本标准(支持 CSV(UTF-8、GB18030/GBK)、XLSX、JSON、NDJSON,表头用字段名或中文名均可):\n")
     lines = []
     for entity in std.entities.values():
