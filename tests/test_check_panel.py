@@ -17,14 +17,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import sync_playwright
 
 from educat.tables.browser_check import bundle
 from educat.tables.check import check_file, find_entity
 
 from .conftest import REPO
 from .test_bad_inputs import CASES, CORPUS, apply
-from .test_browser import ARGS, CHROMIUM, QuietHandler
+from .test_browser import QuietHandler, browser  # noqa: F401 - the module's Chromium, as a fixture
 from .test_browser_check import _comparable, partial_fields, variants
 
 CHECKED = "el => ['valid', 'invalid', 'failed'].includes(el.dataset.state)"
@@ -42,15 +41,6 @@ def served(real_site_dir, tmp_path_factory):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} 不存在:请用 make test 安装 Debian 的 chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Panel:

@@ -11,6 +11,20 @@ from __future__ import annotations
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def table_text(value) -> str:
+    """A value as the text of a CSV cell, written the way Table Schema reads it back: '' for
+    none, true/false, JSON for a list or an object."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 def starts_formula(value) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_START)
 

@@ -38,7 +38,7 @@ PYODIDE = "pyodide/"
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 # educat's modules a check needs (no Frictionless, no MkDocs), and the pure-Python packages
 # that read an XLSX
-PY_MODULES = ("educat/__init__.py", "educat/core/__init__.py", "educat/core/findings.py", "educat/core/model.py", "educat/core/jsonio.py", "educat/core/paths.py", "educat/tables/")
+PY_MODULES = ("educat/__init__.py", "educat/core/__init__.py", "educat/core/cells.py", "educat/core/findings.py", "educat/core/model.py", "educat/core/jsonio.py", "educat/core/paths.py", "educat/tables/")
 PY_PACKAGES = ("openpyxl", "et_xmlfile", "defusedxml")
 SCRIPT = Path(__file__).parent / "static" / "check-panel.js"
 

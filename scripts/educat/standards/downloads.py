@@ -14,7 +14,7 @@ import csv
 import io
 import json
 
-from educat.core.cells import csv_row
+from educat.core.cells import csv_row, table_text
 from educat.core.model import CodeList, Entity, FieldDef, Repo, Standard
 from educat.core.paths import Refused, resolve
 
@@ -169,17 +169,6 @@ def json_schema(entity: Entity, std: Standard, repo: Repo, id_url: str | None = 
 
 
 # -- sample CSV --------------------------------------------------------------------------------
-def _text(value) -> str:
-    """A value as the text of a CSV cell, written the way Table Schema reads it back."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
 def sample_csv(entity: Entity, rows: list[dict]) -> bytes:
     """CSV for Excel: UTF-8 with BOM, CRLF, header = 中文名 in field order.
 
@@ -194,7 +183,7 @@ def sample_csv(entity: Entity, rows: list[dict]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(csv_row([f.title or f.name for f in entity.fields]))
     for row in rows:
-        writer.writerow(csv_row([_text(row.get(name)) for name in names]))
+        writer.writerow(csv_row([table_text(row.get(name)) for name in names]))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

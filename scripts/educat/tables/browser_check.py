@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+from educat.core.cells import table_text
 from educat.core.findings import Finding, cell_address
 from educat.core.model import Code, CodeList, Entity, FieldDef, Repo, Standard
 from educat.tables.check import NO_DATA, CheckReport, _moved, _present_key, engine_finding, match_header
@@ -173,7 +174,7 @@ async def _table_check(report, b: _Bundle, table: Table, query, register, limit,
     extra = []  # the second and later extra cells of a row (the rules see the first)
     lines = ["__line," + ",".join(f"c{i}" for i in range(width + 1))]
     for number, cells in zip(table.row_numbers, table.rows):
-        texts = [_text(c) for c in cells]
+        texts = [table_text(c) for c in cells]  # a JSON null is blank
         extra.extend((number, width + k, value) for k, value in enumerate(texts[width + 1 :], start=1))
         texts = texts[: width + 1] + [None] * (width + 1 - len(texts))
         lines.append(str(number) + "," + ",".join(NULL_CELL if t is None else '"' + t.replace('"', '""') + '"' for t in texts))
@@ -209,15 +210,6 @@ def _csv_table(path: Path, used: str, header: list[str]) -> Table:
     return table
 
 
-def _text(cell) -> str | None:
-    """A cell as the rules read it: text, '' for None (a JSON null is blank)."""
-    if cell is None:
-        return ""
-    if isinstance(cell, bool):
-        return "true" if cell else "false"
-    if isinstance(cell, (dict, list)):
-        return json.dumps(cell, ensure_ascii=False)
-    return str(cell)
 
 
 def _finish(report, b: _Bundle, columns, width, label_findings, result, used, extra=(), limit=None) -> CheckReport:
