@@ -239,6 +239,7 @@ def _match(b: _Bundle, header: list) -> tuple[dict, dict, list[Finding]]:
     columns, findings = match_header(header, b.entity.fields)
     stand_in = {f.name: f for f in b.planned}
     planned = {i: stand_in[f.name] for i, f in columns.items()}
+    b.warnings = []  # (a CSV DuckDB cannot read as it is is matched again, by the csv path)
     for f in (columns[i] for i in sorted(columns)):
         if f.name in b.partial:
             b.warnings.append(Finding(row=1, field=f.name, title=f.title, type="check-incomplete", severity="warning", message=f"浏览器只检查了字段 {f.name}({f.title})是否为空:{b.partial[f.name]}需要 Frictionless", note="完整检查这一列请用命令行 educat check(pip install educat)"))
