@@ -28,6 +28,11 @@ CHECK_ENGINE := .cache/npm/node_modules/@duckdb/duckdb-wasm/dist/duckdb-eh.wasm 
 $(CHECK_ENGINE) &:
 	npm install --silent --no-audit --no-fund --save-exact --prefix .cache/npm @duckdb/duckdb-wasm@1.32.0 pyodide@314.0.8
 
+# PostgreSQL as WebAssembly (PGlite), run by node: tests/test_dialects.py runs the --dialect postgres SQL on it
+PGLITE := .cache/npm/node_modules/@electric-sql/pglite/dist/index.js
+$(PGLITE):
+	npm install --silent --no-audit --no-fund --save-exact --prefix .cache/npm @electric-sql/pglite@0.5.17
+
 # The Nu HTML Checker (vnu) from the npm registry, and Debian's Java to run it, for
 # tests/test_html_validity.py. The version is pinned: the test's allow-list matches its messages.
 VNU := .cache/npm/node_modules/vnu-jar/build/dist/vnu.jar
@@ -39,7 +44,7 @@ $(VNU):
 # Checker, and a CJK font so that the screenshots in test-artifacts/ show Chinese, not boxes.
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 TEST_DEBS := $(CHROMIUM):chromium $(JAVA):default-jre-headless $(CJK_FONT):fonts-noto-cjk
-BENCH_DEBS := $(CHROMIUM):chromium
+BENCH_DEBS := $(CHROMIUM):chromium $(JAVA):default-jre-headless  # make bench also runs Spark (Java 17)
 APT_LOG := .cache/apt.log
 
 # Installs the packages of the pairs whose file is missing, in one apt-get run. apt stays quiet:
@@ -69,7 +74,7 @@ validate: $(STAMP)
 site: $(STAMP) $(CHECK_ENGINE)
 	$(BIN)/educat build --out site   # validates first; the old site stays if anything fails
 
-test: $(STAMP) test-debs $(AXE) $(VNU) $(CHECK_ENGINE)
+test: $(STAMP) test-debs $(AXE) $(VNU) $(CHECK_ENGINE) $(PGLITE)
 	$(BIN)/pytest
 
 serve: $(STAMP)

@@ -149,10 +149,10 @@ def generate_rows(count: int, seed: int, *, quotes: bool = True, ragged: bool = 
     return rows
 
 
-def write_csv(path: Path, rows: list[list[str]], header: list[str] = NAMES) -> Path:
+def write_csv(path: Path, rows: list[list[str]], header: list[str] = NAMES, encoding: str = "utf-8", end: str = "\n") -> Path:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows([header, *rows])
-    path.write_text(buffer.getvalue(), encoding="utf-8")
+    csv.writer(buffer, lineterminator=end).writerows([header, *rows])
+    path.write_bytes(buffer.getvalue().encode(encoding, errors="replace"))
     return path
 
 
@@ -189,16 +189,19 @@ def check_both(path: Path, repo, limit, spark, **options):
     return spark_check(path, repo, "mix", "person", limit=limit, spark=spark, **options), duck
 
 
-@pytest.mark.parametrize("seed, quotes", [(1, True), (2, False)])
-def test_spark_finds_what_duckdb_finds_in_a_generated_csv(tmp_path, mix, spark, seed, quotes):
+@pytest.mark.parametrize("seed, quotes, encoding, end", [(1, True, "utf-8", "\n"), (2, False, "utf-8", "\n"), (3, True, "gb18030", "\r\n")])
+def test_spark_finds_what_duckdb_finds_in_a_generated_csv(tmp_path, mix, spark, seed, quotes, encoding, end):
+    """Quotes (read as one stream) or none (read in several partitions); UTF-8 or GB18030 with
+    CRLF line ends (transcoded first)."""
     root, repo = mix
-    path = write_csv(tmp_path / f"gen-{seed}.csv", generate_rows(3000, seed, quotes=quotes))
+    path = write_csv(tmp_path / f"gen-{seed}.csv", generate_rows(3000 if seed < 3 else 800, seed, quotes=quotes), encoding=encoding, end=end)
     spark_all, duck_all = check_both(path, repo, None, spark)
     counts = duck_all.totals
     # the planted kinds are all there (the generator really plants them)
     for kind in ("type-error", "constraint-error", "code-error", "uscc-error", "id-card-error", "division-error", "school-code-error", "unique-error", "primary-key", "blank-row", "missing-cell", "extra-cell"):
         assert counts[kind] > 0, kind
     same_reports(spark_all, duck_all)
+    assert spark_all.encoding == duck_all.encoding == encoding
     if not quotes:  # read in several partitions: the rows are numbered across them
         from educat.tables.spark_engine import _read_csv
 
@@ -252,7 +255,7 @@ def test_spark_errors_are_chinese_and_say_what_to_do(tmp_path, mix, spark):
     runner = CliRunner()
     base = ["check", "--root", str(root), "--standard", "mix", "--entity", "person", "--engine", "spark"]
     missing = runner.invoke(cli, [*base, "--table", "no_such_table"])
-    assert missing.exit_code == 1 and "Spark 无法检查表 no_such_table" in missing.output and "Traceback" not in missing.output
+    assert missing.exit_code == 1 and "Spark 无法检查表 no_such_table" in missing.output and "请确认表名" in missing.output and "Traceback" not in missing.output
     empty_line = write_csv(tmp_path / "gap.csv", generate_rows(5, 5, ragged=False))
     empty_line.write_text(empty_line.read_text(encoding="utf-8") + "\n\n", encoding="utf-8")
     result = runner.invoke(cli, [*base[:1], str(empty_line), *base[1:]])

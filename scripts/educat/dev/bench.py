@@ -7,7 +7,10 @@
 - edit-to-preview: ``educat serve`` on that catalog, one record's title changed, the time until
   Chromium shows it (``dev/bench_preview.py``), against the full rebuild the preview did before;
 - check with ``--engine spark`` (pyspark, local[*]) beside the DuckDB engine on one generated file
-  (``dev/bench_spark.py``, BENCH_SPARK_ROWS).
+  (``dev/bench_spark.py``, BENCH_SPARK_ROWS);
+- 检查我的文件: a 100,000-row student CSV checked in Chromium on the standard page, beside
+  ``educat check`` on the same file, and the engine's size on the site (``dev/bench_browser.py``,
+  BENCH_BROWSER_ROWS, BENCH_BROWSER_RUNS).
 
 Each figure is the median of RUNS runs (CHECK_RUNS, at least 5, for the one-second check runs,
 after one unmeasured warm-up run; the Frictionless baseline on the full file runs once unless
@@ -28,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from educat.dev.bench_browser import browser_lines
 from educat.dev.bench_preview import edit_to_preview
 from educat.dev.bench_spark import spark_lines
 from educat.dev.generate import generate_resources, generate_rows
@@ -333,6 +337,7 @@ def main() -> int:
     t_val, m_val, _ = median_of([educat, "validate", "--root", str(big_repo)], RUNS)
     lines.append(row(f"validate {RESOURCES:,} 条资源(秒)", f"{t_val:.1f}", "目标 ≤ 15", "", f"{m_val:.0f} MB"))
     lines += spark_lines(work, root, repo, CHECK_RUNS, row)  # --engine spark (local[*]) beside DuckDB: dev/bench_spark.py
+    lines += browser_lines(root, work, row)  # 检查我的文件 in Chromium beside educat check: dev/bench_browser.py
     print()
     print(f"中位数:check 取自 {CHECK_RUNS} 次(先预热 1 次,不计),build/validate 取自 {RUNS} 次,frictionless 基线 {BASELINE_RUNS} 次;机器:{os.cpu_count()} 核。")
     print("\n".join(lines))

@@ -62,17 +62,22 @@ def site_size(site: Path) -> tuple[float, float]:
     return total, sum(p.stat().st_size for p in files if p.suffix == ".wasm") / 1e6
 
 
-def browser_check_times(root: Path, work: Path, rows: int = ROWS, runs: int = RUNS) -> dict:
+def browser_check_times(root: Path, work: Path, rows: int | None = None, runs: int | None = None) -> dict:
     """Build and serve the site, check the generated file ``runs`` times in one Chromium tab."""
+    rows, runs = rows or ROWS, runs or RUNS
     from playwright.sync_api import sync_playwright
 
     bin_dir = Path(sys.executable).parent
     site = work / "site-browser-check"
     subprocess.run([str(bin_dir / "educat"), "build", "--root", str(root), "--out", str(site)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     data = student_file(root, work, rows)
-    start = time.perf_counter()
-    cli = subprocess.run([str(bin_dir / "educat"), "check", str(data), "--root", str(root), "--standard", "edu-basic-data@1.0.0", "--entity", "student", "--format", "json"], capture_output=True, text=True)
-    cli_seconds = time.perf_counter() - start
+    command = [str(bin_dir / "educat"), "check", str(data), "--root", str(root), "--standard", "edu-basic-data@1.0.0", "--entity", "student", "--format", "json"]
+    cli_runs = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        cli = subprocess.run(command, capture_output=True, text=True)
+        cli_runs.append(time.perf_counter() - start)
+    cli_seconds = statistics.median(cli_runs)
     expected = json.loads(cli.stdout)["stats"]["errors"]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -99,18 +104,19 @@ def browser_check_times(root: Path, work: Path, rows: int = ROWS, runs: int = RU
     return {"rows": rows, "errors": expected, "first": times[0], "warm": statistics.median(times[1:]), "warm_runs": times[1:], "cli": cli_seconds, "engine_mb": total, "wasm_mb": wasm}
 
 
-def browser_lines(root: Path, work: Path) -> list[str]:
-    """Lines for make bench's report."""
+def browser_lines(root: Path, work: Path, row) -> list[str]:
+    """Rows of make bench's table (``row(label, value, baseline, ratio, memory)``); none when
+    BENCH_BROWSER_ROWS is 0."""
+    if ROWS <= 0:
+        return []
     r = browser_check_times(root, work)
     return [
-        f"检查我的文件(Chromium,{r['rows']:,} 行学生 CSV,{r['errors']} 个错误):第一次(含加载引擎){r['first']:.1f} 秒;"
-        f"之后 {len(r['warm_runs'])} 次的中位数 {r['warm']:.1f} 秒(各次 {', '.join(f'{t:.1f}' for t in r['warm_runs'])});"
-        f"同一文件 educat check(命令行,DuckDB){r['cli']:.1f} 秒,浏览器是它的 {r['warm'] / r['cli']:.1f} 倍",
-        f"浏览器检查引擎在网站上共 {r['engine_mb']:.1f} MB(其中 WebAssembly {r['wasm_mb']:.1f} MB),只有选择文件后才下载",
+        row(f"检查我的文件:Chromium 中检查 {r['rows']:,} 行学生 CSV({r['errors']} 个错误;秒,{len(r['warm_runs'])} 次中位数)", f"{r['warm']:.2f}", f"{r['cli']:.2f}(educat check 命令行)", f"{r['cli'] / r['warm']:.1f}×", f"第一次含加载引擎 {r['first']:.1f} 秒"),
+        row("浏览器检查引擎在网站上的大小(MB,只在选择文件后下载)", f"{r['engine_mb']:.1f}", "", "", f"其中 WebAssembly {r['wasm_mb']:.1f} MB"),
     ]
 
 
 if __name__ == "__main__":
     folder = Path(os.environ.get("BENCH_DIR", ".bench"))
     folder.mkdir(exist_ok=True)
-    print("\n".join(browser_lines(Path.cwd(), folder)))
+    print("\n".join(browser_lines(Path.cwd(), folder, lambda *cells: " | ".join(cells))))

@@ -24,8 +24,9 @@ SPARK_ROWS = int(os.environ.get("BENCH_SPARK_ROWS", "100000"))
 STANDARD = "edu-basic-data@1.0.0"
 
 
-def spark_lines(work: Path, root: Path, repo, runs: int, row) -> list[str]:
-    """The bench table's rows for Spark (``row`` formats one), measured in a child process."""
+def spark_lines(work: Path, root: Path, repo, runs: int, row, whole: bool = True) -> list[str]:
+    """The bench table's rows for Spark (``row`` formats one), measured in a child process;
+    with ``whole``, each engine's whole command too (one more JVM start)."""
     if SPARK_ROWS <= 0:
         return []
     from educat.dev.bench import FIELDS, measure, plant_errors
@@ -54,6 +55,8 @@ def spark_lines(work: Path, root: Path, repo, runs: int, row) -> list[str]:
         spark, duck = median["spark"][kind], median["duckdb"][kind]
         lines.append(row(label, f"{spark:.2f}", f"{duck:.2f}(DuckDB 引擎)", f"Spark 用时是 DuckDB 的 {spark / duck:.1f} 倍", ""))
     lines.append(row(f"Spark 会话启动(秒,JVM,{os.cpu_count()} 核)", f"{result['start']:.1f}", "每次 --engine spark 都要", "", ""))
+    if not whole:
+        return lines
     # what a user waits for: the whole command, once each (Python, the JVM for Spark, the check)
     cli = [str(Path(sys.executable).parent / "educat"), "check", str(data), "--root", str(root), "--standard", STANDARD, "--entity", "student", "--format", "json", "--limit", "10", "--engine"]
     whole = {}

@@ -363,18 +363,3 @@ def _poll(con, progress, done) -> None:
             progress(value - last)
             last = value
     progress(100 - last)
-
-
-def portable_sql(fields: list[FieldDef], codelists: dict[str, CodeList], table: str = "src") -> str:
-    """The cell rules as one SQL query over a table whose columns are the field names and which
-    has a ``__row`` column (the file row); an empty cell may be NULL or ''. Written for DuckDB; the functions used (regexp_full_match,
-    try_strptime, TRY_CAST, list_contains) have direct equivalents in Spark SQL, Trino and others."""
-    branches = []
-    for f in fields:
-        codes = list(codelists[f.name].codes) if f.name in codelists else None
-        found, _, computed = cell_rules(f, f.name, codes, [""])
-        helpers = {**computed, **rule_helpers(f.rule, q(f.name))}
-        source = f"(SELECT *{''.join(f', {e} AS {n}' for n, e in helpers.items())} FROM {table})" if helpers else table
-        for kind, detail, condition in found:
-            branches.append(f"SELECT __row, {lit(f.name)} AS field, {lit(kind)} AS type, {lit(detail)} AS rule, {q(f.name)} AS value\nFROM {source}\nWHERE {condition}")
-    return "\nUNION ALL\n".join(branches) + "\nORDER BY __row;\n"

@@ -92,7 +92,7 @@ def spark_check(path: Path | None, repo: Repo, standard: str, entity_name: str, 
     """Check a CSV or Parquet file (``path``) or a table of the Spark session (``table``, e.g.
     ``db.students`` or ``parquet.`/data/students/```) against an entity."""
     std, entity = find_entity(repo, standard, entity_name)
-    report = CheckReport(path=Path(path if path is not None else table), standard=std, entity=entity, limit=limit)
+    report = CheckReport(path=Path(path if path is not None else table), standard=std, entity=entity, limit=limit, engine="spark")
     temp = None
     try:
         if table is not None:
@@ -101,6 +101,8 @@ def spark_check(path: Path | None, repo: Repo, standard: str, entity_name: str, 
             fmt, used = "parquet", ""
         else:
             fmt = "csv"
+            if Path(path).suffix.lower() in (".xlsx", ".json", ".jsonl", ".ndjson"):
+                raise SparkCheckError(f"{path}:--engine spark 检查 CSV、Parquet 文件或 --table 给出的表;XLSX、JSON 文件请去掉 --engine spark")
             header, used = read_csv_header(Path(path), encoding)
             damage = scan_damage(Path(path), used)
             if damage is not None:
@@ -127,8 +129,9 @@ def spark_check(path: Path | None, repo: Repo, standard: str, entity_name: str, 
     except SparkCheckError:
         raise
     except Exception as exc:  # noqa: BLE001 - Spark's errors (a missing table, a bad file) name the problem
-        what = f"表 {table}" if table is not None else str(path)
-        raise SparkCheckError(f"Spark 无法检查{what}:{_first_line(exc)}") from None
+        if table is not None:
+            raise SparkCheckError(f"Spark 无法检查表 {table}:{_first_line(exc)}。请确认表名(如 库名.表名)在 Spark 会话中可见") from None
+        raise SparkCheckError(f"Spark 无法检查 {path}:{_first_line(exc)}。请确认它是完整的 CSV 或 Parquet 文件,且 Spark 能读到这个路径") from None
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
@@ -274,7 +277,9 @@ def _check(spark, report: CheckReport, frame, labels: list[str], fmt: str, used:
             result[kind] += n
     found: list[tuple] = []
     if any(row_counts) or short_cells or any(rule_counts) or any(key_counts):
-        row = "CAST(__row AS BIGINT)" if numbered else _row_numbers(spark, view)
+        if numbered and spark.sql(f"SELECT count_if(__row IS NULL) FROM {view}").first()[0]:
+            raise SparkCheckError(f"{report.path} 的 __row 列(行号)有空值:请补全行号,或删去这一列(按读取顺序编号)")
+        row = "__row" if numbered else _row_numbers(spark, view)
         listed = f"(SELECT {row} AS __rownum, * FROM {checked})"
         found = _listed(spark, listed, row_rules, row_counts, short_cells, rules, rule_counts, [columns.get(i) for i in range(width)], limit)
         for (keys, findings, composite, skip), n in zip(sets, key_counts):
