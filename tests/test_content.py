@@ -21,7 +21,9 @@ def test_shipped_content_is_valid(content):
 
 def test_four_standards_with_the_required_slugs(content):
     repo, _ = content
-    assert sorted(repo.standards) == ["app-access", "edu-basic-data", "resource-metadata", "school-code"]
+    assert sorted(repo.standards) == ["app-access", "edu-basic-data", "edu-basic-data-demo-district", "resource-metadata", "school-code"]
+    assert {std.ref: std.level for std in repo.all_standards()}["edu-basic-data-demo-district@1.0.0"] == "区"
+    assert repo.latest("edu-basic-data-demo-district").parent is repo.standard("edu-basic-data", "1.1.0")
     assert sorted(repo.latest("edu-basic-data").entities) == ["equipment", "school", "student", "teacher"]
     assert repo.latest("app-access").openapi is not None
     gender = repo.latest("edu-basic-data").codelists["gender"]

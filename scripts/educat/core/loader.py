@@ -89,6 +89,9 @@ class Loader:
         self.broken = repo.broken
         for std in self.load_standards():
             repo.standards.setdefault(std.slug, {})[std.version] = std
+        from educat.standards.extension import resolve  # a district's standard extends the city's
+
+        resolve(repo, self.problem)
         if standards_only:  # enough for check, check-api, template, diff
             return repo
         for ds in self.load_datasets():

@@ -6,7 +6,7 @@ not pass silently.
 
 from __future__ import annotations
 
-from educat.core.model import SENSITIVITIES, STATISTIC_KINDS, STATUSES
+from educat.core.model import LEVELS, SENSITIVITIES, STATISTIC_KINDS, STATUSES
 
 # GB/T 21063-style catalogue vocabularies for datasets.
 SHARE_TYPES = ("无条件共享", "有条件共享", "不予共享")
@@ -37,6 +37,8 @@ STANDARD = _object(
         "description": {"type": "string"},
         "example": {"type": "boolean"},
         "changes": {"type": "string"},
+        "level": {"enum": list(LEVELS)},
+        "extends": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*@(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"},
         "references": {
             "type": "array",
             "items": _object({"code": _TEXT, "title": _TEXT, "url": {"type": "string"}}, ["code", "title"]),
@@ -44,7 +46,7 @@ STANDARD = _object(
         "codelists": {
             "type": "object",
             "additionalProperties": _object(
-                {"title": _TEXT, "source": {"type": "string"}, "description": {"type": "string"}, "parent_codelist": _NAME}, ["title"]
+                {"title": _TEXT, "source": {"type": "string"}, "description": {"type": "string"}, "parent_codelist": _NAME, "extensible": {"type": "boolean"}}, ["title"]
             ),
         },
     },

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 STATUSES = ("草案", "征求意见稿", "试行", "正式发布", "废止")
+LEVELS = ("国家", "省", "市", "区", "校")  # who issues a standard; an extension is issued below its parent
 SENSITIVITIES = ("公开", "内部", "敏感个人信息")
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -72,6 +73,7 @@ class Code:
     description: str = ""
     parent: str = ""
     row: int = 0
+    origin: str = ""  # in an extension's resolved list: the ref (slug@version) of the standard that adds the code
 
 
 @dataclass
@@ -93,6 +95,7 @@ class CodeList:
 class FieldDef:
     descriptor: dict
     line: int | None = None
+    origin: str = ""  # in an extension's resolved entity: the ref of the standard whose definition this is
 
     name = property(lambda self: self.descriptor.get("name", ""))
     title = property(lambda self: self.descriptor.get("title", ""))
@@ -143,9 +146,23 @@ class Standard:
     examples: list[Example] = field(default_factory=list)
     examples_doc: list | None = None  # examples.yaml as read, for its metaschema check
     openapi: Path | None = None
+    # an extension (standard.yaml ``extends``): the standard it extends, and its own entities and
+    # code lists as written; ``entities`` and ``codelists`` are then the resolved whole
+    parent: "Standard | None" = None
+    own_entities: dict[str, Entity] = field(default_factory=dict)
+    own_codelists: dict[str, CodeList] = field(default_factory=dict)
 
     title = property(lambda self: self.meta.get("title", self.slug))
     status = property(lambda self: self.meta.get("status", ""))
+    level = property(lambda self: self.meta.get("level", ""))
+
+    def chain(self) -> list["Standard"]:
+        """This standard and the standards it extends, the most general (national) first."""
+        out, std = [], self
+        while std is not None and all(s is not std for s in out):
+            out.insert(0, std)
+            std = std.parent
+        return out
 
     @property
     def ref(self) -> str:

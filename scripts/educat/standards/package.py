@@ -48,11 +48,15 @@ def package_name(slug: str, version: str) -> str:
 
 
 def dependencies(repo: Repo, std: Standard) -> list[Standard]:
-    """``std`` and every standard version its fields' code lists refer to, transitively."""
+    """``std``, the standards it extends, and every standard version its fields' code lists refer
+    to, transitively."""
     found: dict[str, Standard] = {std.ref: std}
     todo = [std]
     while todo:
         current = todo.pop()
+        if current.parent is not None and current.parent.ref not in found:  # an extension needs its parent
+            found[current.parent.ref] = current.parent
+            todo.append(current.parent)
         for entity in current.entities.values():
             for field in entity.fields:
                 ref = str(field.codelist or "")

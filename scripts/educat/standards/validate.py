@@ -10,6 +10,7 @@ from educat.core.model import Entity, FieldDef, Standard, has_html
 from educat.core.paths import Refused, resolve
 from educat.tables.sql_rules import SUPPORTED, parse_python, supported_constraints
 from educat.core.yamlio import LineDict, YamlError
+from educat.standards.extension import compatibility
 from educat.standards.openapi.document import load_openapi
 from educat.standards.openapi.spec import validate_openapi
 from educat.tables.frictionless_check import validate_table
@@ -36,7 +37,9 @@ class StandardChecks:
                     note="目录结构是 standards/<slug>/<版本>/,两者必须一致",
                 )
         declared = std.meta.get("codelists") if isinstance(std.meta.get("codelists"), dict) else {}
-        for name, codelist in std.codelists.items():
+        # an extension declares and is judged on what it wrote; what it inherits was checked in its parent
+        own_codelists = std.own_codelists if std.parent is not None else std.codelists
+        for name, codelist in own_codelists.items():
             if name not in declared:
                 self.add("missing-field", f"代码表 {name}.csv 没有在 standard.yaml 的 codelists 中登记", meta_path, std.meta.line_of("codelists"), note=f"添加 codelists.{name}.title")
             parents, where = codelist.codes, "本代码表"
@@ -52,12 +55,15 @@ class StandardChecks:
                 if code.parent and code.parent not in parents:
                     self.add("dangling-reference", f"上级代码 “{code.parent}” 不存在", codelist.path, code.row, row=code.row, field="parent", note=f"parent 必须是{where}中的代码")
         for name in declared:
-            if name not in std.codelists:
+            if name not in own_codelists:
                 self.add("dangling-reference", f"登记了代码表 “{name}”,但没有 codelists/{name}.csv", meta_path, declared.line_of(name) if isinstance(declared, LineDict) else None, note="添加该 CSV 或删除登记")
         if not std.entities:
             self.add("missing-file", "标准没有任何实体(entities/*.yaml)", std.path / "entities")
-        for entity in std.entities.values():
-            self.entity(entity, std)
+        for name, entity in std.entities.items():
+            if std.parent is None or name in std.own_entities:
+                self.entity(entity, std)
+        for finding in compatibility(std, self.repo.root):
+            self.report.add(finding)
         if std.examples_doc is not None:
             self.check_meta(std.examples_doc, metaschemas.EXAMPLES, std.path / "examples" / "examples.yaml")
         for example in std.examples:

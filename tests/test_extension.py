@@ -1,0 +1,158 @@
+"""Standards that build on standards (standard.yaml ``extends``): each kind of change an extension
+may make passes validate, and each it may not is refused with a finding that names both files
+and the parent's rule. ``check`` against an extension applies the parent's rules and its own.
+
+The parent is the mini repository's ``demo`` (level 市); each test writes a district extension.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from educat.core.loader import load_repo
+from educat.tables.check import check_file
+from educat.validate import validate_repo
+
+from .conftest import GOOD_USCC, write
+
+HEAD = """
+slug: demo-district
+title: 演示区扩展标准
+version: 1.0.0
+status: 试行
+level: 区
+extends: demo@1.0.0
+publisher: 示例区局
+date: 2026-02-01
+scope: 演示用。
+example: true
+"""
+FIELD = """
+  - name: {name}
+    title: {title}
+    type: {type}
+    description: 演示。
+    sensitivity: 公开
+"""
+
+
+def extension(root, fields: str = "", codes: str = "", yaml_extra: str = "", entity: str = "org", parent_extra: str = ""):
+    """Write demo-district 1.0.0 (the entity ``entity`` with ``fields``, a gender list with
+    ``codes``) over the mini repository; return the extension's folder."""
+    if parent_extra:
+        meta = root / "standards/demo/1.0.0/standard.yaml"
+        meta.write_text(meta.read_text(encoding="utf-8").replace("    source: GB/T 2261.1-2003\n", "    source: GB/T 2261.1-2003\n" + parent_extra), encoding="utf-8")
+    base = root / "standards/demo-district/1.0.0"
+    write(base / "standard.yaml", HEAD + yaml_extra)
+    if fields:
+        write(base / "entities" / f"{entity}.yaml", f"name: {entity}\ntitle: 机构\ndescription: 演示。\nfields:\n" + textwrap.dedent(fields).strip("\n").replace("\n", "\n") + "\n")
+    if codes:
+        write(base / "codelists" / "gender.csv", "code,name,description,parent\n" + codes)
+    # the examples every standard carries: the parent's, with the extension's columns
+    write(base / "examples" / "org-valid.csv", f"org_id,uscc,gender,staff\n0001,{GOOD_USCC},1,5\n")
+    write(base / "examples" / "org-invalid.csv", f"org_id,uscc,gender,staff\n0001,{GOOD_USCC},3,5\n")
+    write(base / "examples" / "examples.yaml", "- file: org-valid.csv\n  entity: org\n  valid: true\n- file: org-invalid.csv\n  entity: org\n  errors:\n    - {row: 2, field: gender, type: code-error}\n")
+    return base
+
+
+def breaches(root) -> list:
+    _, report = validate_repo(root)
+    return [f for f in report.findings if f.type == "extension-error" and f.severity == "error"]
+
+
+def field(name, title, type_="string", constraints=None, extra=""):
+    text = FIELD.format(name=name, title=title, type=type_)
+    if constraints:
+        text += f"    constraints: {constraints}\n"
+    return text + extra
+
+
+ALLOWED = {
+    "an optional field": field("phone", "电话"),
+    "a tighter maximum": field("staff", "人数", "integer", "{minimum: 1, maximum: 500}"),
+    "a pattern where there was none": field("uscc", "统一社会信用代码", extra="    rule: uscc\n    constraints: {required: true}\n"),
+    "the same field restated": field("org_id", "机构编号", constraints="{required: true, pattern: '^[0-9]{4}$'}"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED))
+def test_allowed_changes_pass(mini_repo, name):
+    extension(mini_repo, ALLOWED[name])
+    assert breaches(mini_repo) == []
+    _, report = validate_repo(mini_repo)
+    # (the examples, written for the parent, lack an added column: that is all validate may say)
+    assert [f.render() for f in report.errors if f.type != "example-error"] == []
+
+
+REFUSED = {
+    "a required field on a parent's entity": (field("phone", "电话", constraints="{required: true}"), "只能为它新增选填字段,不能新增必填字段 phone"),
+    "a changed type": (field("staff", "人数", "number", "{minimum: 0}"), "类型不能由 integer 改为 number"),
+    "a loosened minimum": (field("staff", "人数", "integer", "{minimum: -1}"), "minimum 不能由 0 放宽为 -1"),
+    "a dropped minimum": (field("staff", "人数", "integer"), "上级规定 minimum = 0,扩展标准不能去掉"),
+    "required dropped": (field("org_id", "机构编号", constraints="{pattern: '^[0-9]{4}$'}"), "上级规定必填,扩展标准不能取消"),
+    "a changed pattern": (field("org_id", "机构编号", constraints="{required: true, pattern: '^[0-9]{4,6}$'}"), "不能改动或去掉"),
+    "a changed code list": (field("gender", "负责人性别", extra="    codelist: other\n"), "代码表不能由 gender 改为 other"),
+    "a dropped rule": (field("uscc", "统一社会信用代码"), "校验规则 uscc 不能改为 无"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refused_changes_name_both_files_and_the_rule(mini_repo, name):
+    fields, expected = REFUSED[name]
+    if "codelist: other" in fields:
+        extension(mini_repo, fields, yaml_extra="codelists:\n  other:\n    title: 其他\n")
+        write(mini_repo / "standards/demo-district/1.0.0/codelists/other.csv", "code,name,description,parent\n1,一,,\n")
+    else:
+        extension(mini_repo, fields)
+    found = breaches(mini_repo)
+    assert len(found) == 1, [f.render() for f in found]
+    f = found[0]
+    assert expected in f.message
+    assert f.path == "standards/demo-district/1.0.0/entities/org.yaml" and f.line
+    assert "demo@1.0.0" in f.message and "standards/demo/1.0.0/entities/org.yaml" in f.message
+
+
+def test_codes_added_to_an_open_list_only(mini_repo):
+    extension(mini_repo, codes="5,其他,,\n", yaml_extra="codelists:\n  gender:\n    title: 性别(扩展)\n")
+    [f] = breaches(mini_repo)
+    assert "不可扩充,不能新增代码 5" in f.message and f.path == "standards/demo-district/1.0.0/codelists/gender.csv" and f.line == 2
+    extension(mini_repo, codes="5,其他,,\n", yaml_extra="codelists:\n  gender:\n    title: 性别(扩展)\n", parent_extra="    extensible: true\n")
+    assert breaches(mini_repo) == []
+    repo, _ = load_repo(mini_repo, standards_only=True)
+    codes = repo.standard("demo-district", "1.0.0").codelists["gender"].codes
+    assert list(codes) == ["0", "1", "2", "9", "5"] and codes["5"].origin == "demo-district@1.0.0" and codes["1"].origin == "demo@1.0.0"
+
+
+@pytest.mark.parametrize(("codes", "expected"), [("1,男性,,\n", "不能改为“男性”"), ("1,男,,2\n", "不能改为 2")])
+def test_a_code_is_never_renamed_or_re_parented(mini_repo, codes, expected):
+    extension(mini_repo, codes=codes, yaml_extra="codelists:\n  gender:\n    title: 性别(扩展)\n", parent_extra="    extensible: true\n")
+    found = [f for f in breaches(mini_repo) if "代码 1 " in f.message]
+    assert len(found) == 1 and expected in found[0].message and "standards/demo/1.0.0/codelists/gender.csv 第 3 行" in found[0].message
+
+
+def test_a_new_entity_may_have_required_fields(mini_repo):
+    extension(mini_repo, field("bus_id", "校车编号", constraints="{required: true}"), entity="bus")
+    write(mini_repo / "standards/demo-district/1.0.0/entities/bus.yaml", "name: bus\ntitle: 校车\ndescription: 演示。\nfields:\n" + field("bus_id", "校车编号", constraints="{required: true}"))
+    assert breaches(mini_repo) == []
+    repo, _ = load_repo(mini_repo, standards_only=True)
+    assert sorted(repo.standard("demo-district", "1.0.0").entities) == ["bus", "org"]
+
+
+def test_a_missing_parent_and_a_loop_are_reported(mini_repo):
+    base = extension(mini_repo)
+    meta = base / "standard.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("extends: demo@1.0.0", "extends: demo@9.9.9"), encoding="utf-8")
+    _, report = validate_repo(mini_repo)
+    assert any(f.type == "dangling-reference" and "demo@9.9.9" in f.message and f.path == "standards/demo-district/1.0.0/standard.yaml" for f in report.findings)
+
+
+def test_check_applies_the_parent_rules_and_the_extension_rules(mini_repo, tmp_path):
+    """A file checked against the district's entity: the city's minimum and code list, and the
+    district's tighter maximum and added field, are all applied."""
+    extension(mini_repo, field("staff", "人数", "integer", "{minimum: 0, maximum: 100}") + field("phone", "电话", constraints="{maxLength: 11}"))
+    repo, _ = load_repo(mini_repo, standards_only=True)
+    data = write(tmp_path / "orgs.csv", f"org_id,uscc,gender,staff,phone\n0001,{GOOD_USCC},1,5,123\n0002,{GOOD_USCC},3,-1,1\n0003,{GOOD_USCC},1,101,123456789012\n")
+    report = check_file(data, repo, "demo-district@1.0.0", "org")
+    assert sorted((f.row, f.field, f.type) for f in report.errors) == [(3, "gender", "code-error"), (3, "staff", "constraint-error"), (4, "phone", "constraint-error"), (4, "staff", "constraint-error")]
