@@ -15,7 +15,8 @@ from educat.core.loader import load_repo
 from educat.tables.check import check_file
 from educat.validate import validate_repo
 
-from .conftest import GOOD_USCC, write
+from .conftest import GOOD_USCC, REPO, write
+from .test_browser import browser, real_site  # noqa: F401 - Chromium and the served site, as fixtures
 
 HEAD = """
 slug: demo-district
@@ -156,3 +157,39 @@ def test_check_applies_the_parent_rules_and_the_extension_rules(mini_repo, tmp_p
     data = write(tmp_path / "orgs.csv", f"org_id,uscc,gender,staff,phone\n0001,{GOOD_USCC},1,5,123\n0002,{GOOD_USCC},3,-1,1\n0003,{GOOD_USCC},1,101,123456789012\n")
     report = check_file(data, repo, "demo-district@1.0.0", "org")
     assert sorted((f.row, f.field, f.type) for f in report.errors) == [(3, "gender", "code-error"), (3, "staff", "constraint-error"), (4, "phone", "constraint-error"), (4, "staff", "constraint-error")]
+
+
+def test_the_district_page_shows_the_chain_and_each_field_level(real_site, browser):
+    """In Chromium: the district page names its level, links the city standard it extends and
+    marks each field with its level; following the link, the city page lists the district."""
+    _, base = real_site
+    page = browser.new_page()
+    try:
+        page.goto(f"{base}standards/edu-basic-data-demo-district/1.0.0/")
+        facts = page.locator("dl").first
+        assert "区级" in facts.inner_text()
+        levels = dict(page.evaluate("""() => {
+            const table = [...document.querySelectorAll('.educat-fields')].find(t => t.innerText.includes('hukou_type'));
+            return [...table.querySelectorAll('tr')].filter(r => r.cells[0].tagName === 'TD').map(r => [r.cells[0].innerText, r.cells[1].innerText]);
+        }"""))
+        assert levels["class_name"].startswith("区级") and levels["hukou_type"].startswith("区级") and levels["student_id"] == "市级"
+        page.get_by_role("link", name="市 · 教育管理基础数据标准 1.1.0").click()
+        page.wait_for_url(f"{base}standards/edu-basic-data/1.1.0/")
+        page.get_by_role("link", name="示例区教育管理基础数据扩展标准 1.0.0(区级)").click()
+        page.wait_for_url(f"{base}standards/edu-basic-data-demo-district/1.0.0/")
+    finally:
+        page.close()
+
+
+def test_district_check_says_which_level_each_rule_comes_from(real_content, tmp_path):
+    repo, _ = real_content
+    folder = REPO / "standards/edu-basic-data-demo-district/1.0.0/examples"
+    report = check_file(folder / "student-invalid.csv", repo, "edu-basic-data-demo-district", "student")
+    notes = {f.field: f.note for f in report.errors}
+    assert notes["class_name"].endswith("规则出自区级标准 edu-basic-data-demo-district@1.0.0")
+    text = (folder / "student-valid.csv").read_text(encoding="utf-8").splitlines()
+    head, cells = text[0].split(","), text[1].split(",")
+    cells[head.index("gender")] = "男"  # the city's code list
+    bad = write(tmp_path / "student-city-rule.csv", "\n".join([text[0], ",".join(cells)]) + "\n")
+    [finding] = check_file(bad, repo, "edu-basic-data-demo-district", "student").errors
+    assert finding.field == "gender" and finding.note.endswith("规则出自市级标准 edu-basic-data@1.1.0")

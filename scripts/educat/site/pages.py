@@ -14,6 +14,7 @@ import logging
 from markupsafe import Markup
 
 from educat.standards.downloads import example_rows, json_schema, sample_csv
+from educat.site.chain_pages import chain_rows, codelist_csv_uri, level_badge, resolved_codelist_csv, source_owner
 from educat.site.check_panel import bundle_asset, engine_assets, npm_root
 from educat.standards.package import build_package
 from educat.tables.browser_check import bundle as check_bundle
@@ -32,6 +33,11 @@ from educat.site.standard_pages import api_page, check_section, codelist_page, r
 
 FEATURED_ON_HOME = 12
 PREVIEW_ROWS = 20
+
+
+def _source_base(std: Standard, entity: str) -> str:
+    owner = source_owner(std, entity)
+    return urls.standard_files(owner.slug, owner.version)
 
 
 def files_of(std: Standard, here: str, kind: str, entity: str) -> str:
@@ -98,7 +104,8 @@ class SiteContent:
         for std in self.repo.all_standards():
             base = urls.standard_files(std.slug, std.version)
             for name in source_files(std.path):
-                yield Asset(base + name, path=std.path / name)
+                if std.parent is None or not name.startswith("codelists/"):  # an extension's lists: the resolved whole, below
+                    yield Asset(base + name, path=std.path / name)
             for entity in std.entities.values():
                 yield Asset(base + urls.entity_download("table_schema", entity.name), content=self.table_schema_json(entity))
                 yield Asset(base + urls.entity_download("json_schema", entity.name), content=json.dumps(json_schema(entity, std, self.repo), ensure_ascii=False, indent=2))
@@ -108,6 +115,8 @@ class SiteContent:
             for codelist in std.codelists.values():
                 codes = [{"code": c.code, "name": c.name, "description": c.description, "parent": c.parent} for c in codelist.codes.values()]
                 yield Asset(base + urls.codelist_download("json", codelist.name), content=json.dumps({"name": codelist.name, "title": codelist.title, "source": codelist.source, "codes": codes}, ensure_ascii=False, indent=2))
+                if std.parent is not None:
+                    yield Asset(codelist_csv_uri(std, codelist.name), content=resolved_codelist_csv(std, codelist.name))
             yield Asset(urls.standard_package(std.slug, std.version), content=build_package(self.repo, std))
         if self.npm is not None:
             yield from engine_assets(self.npm)
@@ -125,7 +134,7 @@ class SiteContent:
     def std_files(std: Standard) -> dict:
         base = urls.standard_files(std.slug, std.version)
         files = {
-            "entities": {name: {kind: base + urls.entity_download(kind, name) for kind in urls.ENTITY_DOWNLOADS} for name in std.entities},
+            "entities": {name: {kind: (_source_base(std, name) if kind == "source" else base) + urls.entity_download(kind, name) for kind in urls.ENTITY_DOWNLOADS} for name in std.entities},
             "codelists": {name: {fmt: base + urls.codelist_download(fmt, name) for fmt in urls.CODELIST_DOWNLOADS} for name in std.codelists},
         }
         if std.openapi:
@@ -214,6 +223,7 @@ class SiteContent:
             ("其他版本", others),
             ("变更", history),
             ("状态", badge(std.status, "educat-status")),
+            *chain_rows(self.repo, std, here),
             ("发布单位", meta.get("publisher")),
             ("发布日期", meta.get("date")),
             ("适用范围", meta.get("scope")),
@@ -292,11 +302,15 @@ class SiteContent:
             a(files_of(std, here, "sample_csv", entity.name), "样例 CSV(UTF-8 BOM,Excel 可直接打开)"),
             a(files_of(std, here, "table_schema", entity.name), "Table Schema"),
             a(files_of(std, here, "json_schema", entity.name), "JSON Schema 2020-12"),
-            a(files_of(std, here, "source", entity.name), "YAML 源文件"),
+            a(files_of(source_owner(std, entity.name), here, "source", entity.name), "YAML 源文件" if source_owner(std, entity.name) is std else f"YAML 源文件(上级标准 {source_owner(std, entity.name).ref})"),
         ]
         downloads = Markup("<p>下载:{}</p>").format(Markup(" · ").join(links))
         rows = self._field_rows(entity.fields, std, here)
-        return head + block(desc + downloads + table(["字段名", "中文名", "类型", "必填", "约束", "代码表", "敏感级别", "说明"], rows, "educat-fields"))
+        headers = ["字段名", "中文名", "类型", "必填", "约束", "代码表", "敏感级别", "说明"]
+        if std.parent is not None:  # an extension: which level defines each field
+            headers.insert(1, "层级")
+            rows = [[row[0], level_badge(std, f.origin), *row[1:]] for row, f in zip(rows, entity.fields)]
+        return head + block(desc + downloads + table(headers, rows, "educat-fields"))
 
     # -- datasets -----------------------------------------------------------------------------
     def _datasets_table(self, here: str) -> Markup:

@@ -15,7 +15,7 @@ from educat.core import urls
 from educat.core.model import CodeList, Repo, Standard, semver_key
 from educat.site.api_page import render_api
 from educat.standards.openapi.document import load_openapi
-from educat.site import check_panel
+from educat.site import chain_pages, check_panel
 from educat.site.common import Page, codelist_url, front, std_url
 from educat.site.html import a, badge, block, dl, md, preformatted, rel_url, table
 
@@ -88,8 +88,8 @@ def codelist_page(std: Standard, codelist: CodeList, used_by: list[tuple[str, st
             out.append(block(Markup("<p>上级代码取自代码表 {}。</p>").format(a(rel_url(here, codelist_url(std, parents.name)), parents.title or parents.name))))
         out.append(block(_tree(codelist, parents)))
     out.append("## 代码\n")
-    headers = ["代码", "名称", "说明"] + (["上级代码"] if hierarchical else [])
-    rows = [[Markup("<code>{}</code>").format(c.code), c.name, c.description] + ([c.parent] if hierarchical else []) for c in codelist.codes.values()]
+    headers = ["代码", "名称", "说明"] + (["上级代码"] if hierarchical else []) + (["层级"] if std.parent is not None else [])
+    rows = [[Markup("<code>{}</code>").format(c.code), c.name, c.description] + ([c.parent] if hierarchical else []) + ([chain_pages.level_badge(std, c.origin)] if std.parent is not None else []) for c in codelist.codes.values()]
     out.append(block(table(headers, rows)))
     out.append("## 使用此代码表的字段\n")
     if used_by:
@@ -162,6 +162,7 @@ def registry(repo: Repo, files_of) -> str:
             versions.append({
                 "version": std.version,
                 "status": std.status,
+                **chain_pages.chain_registry(std),
                 "date": std.meta.get("date"),
                 "url": std_url(std),
                 "files": files_of(std),

@@ -30,7 +30,7 @@ from pathlib import Path
 from educat.core.cells import table_text
 from educat.core.findings import Finding, cell_address
 from educat.core.model import Code, CodeList, Entity, FieldDef, Repo, Standard
-from educat.tables.check import NO_DATA, CheckReport, _moved, _present_key, engine_finding, match_header
+from educat.tables.check import NO_DATA, CheckReport, _moved, _present_key, engine_finding, match_header, rule_levels, with_levels
 from educat.tables.duckdb_engine import _layers, _reader, checked_source, line_limit, plan_rules, transcode_to_utf8
 from educat.tables.engine_steps import EngineUnsupported, RulesUnsupported, run_steps
 from educat.tables.readers import ReadError, Table, guess_format, read_csv_header, read_table
@@ -49,6 +49,7 @@ def bundle(repo: Repo, std: Standard, entity: Entity) -> dict:
         "standard": {"slug": std.slug, "version": std.version, "title": std.title},
         "entity": {"name": entity.name, "descriptor": {k: v for k, v in entity.descriptor.items() if k != "fields"}},
         "fields": [f.descriptor for f in entity.fields],
+        "levels": rule_levels(std, entity),  # an extension's fields: the level whose rule applies
         "codelists": {
             name: {"name": c.name, "title": c.title, "codes": [[code.code, code.name] for code in c.codes.values()]}
             for name, c in codelists.items()
@@ -81,6 +82,7 @@ class _Bundle:
             name: CodeList(c["name"], Path("."), title=c["title"], codes={code: Code(code, label) for code, label in c["codes"]})
             for name, c in data["codelists"].items()
         }
+        self.levels = data.get("levels") or {}
         self.planned_codelists = {name: c for name, c in self.codelists.items() if name not in self.partial}
 
     def key(self, columns: dict) -> list[str] | None:
@@ -106,6 +108,7 @@ async def check_upload(path: str, bundle_text: str, query, register, limit: int 
     except EngineUnsupported as exc:
         report.findings.append(Finding(row=None, type="check-incomplete", message=f"浏览器中无法检查这个文件:{exc}", note="请用命令行 educat check 检查(它会改用 Frictionless 逐格检查)"))
         report.totals = None
+    report.findings = with_levels(report.findings, b.levels)
     data = report.to_dict()
     # the fields checked in part are said after the findings, whatever the listing limit
     report.findings, report.limit = b.warnings, None

@@ -254,6 +254,25 @@ def check_file(
     return check_entity(path, repo, std, entity, encoding=encoding, engine=engine, limit=limit, progress=progress)
 
 
+LEVEL_NAMES = {"国家": "国家标准", "省": "省级标准", "市": "市级标准", "区": "区级标准", "校": "校级标准"}
+
+
+def rule_levels(std: Standard, entity: Entity) -> dict[str, str]:
+    """For an extension's entity, each field's rule source: ``区级标准 slug@version`` (the
+    standard whose definition of the field applies); empty for a standard that extends none."""
+    if std.parent is None:
+        return {}
+    levels = {s.ref: s.level for s in std.chain()}
+    return {f.name: f"{LEVEL_NAMES.get(levels.get(f.origin or std.ref, ''), '标准')} {f.origin or std.ref}" for f in entity.fields}
+
+
+def with_levels(findings: list[Finding], levels: dict[str, str]) -> list[Finding]:
+    """Each error on a field says which level's rule it breaks (in its note)."""
+    if not levels:
+        return findings
+    return [replace(f, note=f"{f.note};规则出自{levels[f.field]}" if f.note else f"规则出自{levels[f.field]}") if f.field in levels and f.severity == "error" else f for f in findings]
+
+
 def check_entity(
     path: Path,
     repo: Repo,
@@ -266,7 +285,14 @@ def check_entity(
     progress=None,
 ) -> CheckReport:
     """Check a data file. CSV goes to the DuckDB engine unless ``engine="frictionless"``; a CSV
-    DuckDB cannot read (e.g. ragged rows) falls back to Frictionless under ``engine="auto"``."""
+    DuckDB cannot read (e.g. ragged rows) falls back to Frictionless under ``engine="auto"``.
+    Against an extension's entity, each finding on a field says which level's rule it is."""
+    report = _check_entity(path, repo, std, entity, encoding=encoding, engine=engine, limit=limit, progress=progress)
+    report.findings = with_levels(report.findings, rule_levels(std, entity))
+    return report
+
+
+def _check_entity(path: Path, repo: Repo, std: Standard, entity: Entity, *, encoding, engine, limit, progress) -> CheckReport:
     report = CheckReport(path=Path(path), standard=std, entity=entity, limit=limit)
     try:
         fmt = guess_format(Path(path))
