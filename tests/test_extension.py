@@ -7,6 +7,7 @@ The parent is the mini repository's ``demo`` (level 市); each test writes a dis
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -193,3 +194,26 @@ def test_district_check_says_which_level_each_rule_comes_from(real_content, tmp_
     bad = write(tmp_path / "student-city-rule.csv", "\n".join([text[0], ",".join(cells)]) + "\n")
     [finding] = check_file(bad, repo, "edu-basic-data-demo-district", "student").errors
     assert finding.field == "gender" and finding.note.endswith("规则出自市级标准 edu-basic-data@1.1.0")
+
+
+def test_diff_across_levels_shows_what_the_district_adds():
+    from click.testing import CliRunner
+
+    from educat.cli import cli
+
+    result = CliRunner().invoke(cli, ["diff", "edu-basic-data-demo-district", "edu-basic-data@1.1.0", "1.0.0", "--root", str(REPO), "--format", "json"])
+    data = json.loads(result.stdout)
+    assert data["context"] == {"standard": "edu-basic-data-demo-district", "old": "edu-basic-data@1.1.0", "new": "edu-basic-data-demo-district@1.0.0"}
+    changes = {(f["type"], f["field"] or f["value"]) for f in data["findings"]}
+    assert changes == {("constraint-changed", "class_name"), ("field-added", "hukou_type"), ("field-added", "school_bus"), ("code-added", "borrowing"), ("codelist-added", None)}
+
+
+def test_one_item_one_source(mini_repo):
+    """一数一源: an extension that names another authoritative source for a field is warned."""
+    entity = mini_repo / "standards/demo/1.0.0/entities/org.yaml"
+    entity.write_text(entity.read_text(encoding="utf-8").replace("    description: 人数。\n", "    description: 人数。\n    authority: 市人事系统\n"), encoding="utf-8")
+    extension(mini_repo, field("staff", "人数", "integer", "{minimum: 0}", extra="    authority: 区人事台账\n"))
+    _, report = validate_repo(mini_repo)
+    [f] = [f for f in report.findings if f.type == "authority-conflict"]
+    assert f.severity == "warning" and "市人事系统" in f.message and "区人事台账" in f.message and f.path == "standards/demo-district/1.0.0/entities/org.yaml"
+    assert breaches(mini_repo) == []

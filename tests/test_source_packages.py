@@ -65,6 +65,7 @@ SAMPLES = {
     "sensitivity": "公开",
     "codelist": "demo@1.0.0/gender",
     "rule": "uscc",
+    "authority": "示例市学籍管理系统",
     "unit": "人",
     "statistic": "count",
     "statistic_kind": "stock",

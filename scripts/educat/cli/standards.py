@@ -142,17 +142,21 @@ def check_api(payload, standard, operation, direction, status, root, fmt):
 def diff(slug, old, new, root, fmt):
     """比较一个标准的两个版本:实体、字段、约束、代码表和代码的增删改,并标出不兼容的变化。
 
+    OLD 或 NEW 写成“标识@版本”时比较两个不同的标准,例如区级扩展标准比市级标准多了什么
+    (扩展标准按合并上级之后的整体比较)。
+
     \b
     示例:
         educat diff edu-basic-data 1.0.0 1.1.0
         educat diff edu-basic-data 1.0.0 1.1.0 --format json
+        educat diff edu-basic-data-demo-district edu-basic-data@1.1.0 1.0.0
     """
     from educat.core.loader import load_repo
     from educat.standards.diff import diff_result
 
     repo, _ = load_repo(root)
     try:
-        before, after = (repo.find_standard(f"{slug}@{version}") for version in (old, new))
+        before, after = (repo.find_standard(version if "@" in version else f"{slug}@{version}") for version in (old, new))
     except LookupError as exc:
         fail(exc)
     finish(diff_result(before, after), fmt)

@@ -81,6 +81,7 @@ FIELD = _object(
         "constraints": _CONSTRAINTS,
         "codelist": {"type": "string", "pattern": r"^([a-z0-9][a-z0-9-]*(@[0-9.]+)?/)?[a-z][a-z0-9_]*$"},
         "rule": {"type": "string"},
+        "authority": {"type": "string", "minLength": 1, "maxLength": 200},  # 一数一源: the system or department that owns the item
         "example": {},
         "unit": {"type": "string"},
         "statistic": {"enum": ["count"]},

@@ -23,7 +23,7 @@ EXAMPLE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 # docs/content-model.md lists them).
 PACKAGE_EXTENSIONS = ("example", "catalog")
 SCHEMA_EXTENSIONS = ("entity", "publish")
-FIELD_EXTENSIONS = ("sensitivity", "codelist", "rule", "unit", "statistic", "statistic_kind", "small_counts", "allow_personal")
+FIELD_EXTENSIONS = ("sensitivity", "codelist", "rule", "authority", "unit", "statistic", "statistic_kind", "small_counts", "allow_personal")
 # What a dataset may add to a field it takes from its standard: facts about this dataset's
 # data, not the field's definition. Any other key written there must agree with the standard.
 DATASET_FIELD_KEYS = ("statistic", "statistic_kind", "small_counts", "allow_personal")

@@ -290,7 +290,8 @@ class SiteContent:
             sens = f.sensitivity
             rows.append([
                 Markup("<code>{}</code>").format(f.name), f.title, f.type, "是" if f.required else "否",
-                ";".join(parts), codelist, badge(sens, "educat-sensitive" if sens == "敏感个人信息" else "educat-sens"), f.description,
+                ";".join(parts), codelist, badge(sens, "educat-sensitive" if sens == "敏感个人信息" else "educat-sens"),
+                Markup("{}<br>权威来源:{}").format(f.description, f.descriptor["authority"]) if f.descriptor.get("authority") else f.description,
             ])
         return rows
 

@@ -49,9 +49,14 @@ class DiffResult(Result):
         return {"changes": len(self.findings), "breaking": sum(map(is_breaking, self.findings))}
 
     def context(self) -> dict:
+        if self.old.slug != self.new.slug:  # across levels: a city standard and the district's extension
+            return {"standard": self.new.slug, "old": self.old.ref, "new": self.new.ref}
         return {"standard": self.new.slug, "old": self.old.version, "new": self.new.version}
 
     def headline(self) -> list[str]:
+        if self.old.slug != self.new.slug:
+            levels = "" if not (self.old.level and self.new.level) else f"({self.old.level}级 → {self.new.level}级)"
+            return [f"{self.old.title} {self.old.version} → {self.new.title} {self.new.version}{levels}"]
         return [f"{self.new.title}:{self.old.version} → {self.new.version}"]
 
     def summary(self) -> list[str]:

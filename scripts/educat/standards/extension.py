@@ -137,6 +137,8 @@ def compatibility(std: Standard, root) -> list[Finding]:
                 if f.required:
                     breach(f"实体 {name} 是上级标准 {parent.ref} 的实体({theirs}),扩展标准只能为它新增选填字段,不能新增必填字段 {f.name}", own.path, f.line, f.name)
                 continue
+            if p.descriptor.get("authority") and f.descriptor.get("authority") and p.descriptor["authority"] != f.descriptor["authority"]:
+                found.append(Finding(type="authority-conflict", severity="warning", message=f"字段 {name}.{f.name} 的权威来源在上级标准 {parent.ref}({theirs})中是“{p.descriptor['authority']}”,本标准写“{f.descriptor['authority']}”:一数一源,同一数据项只能有一个权威来源", note="删去本标准的 authority(沿用上级),或与上级标准的发布单位商定后修订上级标准", path=rel(own.path, root), line=f.line, field=f.name))
             for message in field_breaches(p, f):
                 breach(f"字段 {name}.{f.name}:{message}(上级标准 {parent.ref},{theirs}" + (f" 第 {p.line} 行" if p.line else "") + ")", own.path, f.line, f.name)
         key = own.descriptor.get("primaryKey")
