@@ -176,9 +176,12 @@ async def _table_check(report, b: _Bundle, table: Table, query, register, limit,
     width = len(table.header)
     extra = []  # the second and later extra cells of a row (the rules see the first)
     lines = ["__line," + ",".join(f"c{i}" for i in range(width + 1))]
+    declared = b.entity.descriptor.get("missingValues")
+    missing = set([""] if declared is None else declared)
     for number, cells in zip(table.row_numbers, table.rows):
         texts = [table_text(c) for c in cells]  # a JSON null is blank
-        extra.extend((number, width + k, value) for k, value in enumerate(texts[width + 1 :], start=1))
+        if not all(t in missing for t in texts[:width]):  # a blank row reports no extra cell (as the rules)
+            extra.extend((number, width + k, value) for k, value in enumerate(texts[width + 1 :], start=1))
         texts = texts[: width + 1] + [None] * (width + 1 - len(texts))
         lines.append(str(number) + "," + ",".join(NULL_CELL if t is None else '"' + t.replace('"', '""') + '"' for t in texts))
     source = Path(str(report.path) + ".rows.csv")
