@@ -192,3 +192,28 @@ def test_a_generated_table_in_csv_and_xlsx(tmp_path_factory):
 
     run()
     assert seen["csv"] >= EXAMPLES // 2 and seen["xlsx"] >= EXAMPLES // 4, seen  # the comparisons really ran
+
+
+H = "student_id,name,gender,birth_date,ethnicity,id_card,school_code,grade,class_name,enrollment_date,status,boarding"
+R = "202509990001,示例学生甲,1,2015-03-01,01,31011320150301991X,9310113001,g5,五年级(1)班,2021-09-01,enrolled,false"
+RECORD = dict(zip(H.split(","), R.split(",")))
+# Files a reviewer found to differ (each once did): empty cells past the last column, a blank row
+# wider than the header, a 2 MB cell before the last row, the reader's null marker as a value,
+# a JSON file with no records, and one whose records have no keys.
+EDGE_FILES = {
+    "trailing-empty-cells.csv": (H + "\n" + R + ",,\n").encode(),
+    "blank-wide-row.csv": (H + "\n" + R + "\n\n" + "," * 13 + "\n").encode(),
+    "long-cell.json": json.dumps([dict(RECORD, name="甲" * 1_000_000), RECORD], ensure_ascii=False).encode(),
+    "long-cell.csv": (H + "\n" + R.replace("示例学生甲", "甲" * 1_000_000) + "\n" + R + "\n").encode(),
+    "null-marker.json": json.dumps([dict(RECORD, name="\x01\x02")]).encode(),
+    "no-records.json": b"[]",
+    "empty-records.json": b"[{}]",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_FILES))
+def test_edge_files(repo, tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(EDGE_FILES[name])
+    std, ent = find_entity(repo, "edu-basic-data@1.0.0", "student")
+    assert_same(path, check_file(path, repo, "edu-basic-data@1.0.0", "student").to_dict(), bundle(repo, std, ent))

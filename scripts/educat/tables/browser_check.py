@@ -32,10 +32,10 @@ from educat.core.findings import Finding, cell_address
 from educat.core.model import Code, CodeList, Entity, FieldDef, Repo, Standard
 from educat.tables.check import NO_DATA, CheckReport, _moved, _present_key, engine_finding, match_header, rule_levels, with_levels
 from educat.tables.duckdb_engine import _layers, _reader, checked_source, line_limit, plan_rules, transcode_to_utf8
-from educat.tables.engine_steps import EngineUnsupported, RulesUnsupported, run_steps
+from educat.tables.engine_steps import EngineResult, EngineUnsupported, RulesUnsupported, run_steps
 from educat.tables.readers import ReadError, Table, guess_format, read_csv_header, read_table
 from educat.tables.scan import irregular_lines, odd_quote, scan_damage
-from educat.tables.sql_rules import supported
+from educat.tables.sql_rules import q, supported
 
 FORMAT = "educat-check-bundle/1"
 NULL_CELL = "\x01\x02"  # the reader's nullstr: a cell the row lacks
@@ -155,8 +155,16 @@ async def _fast(report, b: _Bundle, header, used, query, register, limit, say) -
     plan = plan_rules(planned, names, b.planned_codelists, b.key(columns), b.entity.descriptor.get("missingValues"))
     name = await register(str(source))
     say("check")
+    # DuckDB-WASM pads a short row but, unlike DuckDB in Python, drops empty cells past the last
+    # column instead of refusing the row: one more column shows a second extra cell, and such a
+    # file is read by the csv path (as the command line hands it to Frictionless)
+    spare = f"c{len(header) + 1}"
     try:
-        result = await _drive(run_steps(checked_source(_reader(Path(name), names, parallel=False, longest=line_limit(source)), plan, _layers(plan.helpers)), plan, columns, limit), query)
+        csv = _reader(Path(name), [*names, spare], parallel=False, longest=line_limit(source))
+        wide = await query(f"SELECT count(*) FROM {csv} WHERE {q(spare)} IS NOT NULL")
+        if wide and wide[0][0]:
+            raise EngineUnsupported("行的单元格多于表头")
+        result = await _drive(run_steps(checked_source(csv, plan, _layers(plan.helpers)), plan, columns, limit), query)
     except RulesUnsupported:
         raise
     except Exception as exc:  # noqa: BLE001 - DuckDB cannot read the lines as they are: the csv path
@@ -174,6 +182,8 @@ async def _table_check(report, b: _Bundle, table: Table, query, register, limit,
     if table.header_row != 1:
         label_findings = [_moved(f, table.header_row) for f in label_findings]
     width = len(table.header)
+    if not width:  # records with no keys at all ([{}]): each row is blank or all extra cells
+        return _no_columns(report, b, table, label_findings, limit)
     extra = []  # the second and later extra cells of a row (the rules see the first)
     lines = ["__line," + ",".join(f"c{i}" for i in range(width + 1))]
     declared = b.entity.descriptor.get("missingValues")
@@ -186,12 +196,13 @@ async def _table_check(report, b: _Bundle, table: Table, query, register, limit,
         lines.append(str(number) + "," + ",".join(NULL_CELL if t is None else '"' + t.replace('"', '""') + '"' for t in texts))
     source = Path(str(report.path) + ".rows.csv")
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    longest = min(max(1 << 21, max(len(line.encode("utf-8")) for line in lines) + 2), 1 << 30)  # a long cell on any row
     names = [f"c{i}" for i in range(width + 1)]
     plan = plan_rules(planned, names, b.planned_codelists, b.key(columns), b.entity.descriptor.get("missingValues"))
     try:
         name = await register(str(source))
         say("check")
-        csv = _reader(Path(name), ["__line", *names], parallel=False, longest=line_limit(source))
+        csv = _reader(Path(name), ["__line", *names], parallel=False, longest=longest)
         result = await _drive(run_steps(checked_source(csv, plan, _layers(plan.helpers)), plan, columns, limit, numbering="CAST(__line AS BIGINT)"), query)
     finally:
         source.unlink(missing_ok=True)
@@ -199,6 +210,24 @@ async def _table_check(report, b: _Bundle, table: Table, query, register, limit,
     report = _finish(report, b, columns, width, label_findings, result, table.encoding or "utf-8", extra, limit)
     report.format, report.table = table.format, table
     if table.format not in ("csv", "xlsx"):  # JSON has no spreadsheet cells
+        report.findings = [replace(f, cell="") for f in report.findings]
+    return report
+
+
+def _no_columns(report, b: _Bundle, table: Table, label_findings, limit) -> CheckReport:
+    result = EngineResult(rows=len(table.rows))
+    extra = []
+    for number, cells in zip(table.row_numbers, table.rows):
+        texts = [table_text(c) for c in cells]
+        if all(t == "" for t in texts):
+            result.findings.append((number, "", "blank-row", "blank-row", None))
+        else:
+            extra.extend((number, k, value) for k, value in enumerate(texts))
+    result.counts = Counter({"blank-row": len(result.findings), "extra-cell": len(extra)})
+    result.counts = +result.counts
+    report = _finish(report, b, {}, 0, label_findings, result, table.encoding or "utf-8", extra, limit)
+    report.format, report.table = table.format, table
+    if table.format not in ("csv", "xlsx"):
         report.findings = [replace(f, cell="") for f in report.findings]
     return report
 

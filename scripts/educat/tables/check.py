@@ -201,6 +201,8 @@ def check_table(table: Table, std: Standard, entity: Entity, repo: Repo, path: P
     if table.header_row != 1:  # a sheet whose header is below blank rows
         findings = [_moved(f, table.header_row) for f in findings]
     fields = [columns[i] for i in sorted(columns)]
+    if path is None and not table.rows:  # a JSON file with no records: no data (Frictionless would say "the source is empty", in English)
+        return findings, {str(table.header[i]): columns[i].name for i in sorted(columns)}, 0
     codelists = repo.field_codelists(fields, std)
     rules = {f.name: f.rule for f in fields if f.rule in RULES}
     labels = [str(label) for label in table.header]

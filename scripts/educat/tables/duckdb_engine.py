@@ -309,7 +309,7 @@ def _reader(source: Path, names: list[str], parallel: bool, longest: int | None 
     return (
         f"read_csv({lit(str(source))}, header = true, columns = {spec}, auto_detect = false, max_line_size = {longest}, "
         "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = true, "
-        f"nullstr = '\x01\x02', parallel = {'true' if parallel else 'false'})"
+        f"nullstr = '\x01\x02', allow_quoted_nulls = false, parallel = {'true' if parallel else 'false'})"
     )
 
 

@@ -7,6 +7,7 @@
   const LIMIT = 1000; // 页面上最多列出的错误;统计总是覆盖整个文件
   let engine = null; // 加载中或已加载的引擎(所有面板共用一个)
   let uploads = 0;
+  let queue = Promise.resolve(); // checks run one after another
 
   function loadScript(url) {
     return new Promise((resolve, reject) => {
@@ -167,18 +168,24 @@
       };
       const query = async (sql) => rowsOf(await conn.query(sql));
       const progress = (stage) => say({ read: `正在读取 ${file.name}……`, check: "正在检查(规则与命令行 educat check 相同)……" }[stage] || stage, stage === "check" ? 60 : 45);
-      const result = await check.check_page(path, bundle, query, register, LIMIT, progress);
-      const report = result.toJs({ dict_converter: Object.fromEntries });
-      result.destroy();
-      py.FS.unlink(path);
-      for (const alias of registered) await db.dropFile(alias);
+      let report;
+      try {
+        const result = await check.check_page(path, bundle, query, register, LIMIT, progress);
+        report = result.toJs({ dict_converter: Object.fromEntries });
+        result.destroy();
+      } finally {
+        // nothing of the file stays in the page's memory, whatever happened
+        if (py.FS.analyzePath(path).exists) py.FS.unlink(path);
+        for (const alias of registered) await db.dropFile(alias);
+      }
       say("检查完成。", 100);
       show(panel, report, file.name, (performance.now() - started) / 1000);
       panel.educatReport = report; // the report as educat check --format json gives it (for tests and scripts)
       panel.dataset.state = report.valid ? "valid" : "invalid";
     } catch (error) {
       console.error(error);
-      const text = String(error && error.message ? error.message : error).trim().split("\n").pop();
+      const lines = String(error && error.message ? error.message : error).trim().split("\n");
+      const text = lines.filter((l) => /^\w*(Error|Exception)\b/.test(l)).pop() || lines.pop();
       status.textContent = "无法在浏览器中检查(" + text + ")。请改用命令行 educat check。";
       bar.hidden = true;
       panel.dataset.state = "failed";
@@ -197,12 +204,15 @@
       if (!input.files.length) return;
       const file = input.files[0];
       input.value = ""; // the same file, edited, can be chosen again
-      run(panel, file);
+      queue = queue.then(() => run(panel, file)); // one check at a time: they share the engine
     });
     panel.addEventListener("dragover", (event) => event.preventDefault());
     panel.addEventListener("drop", (event) => {
       event.preventDefault();
-      if (event.dataTransfer.files.length) run(panel, event.dataTransfer.files[0]);
+      if (event.dataTransfer.files.length) {
+        const file = event.dataTransfer.files[0];
+        queue = queue.then(() => run(panel, file));
+      }
     });
   }
 })();
