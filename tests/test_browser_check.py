@@ -217,3 +217,20 @@ def test_edge_files(repo, tmp_path, name):
     path.write_bytes(EDGE_FILES[name])
     std, ent = find_entity(repo, "edu-basic-data@1.0.0", "student")
     assert_same(path, check_file(path, repo, "edu-basic-data@1.0.0", "student").to_dict(), bundle(repo, std, ent))
+
+
+def test_json_values_that_are_not_text(repo, tmp_path):
+    """A JSON number in an integer field and true in a boolean field read as the command line
+    reads them; a number in a text field (a type error for Frictionless) is not judged silently:
+    the browser warns, naming the field and the value."""
+    std, ent = find_entity(repo, "edu-basic-data@1.0.0", "student")
+    b = bundle(repo, std, ent)
+    same = tmp_path / "typed.json"
+    same.write_text(json.dumps([dict(RECORD, boarding=True), dict(RECORD, student_id="202509990002", boarding=False)]), encoding="utf-8")
+    assert_same(same, check_file(same, repo, "edu-basic-data@1.0.0", "student").to_dict(), b)
+    other = tmp_path / "number-as-text.json"
+    other.write_text(json.dumps([dict(RECORD, student_id=202509990001)]), encoding="utf-8")
+    web = run_browser(other, b)
+    [warning] = [f for f in web["findings"] if f["type"] == "check-incomplete"]
+    assert warning["field"] == "student_id" and warning["severity"] == "warning" and "202509990001" in warning["message"]
+    assert any(f.type == "type-error" and f.field == "student_id" for f in check_file(other, repo, "edu-basic-data@1.0.0", "student").errors)

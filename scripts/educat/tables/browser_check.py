@@ -35,6 +35,7 @@ from educat.tables.duckdb_engine import _layers, _reader, checked_source, line_l
 from educat.tables.engine_steps import EngineResult, EngineUnsupported, RulesUnsupported, run_steps
 from educat.tables.readers import ReadError, Table, guess_format, read_csv_header, read_table
 from educat.tables.scan import irregular_lines, odd_quote, scan_damage
+from educat.tables.messages import true_false
 from educat.tables.sql_rules import q, supported
 
 FORMAT = "educat-check-bundle/1"
@@ -189,7 +190,7 @@ async def _table_check(report, b: _Bundle, table: Table, query, register, limit,
     declared = b.entity.descriptor.get("missingValues")
     missing = set([""] if declared is None else declared)
     for number, cells in zip(table.row_numbers, table.rows):
-        texts = [table_text(c) for c in cells]  # a JSON null is blank
+        texts = [_as_text(columns.get(i), c) for i, c in enumerate(cells)]  # a JSON null is blank
         if not all(t in missing for t in texts[:width]):  # a blank row reports no extra cell (as the rules)
             extra.extend((number, width + k, value) for k, value in enumerate(texts[width + 1 :], start=1))
         texts = texts[: width + 1] + [None] * (width + 1 - len(texts))
@@ -211,7 +212,47 @@ async def _table_check(report, b: _Bundle, table: Table, query, register, limit,
     report.format, report.table = table.format, table
     if table.format not in ("csv", "xlsx"):  # JSON has no spreadsheet cells
         report.findings = [replace(f, cell="") for f in report.findings]
+        b.warnings += _typed_json(table, columns)
     return report
+
+
+def _native(f: FieldDef | None, cell) -> str | None:
+    """The text that a JSON value which is not text reads as, for a field that Frictionless reads
+    it into the same value (a whole number in a number field, true in a boolean field …); None
+    when it would judge the value by its JSON type instead."""
+    if f is None or isinstance(cell, (dict, list)):
+        return None
+    if isinstance(cell, bool):
+        values = true_false(f)[0 if cell else 1] if f.type == "boolean" else []
+        return values[0] if values else None
+    if isinstance(cell, int) and f.type in ("integer", "number", "year"):
+        return str(cell)
+    if isinstance(cell, float) and f.type == "number":
+        return repr(cell)
+    if isinstance(cell, float) and f.type == "integer" and cell.is_integer():
+        return str(int(cell))
+    return None
+
+
+def _as_text(f: FieldDef | None, cell) -> str:
+    if cell is None or isinstance(cell, str):
+        return table_text(cell)
+    native = _native(f, cell)
+    return table_text(cell) if native is None else native
+
+
+def _typed_json(table: Table, columns: dict) -> list[Finding]:
+    """JSON values that are not text (numbers, true/false, objects) are checked here by their
+    text; the command line hands them to Frictionless as they are, which may judge them otherwise
+    (a number in a text field is a type error there). Said once per field, never silently."""
+    found = []
+    for index, f in sorted(columns.items()):
+        if f.type == "any":
+            continue
+        sample = next(((n, c) for n, row in zip(table.row_numbers, table.rows) if index < len(row) and (c := row[index]) is not None and not isinstance(c, str) and _native(f, c) is None), None)
+        if sample is not None:
+            found.append(Finding(row=sample[0], field=f.name, title=f.title, type="check-incomplete", severity="warning", value=str(sample[1]), message=f"字段 {f.name}({f.title})中有不是文本的 JSON 值(如第 {sample[0]} 行的 {json.dumps(sample[1], ensure_ascii=False)[:50]}):浏览器按它的文字检查,命令行按 JSON 类型检查,结论可能不同", note="把这些值写成 JSON 字符串(加引号),或用命令行 educat check 检查"))
+    return found
 
 
 def _no_columns(report, b: _Bundle, table: Table, label_findings, limit) -> CheckReport:
