@@ -8,6 +8,7 @@ The parent is the mini repository's ``demo`` (level 市); each test writes a dis
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 
 import pytest
@@ -217,3 +218,37 @@ def test_one_item_one_source(mini_repo):
     [f] = [f for f in report.findings if f.type == "authority-conflict"]
     assert f.severity == "warning" and "市人事系统" in f.message and "区人事台账" in f.message and f.path == "standards/demo-district/1.0.0/entities/org.yaml"
     assert breaches(mini_repo) == []
+
+
+def test_a_parent_from_another_bureaus_standard_package(mini_repo, tmp_path):
+    """The city's standard is not in the district's repository: its standard package, downloaded
+    from the city's site and kept beside the extension (extends_package), is the parent. No
+    network: the file is read as it is. Breaches name the file inside the package."""
+    from educat.site.build import build_site
+    from educat.standards.package import build_package
+
+    repo, _ = load_repo(mini_repo, standards_only=True)
+    package = build_package(repo, repo.standard("demo", "1.0.0"))
+    district = tmp_path / "district"
+    (district / "standards").mkdir(parents=True)
+    base = district / "standards/demo-district/1.0.0"
+    extension(mini_repo, field("staff", "人数", "integer", "{minimum: 0, maximum: 100}"), yaml_extra="extends_package: parent/demo-1.0.0.json\n")
+    shutil.copytree(mini_repo / "standards/demo-district", district / "standards/demo-district")
+    write(base / "parent" / "demo-1.0.0.json", package)
+    shutil.copy(mini_repo / "mkdocs.yml", district / "mkdocs.yml")
+    shutil.copytree(mini_repo / "docs", district / "docs")
+    _, report = validate_repo(district)
+    assert report.valid, [f.render() for f in report.errors]
+    found = load_repo(district, standards_only=True)[0]
+    std = found.standard("demo-district", "1.0.0")
+    assert std.parent.ref == "demo@1.0.0" and std.parent.external == "standards/demo-district/1.0.0/parent/demo-1.0.0.json"
+    data = write(tmp_path / "orgs.csv", f"org_id,uscc,gender,staff\n0001,{GOOD_USCC},3,101\n")
+    assert sorted((f.field, f.type) for f in check_file(data, found, "demo-district@1.0.0", "org").errors) == [("gender", "code-error"), ("staff", "constraint-error")]
+    site = build_site(district, district / "site")
+    page = (site / "standards/demo-district/1.0.0/index.html").read_text(encoding="utf-8")
+    assert "标准包 <code>demo-1.0.0.json</code>" in page and (site / "standards/demo-district/1.0.0/files/parent/demo-1.0.0.json").is_file()
+    # a loosened bound is refused, naming the file inside the package
+    entity = base / "entities/org.yaml"
+    entity.write_text(entity.read_text(encoding="utf-8").replace("{minimum: 0, maximum: 100}", "{minimum: -5}"), encoding="utf-8")
+    [breach] = breaches(district)
+    assert "standards/demo-district/1.0.0/parent/demo-1.0.0.json 中的 entities/org.yaml" in breach.message

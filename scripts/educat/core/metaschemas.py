@@ -38,6 +38,7 @@ STANDARD = _object(
         "example": {"type": "boolean"},
         "changes": {"type": "string"},
         "level": {"enum": list(LEVELS)},
+        "extends_package": {"type": "string", "minLength": 1, "maxLength": 300},
         "extends": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*@(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"},
         "references": {
             "type": "array",

@@ -149,6 +149,7 @@ class Standard:
     # an extension (standard.yaml ``extends``): the standard it extends, and its own entities and
     # code lists as written; ``entities`` and ``codelists`` are then the resolved whole
     parent: "Standard | None" = None
+    external: str = ""  # a parent read from another bureau's standard package: that file (repository path)
     own_entities: dict[str, Entity] = field(default_factory=dict)
     own_codelists: dict[str, CodeList] = field(default_factory=dict)
 

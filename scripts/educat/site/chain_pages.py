@@ -26,7 +26,15 @@ def chain_rows(repo: Repo, std: Standard, here: str) -> list[tuple[str, object]]
     if std.level:
         rows.append(("层级", f"{std.level}级" if std.level != "国家" else "国家"))
     if std.parent is not None:
-        links = [a(rel_url(here, std_url(s)), f"{s.level or ''}{' · ' if s.level else ''}{s.title} {s.version}") if s is not std else Markup("<strong>{}</strong>").format(f"{s.level or ''}{' · ' if s.level else ''}本标准") for s in std.chain()]
+        def link(s: Standard):
+            name = f"{s.level or ''}{' · ' if s.level else ''}{s.title} {s.version}"
+            if s is std:
+                return Markup("<strong>{}</strong>").format(f"{s.level or ''}{' · ' if s.level else ''}本标准")
+            if s.external:  # another bureau's standard, read from its package: not a page of this site
+                return Markup("{}(标准包 <code>{}</code>)").format(name, s.external.rsplit("/", 1)[-1])
+            return a(rel_url(here, std_url(s)), name)
+
+        links = [link(s) for s in std.chain()]
         rows.append(("扩展自", Markup(" → ").join(links)))
     children = extensions_of(repo, std)
     if children:
@@ -50,6 +58,17 @@ def source_owner(std: Standard, entity: str) -> Standard:
     while std.parent is not None and entity not in std.own_entities:
         std = std.parent
     return std
+
+
+def source_uri(std: Standard, entity: str) -> str:
+    """Where the site serves ``entity``'s source: the YAML of the standard that defines it, or,
+    for a parent read from another bureau's standard package, that package (published with the
+    extension that keeps it)."""
+    while std.parent is not None and entity not in std.own_entities:
+        if std.parent.external:
+            return urls.standard_files(std.slug, std.version) + str(std.meta.get("extends_package"))
+        std = std.parent
+    return urls.standard_files(std.slug, std.version) + urls.entity_download("source", entity)
 
 
 def resolved_codelist_csv(std: Standard, name: str) -> str:

@@ -14,7 +14,7 @@ import logging
 from markupsafe import Markup
 
 from educat.standards.downloads import example_rows, json_schema, sample_csv
-from educat.site.chain_pages import chain_rows, codelist_csv_uri, level_badge, resolved_codelist_csv, source_owner
+from educat.site.chain_pages import chain_rows, codelist_csv_uri, level_badge, resolved_codelist_csv, source_owner, source_uri
 from educat.site.check_panel import bundle_asset, engine_assets, npm_root
 from educat.standards.package import build_package
 from educat.tables.browser_check import bundle as check_bundle
@@ -33,11 +33,6 @@ from educat.site.standard_pages import api_page, check_section, codelist_page, r
 
 FEATURED_ON_HOME = 12
 PREVIEW_ROWS = 20
-
-
-def _source_base(std: Standard, entity: str) -> str:
-    owner = source_owner(std, entity)
-    return urls.standard_files(owner.slug, owner.version)
 
 
 def files_of(std: Standard, here: str, kind: str, entity: str) -> str:
@@ -134,7 +129,7 @@ class SiteContent:
     def std_files(std: Standard) -> dict:
         base = urls.standard_files(std.slug, std.version)
         files = {
-            "entities": {name: {kind: (_source_base(std, name) if kind == "source" else base) + urls.entity_download(kind, name) for kind in urls.ENTITY_DOWNLOADS} for name in std.entities},
+            "entities": {name: {kind: source_uri(std, name) if kind == "source" else base + urls.entity_download(kind, name) for kind in urls.ENTITY_DOWNLOADS} for name in std.entities},
             "codelists": {name: {fmt: base + urls.codelist_download(fmt, name) for fmt in urls.CODELIST_DOWNLOADS} for name in std.codelists},
         }
         if std.openapi:
@@ -303,7 +298,7 @@ class SiteContent:
             a(files_of(std, here, "sample_csv", entity.name), "样例 CSV(UTF-8 BOM,Excel 可直接打开)"),
             a(files_of(std, here, "table_schema", entity.name), "Table Schema"),
             a(files_of(std, here, "json_schema", entity.name), "JSON Schema 2020-12"),
-            a(files_of(source_owner(std, entity.name), here, "source", entity.name), "YAML 源文件" if source_owner(std, entity.name) is std else f"YAML 源文件(上级标准 {source_owner(std, entity.name).ref})"),
+            a(rel_url(here, source_uri(std, entity.name)), "YAML 源文件" if source_owner(std, entity.name) is std else f"源文件(上级标准 {source_owner(std, entity.name).ref})"),
         ]
         downloads = Markup("<p>下载:{}</p>").format(Markup(" · ").join(links))
         rows = self._field_rows(entity.fields, std, here)

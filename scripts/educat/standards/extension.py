@@ -17,8 +17,11 @@ extension does not restate, it inherits.
 
 from __future__ import annotations
 
+import atexit
 import copy
+import shutil
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from educat.core.findings import Finding
 from educat.core.model import LEVELS, Code, CodeList, Entity, FieldDef, Repo, Standard, parse_ref
@@ -44,6 +47,12 @@ def resolve(repo: Repo, problem) -> None:
         line = std.meta.line_of("extends") if hasattr(std.meta, "line_of") else None
         slug, version = parse_ref(str(ref))
         parent = repo.standard(slug, version) if version else None
+        package = std.meta.get("extends_package")
+        if parent is None and package:
+            parent = _from_package(repo, std, str(ref), str(package), problem)
+            if parent is False:
+                done.add(id(std))
+                return
         if parent is None:
             problem("dangling-reference", f"extends 指向的上级标准 {ref} 不存在", meta_path, line, "写成 标识@版本,且上级标准在本仓库的 standards/ 中(或随标准包一起提供)")
             done.add(id(std))
@@ -58,6 +67,46 @@ def resolve(repo: Repo, problem) -> None:
 
     for std in repo.all_standards():
         visit(std, [])
+
+
+_KEPT: list[Path] = []  # packages' folders, read for the life of the process (sources, packages)
+
+
+def _from_package(repo: Repo, std: Standard, ref: str, package: str, problem):
+    """The parent ``ref`` read from a standard package that another bureau's site published and
+    that is kept in the repository (``extends_package``, relative to the version's folder): no
+    network at build time. False when the package cannot be used (reported)."""
+    from educat.core.paths import Refused, resolve as resolve_path
+    from educat.standards.package import PackageError, load_package
+
+    meta_path = std.path / "standard.yaml"
+    line = std.meta.line_of("extends_package") if hasattr(std.meta, "line_of") else None
+    path = resolve_path(std.path, package, within=repo.root, what="标准包")
+    if isinstance(path, Refused):
+        problem(path.type, path.message, meta_path, line, path.note)
+        return False
+    try:
+        other, top, folder = load_package(str(path))
+    except PackageError as exc:
+        problem("package-error", str(exc), meta_path, line, "重新从上级标准的版本页下载标准包")
+        return False
+    _KEPT.append(folder)
+    slug, version = parse_ref(ref)
+    parent = other.standard(slug, version)
+    if parent is None or top != ref:
+        problem("dangling-reference", f"标准包 {package} 是 {top} 的标准包,不含 extends 写的 {ref}", meta_path, line, "extends 写标准包中的标准(标识@版本)")
+        return False
+    for s in other.all_standards():
+        s.external = rel(path, repo.root)
+    return parent
+
+
+def _cleanup() -> None:
+    for folder in _KEPT:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+atexit.register(_cleanup)
 
 
 def merge(std: Standard, parent: Standard) -> None:
@@ -120,6 +169,9 @@ def compatibility(std: Standard, root) -> list[Finding]:
     found = []
     meta_path = rel(std.path / "standard.yaml", root)
 
+    def where(path) -> str:  # a file of the parent: in the repository, or in its standard package
+        return f"{parent.external} 中的 {rel(path, parent.path)}" if parent.external else rel(path, root)
+
     def breach(message: str, path, line=None, field: str = "", value=None) -> None:
         found.append(Finding(type=RULE, message=message, note=NOTE, path=rel(path, root), line=line, field=field, value=value))
 
@@ -129,7 +181,7 @@ def compatibility(std: Standard, root) -> list[Finding]:
         base = parent.entities.get(name)
         if base is None:
             continue  # a new entity: anything goes
-        theirs = rel(base.path, root)
+        theirs = where(base.path)
         fields = {f.name: f for f in base.fields}
         for f in own.fields:
             p = fields.get(f.name)
@@ -149,7 +201,7 @@ def compatibility(std: Standard, root) -> list[Finding]:
         base = parent.codelists.get(name)
         if base is None:
             continue
-        theirs = rel(base.path, root)
+        theirs = where(base.path)
         open_list = isinstance(declared.get(name), dict) and declared[name].get("extensible") is True
         for code, c in own.codes.items():
             b = base.codes.get(code)
