@@ -77,6 +77,9 @@ ALLOWED = {
     "a tighter maximum": field("staff", "人数", "integer", "{minimum: 1, maximum: 500}"),
     "a pattern where there was none": field("uscc", "统一社会信用代码", extra="    rule: uscc\n    constraints: {required: true}\n"),
     "the same field restated": field("org_id", "机构编号", constraints="{required: true, pattern: '^[0-9]{4}$'}"),
+    "unique added and the minimum raised": field("staff", "人数", "integer", "{minimum: 1, unique: true}"),
+    "a length limit added": field("org_id", "机构编号", constraints="{required: true, pattern: '^[0-9]{4}$', maxLength: 9}"),
+    "required added": field("gender", "负责人性别", constraints="{required: true}", extra="    codelist: gender\n"),
 }
 
 
@@ -98,6 +101,7 @@ REFUSED = {
     "a changed pattern": (field("org_id", "机构编号", constraints="{required: true, pattern: '^[0-9]{4,6}$'}"), "不能改动或去掉"),
     "a changed code list": (field("gender", "负责人性别", extra="    codelist: other\n"), "代码表不能由 gender 改为 other"),
     "a dropped rule": (field("uscc", "统一社会信用代码"), "校验规则 uscc 不能改为 无"),
+    "a type-changing format": (field("staff", "人数", "integer", "{minimum: 0}", extra="    format: default2\n"), "格式(format)不能由 default 改为 default2"),
 }
 
 
@@ -133,6 +137,27 @@ def test_a_code_is_never_renamed_or_re_parented(mini_repo, codes, expected):
     extension(mini_repo, codes=codes, yaml_extra="codelists:\n  gender:\n    title: 性别(扩展)\n", parent_extra="    extensible: true\n")
     found = [f for f in breaches(mini_repo) if "代码 1 " in f.message]
     assert len(found) == 1 and expected in found[0].message and "standards/demo/1.0.0/codelists/gender.csv 第 3 行" in found[0].message
+
+
+@pytest.mark.parametrize(("parent", "child", "expected"), [
+    ("{minimum: 0, maximum: 50}", "{minimum: 0, maximum: 80}", "maximum 不能由 50 放宽为 80"),
+    ("{minimum: 0, enum: [1, 2]}", "{minimum: 0, enum: [1, 2, 3]}", "取值范围只能缩小,不能加入 3"),
+    ("{minimum: 0, unique: true}", "{minimum: 0}", "上级规定唯一,扩展标准不能取消"),
+])
+def test_loosened_constraints_are_refused(mini_repo, parent, child, expected):
+    entity = mini_repo / "standards/demo/1.0.0/entities/org.yaml"
+    entity.write_text(entity.read_text(encoding="utf-8").replace("    constraints: {minimum: 0}\n", f"    constraints: {parent}\n"), encoding="utf-8")
+    extension(mini_repo, field("staff", "人数", "integer", child))
+    [f] = breaches(mini_repo)
+    assert expected in f.message and "standards/demo/1.0.0/entities/org.yaml" in f.message
+
+
+def test_a_changed_primary_key_is_refused(mini_repo):
+    base = extension(mini_repo, field("phone", "电话"))
+    entity = base / "entities/org.yaml"
+    entity.write_text(entity.read_text(encoding="utf-8").replace("fields:\n", "primaryKey: [org_id, phone]\nfields:\n"), encoding="utf-8")
+    [f] = breaches(mini_repo)
+    assert "主键" in f.message and "不能改为 ['org_id', 'phone']" in f.message
 
 
 def test_a_new_entity_may_have_required_fields(mini_repo):
