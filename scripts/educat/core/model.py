@@ -8,6 +8,11 @@ from pathlib import Path
 
 STATUSES = ("草案", "征求意见稿", "试行", "正式发布", "废止")
 LEVELS = ("国家", "省", "市", "区", "校")  # who issues a standard; an extension is issued below its parent
+
+
+def level_word(level: str) -> str:
+    """A level as a page or a message says it: 国家, 省级, 市级, 区级, 校级 ('' when none)."""
+    return level if level in ("国家", "") else f"{level}级"
 SENSITIVITIES = ("公开", "内部", "敏感个人信息")
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -11,7 +11,7 @@ import io
 from markupsafe import Markup
 
 from educat.core import urls
-from educat.core.model import Repo, Standard
+from educat.core.model import Repo, Standard, level_word
 from educat.site.common import std_url
 from educat.site.html import a, badge, rel_url
 
@@ -24,7 +24,7 @@ def chain_rows(repo: Repo, std: Standard, here: str) -> list[tuple[str, object]]
     """Rows for the version page's table of facts: the level, the chain, the extensions."""
     rows = []
     if std.level:
-        rows.append(("层级", f"{std.level}级" if std.level != "国家" else "国家"))
+        rows.append(("层级", level_word(std.level)))
     if std.parent is not None:
         def link(s: Standard):
             name = f"{s.level or ''}{' · ' if s.level else ''}{s.title} {s.version}"
@@ -38,14 +38,14 @@ def chain_rows(repo: Repo, std: Standard, here: str) -> list[tuple[str, object]]
         rows.append(("扩展自", Markup(" → ").join(links)))
     children = extensions_of(repo, std)
     if children:
-        rows.append(("扩展标准", Markup("、").join(a(rel_url(here, std_url(s)), f"{s.title} {s.version}" + (f"({s.level}级)" if s.level else "")) for s in children)))
+        rows.append(("扩展标准", Markup("、").join(a(rel_url(here, std_url(s)), f"{s.title} {s.version}" + (f"({level_word(s.level)})" if s.level else "")) for s in children)))
     return rows
 
 
 def level_of(std: Standard, origin: str) -> str:
     """The level of the standard in ``std``'s chain whose ref is ``origin`` (this one when empty)."""
     ref = origin or std.ref
-    return next((f"{s.level}级" if s.level and s.level != "国家" else (s.level or s.ref) for s in std.chain() if s.ref == ref), ref)
+    return next((level_word(s.level) or s.ref for s in std.chain() if s.ref == ref), ref)
 
 
 def level_badge(std: Standard, origin: str) -> Markup:

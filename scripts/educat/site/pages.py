@@ -292,13 +292,14 @@ class SiteContent:
 
     def _entity_section(self, std: Standard, entity: Entity, here: str) -> str:
         head = f"### {md(entity.title)}(`{entity.name}`) {{#entity-{entity.name}}}\n"
+        owner = source_owner(std, entity.name)  # an extension's inherited entity: its parent
         desc = Markup("<p>{}</p>").format(text(entity.description))
         links = [
             a(files_of(std, here, "template", entity.name), "XLSX 填报模板"),
             a(files_of(std, here, "sample_csv", entity.name), "样例 CSV(UTF-8 BOM,Excel 可直接打开)"),
             a(files_of(std, here, "table_schema", entity.name), "Table Schema"),
             a(files_of(std, here, "json_schema", entity.name), "JSON Schema 2020-12"),
-            a(rel_url(here, source_uri(std, entity.name)), "YAML 源文件" if source_owner(std, entity.name) is std else f"源文件(上级标准 {source_owner(std, entity.name).ref})"),
+            a(rel_url(here, source_uri(std, entity.name)), "YAML 源文件" if owner is std else f"源文件(上级标准 {owner.ref})"),
         ]
         downloads = Markup("<p>下载:{}</p>").format(Markup(" · ").join(links))
         rows = self._field_rows(entity.fields, std, here)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from educat.core.findings import Finding, Result
-from educat.core.model import Entity, FieldDef, Standard
+from educat.core.model import Entity, FieldDef, Standard, level_word
 from educat.core.paths import rel
 
 _TIGHTER = {"minimum": 1, "minLength": 1, "maximum": -1, "maxLength": -1}
@@ -55,7 +55,7 @@ class DiffResult(Result):
 
     def headline(self) -> list[str]:
         if self.old.slug != self.new.slug:
-            levels = "" if not (self.old.level and self.new.level) else f"({self.old.level}级 → {self.new.level}级)"
+            levels = "" if not (self.old.level and self.new.level) else f"({level_word(self.old.level)} → {level_word(self.new.level)})"
             return [f"{self.old.title} {self.old.version} → {self.new.title} {self.new.version}{levels}"]
         return [f"{self.new.title}:{self.old.version} → {self.new.version}"]
 

@@ -153,13 +153,6 @@ def _origin(c: Code, parent: Standard) -> Code:
     return c if c.origin else Code(c.code, c.name, c.description, c.parent, c.row, parent.ref)
 
 
-def level_name(repo: Repo, ref: str) -> str:
-    """The level (国家 … 校) of the standard ``slug@version``, or ''."""
-    slug, version = parse_ref(ref)
-    std = repo.standard(slug, version)
-    return std.level if std is not None else ""
-
-
 # -- compatibility ---------------------------------------------------------------------------------
 def compatibility(std: Standard, root) -> list[Finding]:
     """What the extension wrote that its parent does not allow, each naming both files."""

@@ -208,11 +208,18 @@ async def _table_check(report, b: _Bundle, table: Table, query, register, limit,
     finally:
         source.unlink(missing_ok=True)
     result.counts["extra-cell"] += len(extra)
-    report = _finish(report, b, columns, width, label_findings, result, table.encoding or "utf-8", extra, limit)
-    report.format, report.table = table.format, table
-    if table.format not in ("csv", "xlsx"):  # JSON has no spreadsheet cells
-        report.findings = [replace(f, cell="") for f in report.findings]
+    report = _of_table(_finish(report, b, columns, width, label_findings, result, table.encoding or "utf-8", extra, limit), table)
+    if table.format not in ("csv", "xlsx"):
         b.warnings += _typed_json(table, columns)
+    return report
+
+
+def _of_table(report: CheckReport, table: Table) -> CheckReport:
+    """The report of rows read in Python: the file's format, and no cell addresses for JSON,
+    which has no spreadsheet cells."""
+    report.format, report.table = table.format, table
+    if table.format not in ("csv", "xlsx"):
+        report.findings = [replace(f, cell="") for f in report.findings]
     return report
 
 
@@ -266,11 +273,7 @@ def _no_columns(report, b: _Bundle, table: Table, label_findings, limit) -> Chec
             extra.extend((number, k, value) for k, value in enumerate(texts))
     result.counts = Counter({"blank-row": len(result.findings), "extra-cell": len(extra)})
     result.counts = +result.counts
-    report = _finish(report, b, {}, 0, label_findings, result, table.encoding or "utf-8", extra, limit)
-    report.format, report.table = table.format, table
-    if table.format not in ("csv", "xlsx"):
-        report.findings = [replace(f, cell="") for f in report.findings]
-    return report
+    return _of_table(_finish(report, b, {}, 0, label_findings, result, table.encoding or "utf-8", extra, limit), table)
 
 
 def _csv_table(path: Path, used: str, header: list[str]) -> Table:
@@ -284,8 +287,6 @@ def _csv_table(path: Path, used: str, header: list[str]) -> Table:
             table.rows.append(cells)
             table.row_numbers.append(number)
     return table
-
-
 
 
 def _finish(report, b: _Bundle, columns, width, label_findings, result, used, extra=(), limit=None) -> CheckReport:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from educat.core.findings import Finding, Result, cell_address, column_letters
-from educat.core.model import Entity, FieldDef, Repo, Standard
+from educat.core.model import Entity, FieldDef, Repo, Standard, level_word
 from educat.core.paths import not_regular
 from educat.tables.duckdb_engine import EngineUnsupported, run_checks
 from educat.tables.identifiers import RULES
@@ -256,16 +256,13 @@ def check_file(
     return check_entity(path, repo, std, entity, encoding=encoding, engine=engine, limit=limit, progress=progress)
 
 
-LEVEL_NAMES = {"国家": "国家标准", "省": "省级标准", "市": "市级标准", "区": "区级标准", "校": "校级标准"}
-
-
 def rule_levels(std: Standard, entity: Entity) -> dict[str, str]:
     """For an extension's entity, each field's rule source: ``区级标准 slug@version`` (the
     standard whose definition of the field applies); empty for a standard that extends none."""
     if std.parent is None:
         return {}
-    levels = {s.ref: s.level for s in std.chain()}
-    return {f.name: f"{LEVEL_NAMES.get(levels.get(f.origin or std.ref, ''), '标准')} {f.origin or std.ref}" for f in entity.fields}
+    levels = {s.ref: level_word(s.level) for s in std.chain()}
+    return {f.name: f"{levels.get(f.origin or std.ref, '')}标准 {f.origin or std.ref}" for f in entity.fields}
 
 
 def with_levels(findings: list[Finding], levels: dict[str, str]) -> list[Finding]:
